@@ -1,0 +1,126 @@
+"""Cross-reference validation of a loaded catalog.
+
+Every reference is checked both ways: a check's safeguards exist and every safeguard is
+recommended by at least one check; a framework reference names a requirement that exists in
+that framework's edition; a condition reads only registered facts, with values of their type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from imagewarden.catalog.interface import Catalog
+from imagewarden.model import FACTS, Condition, FactType, FrameworkRef, SubjectKind
+
+# Which facts each kind of check may read: a service check also sees its asset and site.
+_READABLE = {
+    SubjectKind.SITE: {SubjectKind.SITE},
+    SubjectKind.ASSET: {SubjectKind.ASSET, SubjectKind.SITE},
+    SubjectKind.SERVICE: {SubjectKind.SERVICE, SubjectKind.ASSET, SubjectKind.SITE},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+def _ref_problems(where: str, refs: tuple[FrameworkRef, ...], catalog: Catalog) -> Iterator[Problem]:
+    for ref in refs:
+        framework = catalog.frameworks.get(ref.framework)
+        if framework is None:
+            known = ", ".join(sorted(catalog.frameworks))
+            yield Problem(where, f"unknown framework {ref.framework!r} (known: {known})")
+            continue
+        if ref.edition is not None and ref.edition != framework.edition:
+            yield Problem(
+                where,
+                f"{ref.framework} {ref.id}: edition {ref.edition!r} but the catalog holds "
+                f"edition {framework.edition!r}",
+            )
+        if ref.id not in {r.id for r in framework.requirements}:
+            yield Problem(where, f"{ref.framework} has no requirement {ref.id!r}")
+
+
+def _value_ok(fact_type: FactType, choices: tuple[str, ...], value: object) -> bool:
+    if fact_type is FactType.BOOL:
+        return isinstance(value, bool)
+    if fact_type in (FactType.INT, FactType.FLOAT):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if fact_type is FactType.CHOICE:
+        return value in choices
+    return isinstance(value, str)
+
+
+def _condition_problems(
+    where: str, condition: Condition, subject: SubjectKind
+) -> Iterator[Problem]:
+    for child in (*(condition.all or ()), *(condition.any or ())):
+        yield from _condition_problems(where, child, subject)
+    if condition.not_ is not None:
+        yield from _condition_problems(where, condition.not_, subject)
+    if condition.fact is None:
+        return
+    spec = FACTS.get(condition.fact)
+    if spec is None:
+        yield Problem(where, f"condition reads unregistered fact {condition.fact!r}")
+        return
+    if spec.subject not in _READABLE[subject]:
+        yield Problem(where, f"a {subject.value} check cannot read {spec.subject.value} fact "
+                      f"{spec.name!r}")
+    values = [v for v in (condition.equals, condition.not_equals) if v is not None]
+    values += list(condition.in_ or ()) + list(condition.not_in or ())
+    if spec.type is FactType.DATE and values:
+        yield Problem(where, f"compare date fact {spec.name!r} through its derived day count")
+    for value in values:
+        if spec.type is not FactType.DATE and not _value_ok(spec.type, spec.choices, value):
+            expected = f"one of {list(spec.choices)}" if spec.choices else spec.type.value
+            yield Problem(where, f"{spec.name}: value {value!r} is not {expected}")
+    numeric = [condition.gt, condition.gte, condition.lt, condition.lte]
+    if any(v is not None for v in numeric) and spec.type not in (FactType.INT, FactType.FLOAT):
+        yield Problem(where, f"{spec.name}: numeric comparison on a {spec.type.value} fact")
+
+
+def validate_catalog(catalog: Catalog) -> list[Problem]:
+    """All cross-reference problems; an empty list means the catalog is consistent."""
+    problems: list[Problem] = []
+    used: set[str] = set()
+    for check in catalog.checks.values():
+        where = check.id
+        for safeguard_id in check.safeguards:
+            used.add(safeguard_id)
+            if safeguard_id not in catalog.safeguards:
+                problems.append(Problem(where, f"unknown safeguard {safeguard_id}"))
+        problems += _condition_problems(where, check.when, check.applies_to.subject)
+        for fact in check.evidence:
+            if fact not in FACTS:
+                problems.append(Problem(where, f"evidence names unregistered fact {fact!r}"))
+        problems += _ref_problems(where, check.refs, catalog)
+        applies = check.applies_to
+        if applies.subject is not SubjectKind.SERVICE and applies.protocols:
+            problems.append(Problem(where, "protocols apply only to service checks"))
+    for safeguard in catalog.safeguards.values():
+        if safeguard.id not in used:
+            problems.append(Problem(safeguard.id, "no check recommends this safeguard"))
+        problems += _ref_problems(safeguard.id, safeguard.refs, catalog)
+    for framework in catalog.frameworks.values():
+        ids = [r.id for r in framework.requirements]
+        for dup in sorted({i for i in ids if ids.count(i) > 1}):
+            problems.append(Problem(framework.id, f"requirement {dup!r} listed twice"))
+    problems += [Problem("products.yaml", c) for c in catalog.products.collisions]
+    seen: dict[str, str] = {}
+    for row in catalog.os_table.rows:
+        for spelling in (row.name, *row.aliases):
+            key = spelling.lower()
+            if key in seen and seen[key] != row.name:
+                problems.append(Problem("os_lifecycle.yaml",
+                                        f"{spelling!r} names both {seen[key]} and {row.name}"))
+            seen[key] = row.name
+        if not row.source.strip():
+            problems.append(Problem("os_lifecycle.yaml", f"{row.name} has no source"))
+    return problems

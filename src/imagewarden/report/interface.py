@@ -1,0 +1,35 @@
+"""What renderers receive and what they must do. Renderers only read; they never write the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from imagewarden.catalog import Catalog
+from imagewarden.model import Asset, AssessmentRun, FactValue, Finding, Site
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything a report shows, gathered from the store and the engine's fact view."""
+
+    title: str
+    generated_at: dt.datetime
+    catalog: Catalog
+    sites: tuple[Site, ...]
+    assets: tuple[Asset, ...]
+    findings: tuple[Finding, ...]
+    """All findings of the latest assessment, any status; renderers choose what to show."""
+    asset_facts: Mapping[str, Mapping[str, FactValue]]
+    """Per asset id: every fact the engine saw, derived ones included (e.g. os.end_of_support)."""
+    assessment: AssessmentRun | None
+
+
+class Renderer(Protocol):
+    format: str
+    """Name used on the command line: html, json, csv."""
+
+    def render(self, context: ReportContext, out: Path) -> None: ...
