@@ -1,0 +1,83 @@
+"""The ``imagewarden`` command: a root group with one module per command group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from imagewarden import __version__
+from imagewarden.cli import catalog, demo, exit_codes, findings, inventory, report, workflow
+from imagewarden.cli.state import CliState, err
+from imagewarden.model import UserInputError
+from imagewarden.store import DB_ENV
+
+
+class _RootGroup(TyperGroup):
+    """Turns user mistakes into a one-line message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserInputError as exc:
+            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            raise typer.Exit(exit_codes.USAGE_OR_INPUT_ERROR) from None
+        except KeyboardInterrupt:
+            err.print("interrupted; nothing more was written")
+            raise typer.Exit(exit_codes.INTERRUPTED) from None
+
+
+app = typer.Typer(
+    cls=_RootGroup,
+    name="imagewarden",
+    help="Cybersecurity readiness for imaging departments.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"imagewarden {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar=DB_ENV,
+            help="Database: an SQLite file path or any SQLAlchemy URL "
+            "(e.g. postgresql+psycopg://host/db). Default: ./imagewarden.db.",
+        ),
+    ] = None,
+    catalog_dir: Annotated[
+        Path | None,
+        typer.Option("--catalog", help="Use this catalog directory instead of the built-in one."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    state = CliState(db=db, catalog_dir=catalog_dir)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+workflow.register(app)
+report.register(app)
+demo.register(app)
+app.add_typer(inventory.import_app, name="import")
+app.add_typer(findings.findings_app, name="findings")
+app.add_typer(catalog.catalog_app, name="catalog")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,9 @@
+"""Exit codes, documented in README.md and relied on by scripts and CI pipelines."""
+
+OK = 0
+"""Success, and no finding at or above --fail-on."""
+FINDINGS_AT_OR_ABOVE_THRESHOLD = 1
+"""The command worked and found findings at or above --fail-on."""
+USAGE_OR_INPUT_ERROR = 2
+"""Bad option, bad input file or unusable database; nothing was written."""
+INTERRUPTED = 130

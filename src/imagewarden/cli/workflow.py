@@ -1,0 +1,54 @@
+"""The core workflow commands: init and assess."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from imagewarden.cli import exit_codes
+from imagewarden.cli.state import err, state
+from imagewarden.engine import run_assessment
+from imagewarden.model import FindingStatus, Severity
+from imagewarden.store import resolve_url
+
+
+def init(ctx: typer.Context) -> None:
+    """Create the database (or upgrade its schema to this version)."""
+    cli = state(ctx)
+    cli.store(create=True)
+    err.print(f"database ready: {resolve_url(cli.db)}")
+
+
+def assess(
+    ctx: typer.Context,
+    fail_on: Annotated[
+        Severity | None,
+        typer.Option(
+            "--fail-on",
+            case_sensitive=False,
+            help="Exit 1 when an open finding has this severity or higher.",
+        ),
+    ] = None,
+) -> None:
+    """Evaluate every catalog check against the inventory and update the findings."""
+    cli = state(ctx)
+    store = cli.store()
+    result = run_assessment(store, cli.catalog)
+    open_findings = [f for f in result.findings if f.status is FindingStatus.OPEN]
+    by_severity = {s: 0 for s in reversed(Severity)}
+    for finding in open_findings:
+        by_severity[finding.severity] += 1
+    summary = ", ".join(f"{n} {s.value}" for s, n in by_severity.items() if n)
+    err.print(
+        f"assessed {result.run.assets} assets: {len(open_findings)} open findings"
+        f"{' (' + summary + ')' if summary else ''}; {result.new} new, "
+        f"{result.mitigated} mitigated, {result.reopened} reopened"
+    )
+    if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in open_findings):
+        raise typer.Exit(exit_codes.FINDINGS_AT_OR_ABOVE_THRESHOLD)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(assess)

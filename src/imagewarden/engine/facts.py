@@ -1,0 +1,184 @@
+"""The fact view: every fact the checks may read, per site, asset and service.
+
+Facts come from three places, in increasing precedence: the asset record itself, observations
+(imported, probed, sniffed, answered; the newest wins), and facts the engine derives from
+those with the catalog's reference tables (OS end of support, shared segments, day counts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from imagewarden.catalog import Catalog
+from imagewarden.model import (
+    Asset,
+    AssetCategory,
+    Criticality,
+    FactValue,
+    Observation,
+    Service,
+    Site,
+    SubjectKind,
+)
+
+Facts = dict[str, FactValue]
+
+
+@dataclass(frozen=True)
+class EnterpriseView:
+    """Sites, assets and their facts as of one moment: the engine's whole input."""
+
+    today: dt.date
+    sites: Mapping[str, Site]
+    assets: Mapping[str, Asset]
+    site_facts: Mapping[str, Facts]
+    asset_facts: Mapping[str, Facts]
+    service_facts: Mapping[str, Facts]
+    """Keyed by service key (``asset:protocol/port``); asset facts are not repeated here."""
+
+
+def _latest(observations: Iterable[Observation]) -> dict[tuple[SubjectKind, str], Facts]:
+    newest: dict[tuple[SubjectKind, str, str], Observation] = {}
+    for obs in observations:
+        key = (obs.subject_kind, obs.subject_id, obs.name)
+        current = newest.get(key)
+        if current is None or obs.observed_at >= current.observed_at:
+            newest[key] = obs
+    grouped: dict[tuple[SubjectKind, str], Facts] = defaultdict(dict)
+    for (kind, subject, name), obs in newest.items():
+        grouped[(kind, subject)][name] = obs.value
+    return grouped
+
+
+def _record_facts(asset: Asset) -> Facts:
+    facts: Facts = {
+        "asset.type": asset.type.value,
+        "asset.category": asset.type.category.value,
+        "asset.criticality": asset.criticality.value,
+        "asset.network_zone": asset.network_zone.value,
+        "asset.managed": asset.managed,
+    }
+    optional: dict[str, FactValue | None] = {
+        "asset.vendor": asset.vendor,
+        "asset.model": asset.model,
+        "asset.software_version": asset.software_version,
+        "asset.os": asset.os,
+        "asset.os_version": asset.os_version,
+        "asset.segment": asset.segment,
+        "asset.owner": asset.owner,
+        "asset.end_of_support": asset.end_of_support,
+    }
+    facts.update({k: v for k, v in optional.items() if v not in (None, "")})
+    return facts
+
+
+def _days_since(value: FactValue | None, today: dt.date) -> int | None:
+    return (today - value).days if isinstance(value, dt.date) else None
+
+
+def _derive_asset(facts: Facts, asset: Asset, catalog: Catalog, today: dt.date) -> None:
+    row = catalog.os_table.lookup(asset.os, asset.os_version)
+    facts["os.known"] = row is not None
+    if row is not None:
+        facts["os.end_of_support"] = row.end_of_support
+        facts["os.days_to_end_of_support"] = (row.end_of_support - today).days
+        facts["os.past_end_of_support"] = row.end_of_support < today
+    if asset.end_of_support is not None:
+        facts["device.days_to_end_of_support"] = (asset.end_of_support - today).days
+        facts["device.past_end_of_support"] = asset.end_of_support < today
+    if asset.network_zone.value != "unknown":
+        facts["network.shared_segment"] = asset.network_zone.is_shared
+    if asset.vendor:
+        facts["vendor.known"] = catalog.products.vendor(asset.vendor) is not None
+    mode = facts.get("remote_access.mode")
+    if isinstance(mode, str):
+        facts["remote_access.enabled"] = mode != "none"
+    for source, target in (
+        ("patch.last_applied", "patch.days_since_last_applied"),
+        ("backup.last_tested", "backup.days_since_last_test"),
+    ):
+        days = _days_since(facts.get(source), today)
+        if days is not None:
+            facts[target] = days
+
+
+def _service_facts(service: Service, observed: Facts) -> Facts:
+    facts: Facts = {"service.protocol": service.protocol.value, "service.port": service.port}
+    for name, value in (
+        ("service.tls", service.tls),
+        ("service.internet_exposed", service.internet_exposed),
+        ("service.auth_required", service.auth_required),
+        ("service.admin_interface", service.admin_interface),
+    ):
+        if value is not None:
+            facts[name] = value
+    facts.update(observed)
+    cleartext = service.protocol.value in ("telnet", "ftp") or (
+        service.protocol.value == "http" and facts.get("service.admin_interface") is True
+    )
+    facts["service.cleartext_admin"] = cleartext
+    return facts
+
+
+_HIGH = {Criticality.HIGH.value, Criticality.CRITICAL.value}
+_CLOUDISH = {AssetCategory.CLOUD.value, AssetCategory.AI.value}
+
+
+def _derive_site(facts: Facts, members: list[Facts], today: dt.date) -> None:
+    facts["site.imaging_asset_count"] = len(members)
+    days = _days_since(facts.get("site.last_downtime_drill"), today)
+    if days is not None:
+        facts["site.days_since_downtime_drill"] = days
+    archives = [m for m in members if m.get("asset.category") == AssetCategory.ARCHIVE.value]
+    immutable = [m.get("backup.immutable") for m in archives]
+    if any(value is False for value in immutable):
+        facts["site.archive_without_immutable_backup"] = True
+    elif immutable and all(value is True for value in immutable):
+        facts["site.archive_without_immutable_backup"] = False
+    by_vendor: dict[str, list[Facts]] = defaultdict(list)
+    for m in members:
+        is_cloud = m.get("asset.category") in _CLOUDISH and (
+            m.get("asset.category") == AssetCategory.CLOUD.value
+            or m.get("ai.deployment") in ("cloud", "hybrid")
+        )
+        if is_cloud and m.get("asset.criticality") in _HIGH and m.get("asset.vendor"):
+            by_vendor[str(m["asset.vendor"])].append(m)
+    facts["site.single_vendor_critical_cloud"] = any(
+        len(group) >= 2 and any(m.get("ai.downtime_fallback") is False for m in group)
+        for group in by_vendor.values()
+    )
+
+
+def build_view(
+    catalog: Catalog,
+    sites: Iterable[Site],
+    assets: Iterable[Asset],
+    observations: Iterable[Observation],
+    today: dt.date,
+) -> EnterpriseView:
+    observed = _latest(observations)
+    site_map = {s.id: s for s in sites}
+    asset_map = {a.id: a for a in assets}
+    asset_facts: dict[str, Facts] = {}
+    service_facts: dict[str, Facts] = {}
+    members: dict[str, list[Facts]] = defaultdict(list)
+    for asset in asset_map.values():
+        facts = _record_facts(asset)
+        facts.update(observed.get((SubjectKind.ASSET, asset.id), {}))
+        _derive_asset(facts, asset, catalog, today)
+        asset_facts[asset.id] = facts
+        members[asset.site_id].append(facts)
+        for service in asset.services:
+            key = service.key(asset.id)
+            service_facts[key] = _service_facts(
+                service, observed.get((SubjectKind.SERVICE, key), {})
+            )
+    site_facts: dict[str, Facts] = {}
+    for site_id in site_map:
+        facts = dict(observed.get((SubjectKind.SITE, site_id), {}))
+        _derive_site(facts, members.get(site_id, []), today)
+        site_facts[site_id] = facts
+    return EnterpriseView(today, site_map, asset_map, site_facts, asset_facts, service_facts)

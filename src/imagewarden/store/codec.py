@@ -1,0 +1,221 @@
+"""Conversions between domain objects and table rows (dicts for bulk statements)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from imagewarden.model import (
+    Asset,
+    AssetType,
+    Criticality,
+    FactValue,
+    Finding,
+    FindingStatus,
+    NetworkZone,
+    Observation,
+    ObservationSource,
+    RiskFactor,
+    RiskScore,
+    Service,
+    ServiceProtocol,
+    Severity,
+    Site,
+    SubjectKind,
+)
+from imagewarden.store.schema import AssetRow, FindingRow, ObservationRow, ServiceRow, SiteRow
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    """SQLite returns naive datetimes; everything the store hands out is aware UTC."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def encode_value(value: FactValue) -> tuple[str, str]:
+    if isinstance(value, bool):
+        return "bool", "true" if value else "false"
+    if isinstance(value, int):
+        return "int", str(value)
+    if isinstance(value, float):
+        return "float", repr(value)
+    if isinstance(value, dt.date):
+        return "date", value.isoformat()
+    return "str", value
+
+
+def decode_value(value_type: str, text: str) -> FactValue:
+    if value_type == "bool":
+        return text == "true"
+    if value_type == "int":
+        return int(text)
+    if value_type == "float":
+        return float(text)
+    if value_type == "date":
+        return dt.date.fromisoformat(text)
+    return text
+
+
+def encode_evidence(evidence: Mapping[str, FactValue]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in evidence.items()}
+
+
+def site_row(site: Site, now: dt.datetime) -> dict[str, Any]:
+    return {"id": site.id, "name": site.name, "kind": site.kind, "region": site.region,
+            "updated_at": now}
+
+
+def site_from_row(row: SiteRow) -> Site:
+    return Site(id=row.id, name=row.name, kind=row.kind, region=row.region)
+
+
+def asset_row(asset: Asset, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "id": asset.id,
+        "site_id": asset.site_id,
+        "name": asset.name,
+        "type": asset.type.value,
+        "vendor": asset.vendor,
+        "model": asset.model,
+        "software_version": asset.software_version,
+        "os": asset.os,
+        "os_version": asset.os_version,
+        "end_of_support": asset.end_of_support,
+        "ip_addresses": list(asset.ip_addresses),
+        "hostname": asset.hostname,
+        "segment": asset.segment,
+        "network_zone": asset.network_zone.value,
+        "criticality": asset.criticality.value,
+        "department": asset.department,
+        "owner": asset.owner,
+        "managed": asset.managed,
+        "updated_at": now,
+    }
+
+
+def service_row(asset_id: str, service: Service) -> dict[str, Any]:
+    return {
+        "asset_id": asset_id,
+        "protocol": service.protocol.value,
+        "port": service.port,
+        "tls": service.tls,
+        "ae_title": service.ae_title,
+        "internet_exposed": service.internet_exposed,
+        "auth_required": service.auth_required,
+        "admin_interface": service.admin_interface,
+    }
+
+
+def service_from_row(row: ServiceRow) -> Service:
+    return Service(
+        protocol=ServiceProtocol(row.protocol),
+        port=row.port,
+        tls=row.tls,
+        ae_title=row.ae_title,
+        internet_exposed=row.internet_exposed,
+        auth_required=row.auth_required,
+        admin_interface=row.admin_interface,
+    )
+
+
+def asset_from_row(row: AssetRow, services: tuple[Service, ...]) -> Asset:
+    return Asset(
+        id=row.id,
+        site_id=row.site_id,
+        name=row.name,
+        type=AssetType(row.type),
+        vendor=row.vendor,
+        model=row.model,
+        software_version=row.software_version,
+        os=row.os,
+        os_version=row.os_version,
+        end_of_support=row.end_of_support,
+        ip_addresses=tuple(row.ip_addresses),
+        hostname=row.hostname,
+        segment=row.segment,
+        network_zone=NetworkZone(row.network_zone),
+        criticality=Criticality(row.criticality),
+        department=row.department,
+        owner=row.owner,
+        managed=row.managed,
+        services=services,
+    )
+
+
+def observation_row(obs: Observation) -> dict[str, Any]:
+    value_type, value = encode_value(obs.value)
+    return {
+        "subject_kind": obs.subject_kind.value,
+        "subject_id": obs.subject_id,
+        "name": obs.name,
+        "value_type": value_type,
+        "value": value,
+        "source": obs.source.value,
+        "collector": obs.collector,
+        "observed_at": obs.observed_at,
+    }
+
+
+def observation_from_row(row: ObservationRow) -> Observation:
+    return Observation(
+        subject_kind=SubjectKind(row.subject_kind),
+        subject_id=row.subject_id,
+        name=row.name,
+        value=decode_value(row.value_type, row.value),
+        source=ObservationSource(row.source),
+        observed_at=utc(row.observed_at),
+        collector=row.collector,
+    )
+
+
+def finding_row(finding: Finding, assessment_id: int | None) -> dict[str, Any]:
+    return {
+        "id": finding.id,
+        "check_id": finding.check_id,
+        "subject_kind": finding.subject_kind.value,
+        "subject_id": finding.subject_id,
+        "site_id": finding.site_id,
+        "asset_id": finding.asset_id,
+        "title": finding.title,
+        "severity": finding.severity.value,
+        "risk_score": finding.risk.score,
+        "risk_factors": [
+            {"name": f.name, "level": f.level, "weight": f.weight, "points": f.points,
+             "reason": f.reason}
+            for f in finding.risk.factors
+        ],
+        "evidence": encode_evidence(finding.evidence),
+        "safeguards": list(finding.safeguards),
+        "status": finding.status.value,
+        "status_reason": finding.status_reason,
+        "accepted_until": finding.accepted_until,
+        "first_seen": finding.first_seen,
+        "last_seen": finding.last_seen,
+        "mitigated_at": finding.mitigated_at,
+        "assessment_id": assessment_id,
+    }
+
+
+def finding_from_row(row: FindingRow) -> Finding:
+    return Finding(
+        id=row.id,
+        check_id=row.check_id,
+        subject_kind=SubjectKind(row.subject_kind),
+        subject_id=row.subject_id,
+        site_id=row.site_id,
+        asset_id=row.asset_id,
+        title=row.title,
+        severity=Severity(row.severity),
+        risk=RiskScore(
+            score=row.risk_score,
+            factors=tuple(RiskFactor(**factor) for factor in row.risk_factors),
+        ),
+        evidence=dict(row.evidence),
+        safeguards=tuple(row.safeguards),
+        status=FindingStatus(row.status),
+        first_seen=utc(row.first_seen),
+        last_seen=utc(row.last_seen),
+        status_reason=row.status_reason,
+        accepted_until=row.accepted_until,
+        mitigated_at=utc(row.mitigated_at) if row.mitigated_at else None,
+    )

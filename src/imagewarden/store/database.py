@@ -1,0 +1,90 @@
+"""Opening a store: URL resolution, SQLite tuning and schema migrations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from imagewarden.model import UserInputError
+
+DB_ENV = "IMAGEWARDEN_DB"
+DEFAULT_DB_FILE = "imagewarden.db"
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def resolve_url(db: str | None) -> str:
+    """The SQLAlchemy URL for ``--db``, then ``$IMAGEWARDEN_DB``, then ./imagewarden.db.
+
+    A value without '://' is a path to an SQLite file.
+    """
+    value = db or os.environ.get(DB_ENV) or DEFAULT_DB_FILE
+    if "://" in value:
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError) as exc:
+            raise UserInputError(
+                f"invalid database URL: {exc}", hint=f"--db or {DB_ENV}"
+            ) from None
+        return value
+    return f"sqlite:///{Path(value).expanduser()}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the web app read while an assessment writes; foreign keys are off by default.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    try:
+        engine = create_engine(url)
+    except (NoSuchModuleError, ArgumentError) as exc:
+        raise UserInputError(f"unsupported database URL: {exc}", hint=f"--db or {DB_ENV}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (creating it on an empty database)."""
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def check_reachable(engine: Engine, url: str) -> None:
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        safe = make_url(url).render_as_string(hide_password=True)
+        raise UserInputError(f"cannot open database {safe}: {reason}") from None

@@ -1,0 +1,303 @@
+"""The store: the one place that reads and writes the database.
+
+Writes that belong together (one inventory import, one assessment) happen in one transaction,
+so a failure leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from imagewarden.model import (
+    Asset,
+    AssessmentRun,
+    Finding,
+    FindingStatus,
+    Inventory,
+    Observation,
+    ObservationSource,
+    Service,
+    Severity,
+    Site,
+    SubjectKind,
+    UserInputError,
+)
+from imagewarden.store import codec
+from imagewarden.store.database import (
+    check_reachable,
+    create_db_engine,
+    current_revision,
+    migrate,
+    resolve_url,
+)
+from imagewarden.store.schema import (
+    AssessmentRow,
+    AssetRow,
+    FindingRow,
+    ObservationRow,
+    ServiceRow,
+    SiteRow,
+)
+
+T = TypeVar("T")
+_CHUNK = 500  # stays below SQLite's bound-parameter limit in IN (...) lists
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    sites_added: int
+    assets_added: int
+    assets_updated: int
+    observations: int
+
+
+@dataclass(frozen=True, slots=True)
+class FindingFilter:
+    site_id: str | None = None
+    min_severity: Severity | None = None
+    check_id: str | None = None
+    status: FindingStatus | None = None
+    asset_id: str | None = None
+
+
+class Store:
+    """Repository over one database (SQLite file by default, or any SQLAlchemy URL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, db: str | None = None, *, create: bool = False) -> Store:
+        """Open the store; ``create`` makes or upgrades the schema (``imagewarden init``).
+
+        Without ``create`` a database that was never initialised is refused with a hint,
+        and an older schema is upgraded in place.
+        """
+        url = resolve_url(db)
+        engine = create_db_engine(url)
+        check_reachable(engine, url)
+        if not create and current_revision(engine) is None:
+            engine.dispose()
+            raise UserInputError(
+                "the database is not initialised", hint="run 'imagewarden init' first"
+            )
+        migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- inventory ---------------------------------------------------------------------
+
+    def save_inventory(self, inventory: Inventory, now: dt.datetime | None = None) -> ImportSummary:
+        """Add or update the sites and assets of one import, all or nothing.
+
+        The import is authoritative for the assets it names: their services are replaced and
+        their imported observations are replaced, so a fact removed from the file is unknown
+        again rather than stale.
+        """
+        now = now or dt.datetime.now(dt.UTC)
+        with Session(self.engine) as session, session.begin():
+            site_ids = [s.id for s in inventory.sites]
+            existing_sites = self._existing(session, SiteRow.id, site_ids)
+            new_sites = [codec.site_row(s, now) for s in inventory.sites if s.id not in existing_sites]
+            old_sites = [codec.site_row(s, now) for s in inventory.sites if s.id in existing_sites]
+            if new_sites:
+                session.execute(insert(SiteRow), new_sites)
+            if old_sites:
+                session.execute(update(SiteRow), old_sites)
+
+            asset_ids = [a.id for a in inventory.assets]
+            existing_assets = self._existing(session, AssetRow.id, asset_ids)
+            new_assets = [codec.asset_row(a, now) for a in inventory.assets
+                          if a.id not in existing_assets]
+            old_assets = [codec.asset_row(a, now) for a in inventory.assets
+                          if a.id in existing_assets]
+            if new_assets:
+                session.execute(insert(AssetRow), new_assets)
+            if old_assets:
+                session.execute(update(AssetRow), old_assets)
+            for chunk in _chunks(sorted(existing_assets)):
+                session.execute(delete(ServiceRow).where(ServiceRow.asset_id.in_(chunk)))
+            services = [codec.service_row(a.id, s) for a in inventory.assets for s in a.services]
+            if services:
+                session.execute(insert(ServiceRow), services)
+
+            self._replace_observations(session, inventory)
+        return ImportSummary(
+            sites_added=len(new_sites),
+            assets_added=len(new_assets),
+            assets_updated=len(old_assets),
+            observations=len(inventory.observations),
+        )
+
+    def _replace_observations(self, session: Session, inventory: Inventory) -> None:
+        sources = {o.source.value for o in inventory.observations} or {
+            ObservationSource.IMPORTED.value
+        }
+        subjects: dict[str, list[str]] = {
+            SubjectKind.SITE.value: [s.id for s in inventory.sites],
+            SubjectKind.ASSET.value: [a.id for a in inventory.assets],
+            SubjectKind.SERVICE.value: [s.key(a.id) for a in inventory.assets for s in a.services],
+        }
+        for kind, ids in subjects.items():
+            for chunk in _chunks(ids):
+                session.execute(
+                    delete(ObservationRow).where(
+                        ObservationRow.subject_kind == kind,
+                        ObservationRow.subject_id.in_(chunk),
+                        ObservationRow.source.in_(sources),
+                    )
+                )
+        rows = [codec.observation_row(o) for o in inventory.observations]
+        if rows:
+            session.execute(insert(ObservationRow), rows)
+
+    @staticmethod
+    def _existing(session: Session, column: Any, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(ids):
+            found.update(session.scalars(select(column).where(column.in_(chunk))))
+        return found
+
+    def sites(self) -> list[Site]:
+        with Session(self.engine) as session:
+            return [codec.site_from_row(r) for r in session.scalars(select(SiteRow).order_by(SiteRow.id))]
+
+    def assets(self, site_id: str | None = None) -> list[Asset]:
+        with Session(self.engine) as session:
+            services: dict[str, list[Service]] = {}
+            service_query = select(ServiceRow).order_by(ServiceRow.asset_id, ServiceRow.port)
+            for row in session.scalars(service_query):
+                services.setdefault(row.asset_id, []).append(codec.service_from_row(row))
+            query = select(AssetRow).order_by(AssetRow.site_id, AssetRow.id)
+            if site_id is not None:
+                query = query.where(AssetRow.site_id == site_id)
+            return [
+                codec.asset_from_row(row, tuple(services.get(row.id, ())))
+                for row in session.scalars(query)
+            ]
+
+    def observations(self) -> list[Observation]:
+        with Session(self.engine) as session:
+            query = select(ObservationRow).order_by(ObservationRow.id)
+            return [codec.observation_from_row(r) for r in session.scalars(query)]
+
+    def counts(self) -> dict[str, int]:
+        with Session(self.engine) as session:
+            return {
+                name: session.scalar(select(func.count()).select_from(table)) or 0
+                for name, table in (
+                    ("sites", SiteRow),
+                    ("assets", AssetRow),
+                    ("services", ServiceRow),
+                    ("observations", ObservationRow),
+                    ("findings", FindingRow),
+                    ("assessments", AssessmentRow),
+                )
+            }
+
+    # --- findings ----------------------------------------------------------------------
+
+    def findings(self, where: FindingFilter | None = None) -> list[Finding]:
+        where = where or FindingFilter()
+        query = select(FindingRow)
+        if where.site_id is not None:
+            query = query.where(FindingRow.site_id == where.site_id)
+        if where.check_id is not None:
+            query = query.where(FindingRow.check_id == where.check_id)
+        if where.status is not None:
+            query = query.where(FindingRow.status == where.status.value)
+        if where.asset_id is not None:
+            query = query.where(FindingRow.asset_id == where.asset_id)
+        if where.min_severity is not None:
+            allowed = [s.value for s in Severity if s.rank >= where.min_severity.rank]
+            query = query.where(FindingRow.severity.in_(allowed))
+        query = query.order_by(FindingRow.risk_score.desc(), FindingRow.id)
+        with Session(self.engine) as session:
+            return [codec.finding_from_row(r) for r in session.scalars(query)]
+
+    def record_assessment(
+        self,
+        findings: Iterable[Finding],
+        *,
+        started_at: dt.datetime,
+        finished_at: dt.datetime,
+        catalog_version: str,
+        assets: int,
+        new: int,
+        mitigated: int,
+    ) -> AssessmentRun:
+        """Replace the findings with the merged result of an assessment, in one transaction."""
+        findings = list(findings)
+        open_count = sum(f.status is FindingStatus.OPEN for f in findings)
+        with Session(self.engine) as session, session.begin():
+            run = AssessmentRow(
+                started_at=started_at,
+                finished_at=finished_at,
+                catalog_version=catalog_version,
+                assets=assets,
+                findings_open=open_count,
+                findings_new=new,
+                findings_mitigated=mitigated,
+            )
+            session.add(run)
+            session.flush()
+            session.execute(delete(FindingRow))
+            rows = [codec.finding_row(f, run.id) for f in findings]
+            for start in range(0, len(rows), 5000):
+                session.execute(insert(FindingRow), rows[start : start + 5000])
+            return _run_from_row(run)
+
+    def latest_assessment(self) -> AssessmentRun | None:
+        with Session(self.engine) as session:
+            row = session.scalars(select(AssessmentRow).order_by(AssessmentRow.id.desc())).first()
+            return _run_from_row(row) if row else None
+
+    def set_finding_status(
+        self,
+        finding_id: str,
+        status: FindingStatus,
+        reason: str,
+        accepted_until: dt.date | None = None,
+    ) -> Finding:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(FindingRow, finding_id)
+            if row is None:
+                raise UserInputError(f"no finding with id {finding_id!r}",
+                                     hint="see 'imagewarden findings list'")
+            row.status = status.value
+            row.status_reason = reason
+            row.accepted_until = accepted_until
+            session.flush()
+            return codec.finding_from_row(row)
+
+
+def _run_from_row(row: AssessmentRow) -> AssessmentRun:
+    return AssessmentRun(
+        id=row.id,
+        started_at=codec.utc(row.started_at),
+        finished_at=codec.utc(row.finished_at),
+        catalog_version=row.catalog_version,
+        assets=row.assets,
+        findings_open=row.findings_open,
+        findings_new=row.findings_new,
+        findings_mitigated=row.findings_mitigated,
+    )

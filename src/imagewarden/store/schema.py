@@ -1,0 +1,123 @@
+"""SQLAlchemy table definitions. Migrations in ``migrations/versions`` create exactly these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class SiteRow(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40), default="hospital")
+    region: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AssetRow(Base):
+    __tablename__ = "assets"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(40))
+    vendor: Mapped[str] = mapped_column(String(200), default="")
+    model: Mapped[str] = mapped_column(String(200), default="")
+    software_version: Mapped[str] = mapped_column(String(100), default="")
+    os: Mapped[str] = mapped_column(String(100), default="")
+    os_version: Mapped[str] = mapped_column(String(100), default="")
+    end_of_support: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    ip_addresses: Mapped[list[Any]] = mapped_column(default=list)
+    hostname: Mapped[str] = mapped_column(String(255), default="")
+    segment: Mapped[str] = mapped_column(String(100), default="")
+    network_zone: Mapped[str] = mapped_column(String(40), default="unknown")
+    criticality: Mapped[str] = mapped_column(String(20), default="medium")
+    department: Mapped[str] = mapped_column(String(100), default="")
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    managed: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ServiceRow(Base):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("asset_id", "protocol", "port"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    protocol: Mapped[str] = mapped_column(String(20))
+    port: Mapped[int] = mapped_column(Integer)
+    tls: Mapped[bool | None] = mapped_column(nullable=True)
+    ae_title: Mapped[str] = mapped_column(String(16), default="")
+    internet_exposed: Mapped[bool | None] = mapped_column(nullable=True)
+    auth_required: Mapped[bool | None] = mapped_column(nullable=True)
+    admin_interface: Mapped[bool | None] = mapped_column(nullable=True)
+
+
+class ObservationRow(Base):
+    """Latest value of each fact per subject and source; the time says when it was seen."""
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        UniqueConstraint("subject_kind", "subject_id", "name", "source"),
+        Index("ix_observations_subject", "subject_kind", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject_kind: Mapped[str] = mapped_column(String(10))
+    subject_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(100))
+    value_type: Mapped[str] = mapped_column(String(10))
+    value: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20))
+    collector: Mapped[str] = mapped_column(String(300), default="")
+    observed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AssessmentRow(Base):
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    catalog_version: Mapped[str] = mapped_column(String(40))
+    assets: Mapped[int] = mapped_column(Integer)
+    findings_open: Mapped[int] = mapped_column(Integer)
+    findings_new: Mapped[int] = mapped_column(Integer)
+    findings_mitigated: Mapped[int] = mapped_column(Integer)
+
+
+class FindingRow(Base):
+    __tablename__ = "findings"
+    __table_args__ = (
+        Index("ix_findings_site_status", "site_id", "status"),
+        Index("ix_findings_check", "check_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    check_id: Mapped[str] = mapped_column(String(200))
+    subject_kind: Mapped[str] = mapped_column(String(10))
+    subject_id: Mapped[str] = mapped_column(String(200))
+    site_id: Mapped[str] = mapped_column(String(64))
+    asset_id: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    severity: Mapped[str] = mapped_column(String(10))
+    risk_score: Mapped[int] = mapped_column(Integer)
+    risk_factors: Mapped[list[Any]] = mapped_column(default=list)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    safeguards: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(20))
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    accepted_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    mitigated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    assessment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
