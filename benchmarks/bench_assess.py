@@ -77,16 +77,29 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as folder:
         output = subprocess.run(
-            [sys.executable, __file__, "--assets", str(args.assets), "--sites", str(args.sites),
-             "--child", folder],
-            check=True, capture_output=True, text=True,
+            [
+                sys.executable,
+                __file__,
+                "--assets",
+                str(args.assets),
+                "--sites",
+                str(args.sites),
+                "--child",
+                folder,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     measured = json.loads(output)
     result = {
         "benchmark": "assess + HTML report on a generated enterprise",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpus": __import__("os").cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": __import__("os").cpu_count(),
+        },
         "budget": {"assess_plus_report_s": 10.0, "peak_rss_mib": 1024},
         "peer": None,
         "peer_note": "DESIGN.md names no peer for this budget; the budget itself is the bar.",

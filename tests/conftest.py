@@ -34,7 +34,7 @@ def postgres_url() -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - report why PostgreSQL is unusable
+    except Exception as exc:
         admin.dispose()
         pytest.fail(f"PostgreSQL at {PG_URL} is not usable: {exc}")
     try:

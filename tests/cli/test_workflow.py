@@ -16,10 +16,59 @@ from imagewarden.cli.app import app
 
 runner = CliRunner()
 
-HEADER = "id,site,name,type,vendor,model,os,os_version,network_zone,criticality,services,phi_stored,remote_access_mode,remote_access_mfa\n"
-GOOD_ROWS = (
-    "CT-1,North Hospital,CT 1,CT,GEHC,Revolution CT,Windows 7,SP1,clinical,critical,dicom:104,yes,always on,no\n"
-    "MR-1,North Hospital,MR 1,MR,Siemens Healthineers,MAGNETOM Skyra,Windows 10,22H2,imaging,high,dicom:104/tls,yes,none,\n"
+COLUMNS = [
+    "id",
+    "site",
+    "name",
+    "type",
+    "vendor",
+    "model",
+    "os",
+    "os_version",
+    "network_zone",
+    "criticality",
+    "services",
+    "phi_stored",
+    "remote_access_mode",
+    "remote_access_mfa",
+]
+HEADER = ",".join(COLUMNS) + "\n"
+GOOD_ROWS = "".join(
+    ",".join(row) + "\n"
+    for row in (
+        [
+            "CT-1",
+            "North Hospital",
+            "CT 1",
+            "CT",
+            "GEHC",
+            "Revolution CT",
+            "Windows 7",
+            "SP1",
+            "clinical",
+            "critical",
+            "dicom:104",
+            "yes",
+            "always on",
+            "no",
+        ],
+        [
+            "MR-1",
+            "North Hospital",
+            "MR 1",
+            "MR",
+            "Siemens Healthineers",
+            "MAGNETOM Skyra",
+            "Windows 10",
+            "22H2",
+            "imaging",
+            "high",
+            "dicom:104/tls",
+            "yes",
+            "none",
+            "",
+        ],
+    )
 )
 
 
@@ -96,8 +145,17 @@ def test_fixed_weakness_becomes_mitigated(db: Path, inventory_csv: Path, tmp_pat
     invoke(db, "import", "inventory", str(fixed))
     code, _, err = invoke(db, "assess")
     assert code == 0 and "mitigated" in err
-    listed = json.loads(invoke(db, "findings", "list", "--format", "json", "--check",
-                               "urn:imagewarden:check:remote-access-always-on")[1])
+    listed = json.loads(
+        invoke(
+            db,
+            "findings",
+            "list",
+            "--format",
+            "json",
+            "--check",
+            "urn:imagewarden:check:remote-access-always-on",
+        )[1]
+    )
     assert [f["status"] for f in listed] == ["mitigated"]
 
 
@@ -108,14 +166,19 @@ def test_fail_on_sets_exit_code_1(db: Path, inventory_csv: Path) -> None:
     assert invoke(db, "assess")[0] == 0
 
 
-def test_malformed_csv_exits_2_and_writes_nothing(db: Path, inventory_csv: Path,
-                                                 tmp_path: Path) -> None:
+def test_malformed_csv_exits_2_and_writes_nothing(
+    db: Path, inventory_csv: Path, tmp_path: Path
+) -> None:
     invoke(db, "import", "inventory", str(inventory_csv))
     before = _counts(db)
     bad = tmp_path / "bad.csv"
-    bad.write_text(HEADER + GOOD_ROWS.replace("CT-1,", "CT-9,") +
-                   "XA-1,North Hospital,Cath lab,XA,Philips,Azurion,Windows 10,1809,imaging,high,"
-                   "dicom:104,maybe,none,\n", encoding="utf-8")
+    bad.write_text(
+        HEADER
+        + GOOD_ROWS.replace("CT-1,", "CT-9,")
+        + "XA-1,North Hospital,Cath lab,XA,Philips,Azurion,Windows 10,1809,imaging,high,"
+        "dicom:104,maybe,none,\n",
+        encoding="utf-8",
+    )
     code, _, err = invoke(db, "import", "inventory", str(bad))
     assert code == 2
     assert f"{bad}:4:12" in err  # file:line:column of the bad phi_stored value
@@ -137,18 +200,30 @@ def test_findings_triage(db: Path, inventory_csv: Path) -> None:
     invoke(db, "import", "inventory", str(inventory_csv))
     invoke(db, "assess")
     finding = json.loads(invoke(db, "findings", "list", "--format", "json", "--limit", "1")[1])[0]
-    code, _, err = invoke(db, "findings", "accept", finding["id"], "--reason", "replacement ordered",
-                          "--until", "2099-01-31")
+    code, _, err = invoke(
+        db,
+        "findings",
+        "accept",
+        finding["id"],
+        "--reason",
+        "replacement ordered",
+        "--until",
+        "2099-01-31",
+    )
     assert code == 0, err
-    accepted = json.loads(invoke(db, "findings", "list", "--format", "json", "--status",
-                                 "accepted")[1])
+    accepted = json.loads(
+        invoke(db, "findings", "list", "--format", "json", "--status", "accepted")[1]
+    )
     assert [f["id"] for f in accepted] == [finding["id"]]
     invoke(db, "assess")  # an acceptance survives re-assessment until its date
-    accepted = json.loads(invoke(db, "findings", "list", "--format", "json", "--status",
-                                 "accepted")[1])
+    accepted = json.loads(
+        invoke(db, "findings", "list", "--format", "json", "--status", "accepted")[1]
+    )
     assert [f["id"] for f in accepted] == [finding["id"]]
-    assert invoke(db, "findings", "accept", finding["id"], "--reason", "x", "--until",
-                  "2001-01-01")[0] == 2
+    assert (
+        invoke(db, "findings", "accept", finding["id"], "--reason", "x", "--until", "2001-01-01")[0]
+        == 2
+    )
     assert invoke(db, "findings", "false-positive", "iwf-unknown", "--reason", "x")[0] == 2
 
 
@@ -163,8 +238,14 @@ def test_console_script_demo_prints_the_report_path(tmp_path: Path) -> None:
     """The README's demo path, through the installed console script."""
     exe = Path(sys.executable).with_name("imagewarden")
     env = {**os.environ, "COLUMNS": "120"}
-    result = subprocess.run([str(exe), "demo", "--out", str(tmp_path / "demo")],
-                            capture_output=True, text=True, timeout=300, env=env, check=False)
+    result = subprocess.run(
+        [str(exe), "demo", "--out", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     report = Path(result.stdout.strip())
     assert report == (tmp_path / "demo" / "report.html").resolve()

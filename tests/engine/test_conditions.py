@@ -29,12 +29,23 @@ def test_exists() -> None:
 
 
 def test_combinators() -> None:
-    legacy_shared = cond({"all": [{"fact": "os.past_end_of_support", "equals": True},
-                                  {"any": [{"fact": "network.shared_segment", "equals": True},
-                                           {"fact": "network.internet_exposed", "equals": True}]}]})
+    legacy_shared = cond(
+        {
+            "all": [
+                {"fact": "os.past_end_of_support", "equals": True},
+                {
+                    "any": [
+                        {"fact": "network.shared_segment", "equals": True},
+                        {"fact": "network.internet_exposed", "equals": True},
+                    ]
+                },
+            ]
+        }
+    )
     assert evaluate(legacy_shared, {"os.past_end_of_support": True, "network.shared_segment": True})
-    assert not evaluate(legacy_shared, {"os.past_end_of_support": True,
-                                        "network.shared_segment": False})
+    assert not evaluate(
+        legacy_shared, {"os.past_end_of_support": True, "network.shared_segment": False}
+    )
     assert evaluate(cond({"not": {"fact": "a", "equals": 1}}), {"a": 2})
 
 
@@ -53,9 +64,13 @@ def test_booleans_are_not_numbers() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [{}, {"fact": "x"}, {"all": [], "fact": "x", "equals": 1},
-     {"all": [{"fact": "x", "equals": 1}], "any": [{"fact": "y", "equals": 1}]},
-     {"fact": "x", "equals": 1, "unknown_op": 2}],
+    [
+        {},
+        {"fact": "x"},
+        {"all": [], "fact": "x", "equals": 1},
+        {"all": [{"fact": "x", "equals": 1}], "any": [{"fact": "y", "equals": 1}]},
+        {"fact": "x", "equals": 1, "unknown_op": 2},
+    ],
 )
 def test_malformed_conditions_are_rejected(data: dict[str, object]) -> None:
     with pytest.raises(ValidationError):

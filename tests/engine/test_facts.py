@@ -13,9 +13,13 @@ TODAY = dt.date(2026, 11, 1)
 
 
 def test_os_end_of_support_is_derived_from_the_lifecycle_table(catalog: Catalog) -> None:
-    view = build_view(catalog, [Site("north", "North")],
-                      [asset("CT-1", os="Microsoft Windows 7 Professional", os_version="SP1")],
-                      [], TODAY)
+    view = build_view(
+        catalog,
+        [Site("north", "North")],
+        [asset("CT-1", os="Microsoft Windows 7 Professional", os_version="SP1")],
+        [],
+        TODAY,
+    )
     facts = view.asset_facts["CT-1"]
     assert facts["os.end_of_support"] == dt.date(2020, 1, 14)
     assert facts["os.past_end_of_support"] is True
@@ -38,11 +42,17 @@ def test_newest_observation_wins(catalog: Catalog) -> None:
 
 
 def test_derived_network_device_and_day_counts(catalog: Catalog) -> None:
-    a = asset("US-1", type=AssetType.US, network_zone=NetworkZone.CLINICAL,
-              end_of_support=dt.date(2027, 1, 1))
+    a = asset(
+        "US-1",
+        type=AssetType.US,
+        network_zone=NetworkZone.CLINICAL,
+        end_of_support=dt.date(2027, 1, 1),
+    )
     b = asset("MR-1", type=AssetType.MR, network_zone=NetworkZone.UNKNOWN)
-    observations = [fact("US-1", "remote_access.mode", "none"),
-                    fact("US-1", "backup.last_tested", dt.date(2025, 11, 1))]
+    observations = [
+        fact("US-1", "remote_access.mode", "none"),
+        fact("US-1", "backup.last_tested", dt.date(2025, 11, 1)),
+    ]
     view = build_view(catalog, [Site("north", "North")], [a, b], observations, TODAY)
     us, mr = view.asset_facts["US-1"], view.asset_facts["MR-1"]
     assert us["network.shared_segment"] is True
@@ -56,15 +66,29 @@ def test_derived_network_device_and_day_counts(catalog: Catalog) -> None:
 def test_service_facts(catalog: Catalog) -> None:
     view = build_view(catalog, [Site("north", "North")], [asset("CT-1")], [], TODAY)
     service = view.service_facts["CT-1:dicom/104"]
-    assert service == {"service.protocol": "dicom", "service.port": 104, "service.tls": False,
-                       "service.cleartext_admin": False}
+    assert service == {
+        "service.protocol": "dicom",
+        "service.port": 104,
+        "service.tls": False,
+        "service.cleartext_admin": False,
+    }
 
 
 def test_site_facts_are_aggregated_from_assets(catalog: Catalog) -> None:
-    cloud_a = asset("AI-1", type=AssetType.AI_APPLICATION, vendor="Acme AI",
-                    criticality=Criticality.HIGH, services=())
-    cloud_b = asset("CL-1", type=AssetType.CLOUD_SERVICE, vendor="Acme AI",
-                    criticality=Criticality.CRITICAL, services=())
+    cloud_a = asset(
+        "AI-1",
+        type=AssetType.AI_APPLICATION,
+        vendor="Acme AI",
+        criticality=Criticality.HIGH,
+        services=(),
+    )
+    cloud_b = asset(
+        "CL-1",
+        type=AssetType.CLOUD_SERVICE,
+        vendor="Acme AI",
+        criticality=Criticality.CRITICAL,
+        services=(),
+    )
     vna = asset("VNA-1", type=AssetType.VNA, services=())
     observations = [
         fact("AI-1", "ai.deployment", "cloud"),
@@ -72,8 +96,13 @@ def test_site_facts_are_aggregated_from_assets(catalog: Catalog) -> None:
         fact("VNA-1", "backup.immutable", False),
         site_fact("north", "site.last_downtime_drill", dt.date(2025, 6, 1)),
     ]
-    view = build_view(catalog, [Site("north", "North"), Site("south", "South")],
-                      [cloud_a, cloud_b, vna], observations, TODAY)
+    view = build_view(
+        catalog,
+        [Site("north", "North"), Site("south", "South")],
+        [cloud_a, cloud_b, vna],
+        observations,
+        TODAY,
+    )
     north, south = view.site_facts["north"], view.site_facts["south"]
     assert north["site.single_vendor_critical_cloud"] is True
     assert north["site.archive_without_immutable_backup"] is True

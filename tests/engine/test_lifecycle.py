@@ -72,8 +72,12 @@ def test_mitigated_finding_that_returns_is_reopened() -> None:
 
 
 def test_acceptance_holds_until_its_date_then_reopens() -> None:
-    before = stored(found("a"), status=FindingStatus.ACCEPTED, status_reason="replacing in Q2",
-                    accepted_until=dt.date(2026, 1, 20))
+    before = stored(
+        found("a"),
+        status=FindingStatus.ACCEPTED,
+        status_reason="replacing in Q2",
+        accepted_until=dt.date(2026, 1, 20),
+    )
     held = merge({before.id: before}, [found("a")], T0)
     assert held.findings[0].status is FindingStatus.ACCEPTED
     lapsed = merge({before.id: before}, [found("a")], T1)
@@ -84,6 +88,7 @@ def test_acceptance_holds_until_its_date_then_reopens() -> None:
 def test_false_positive_stays_false_positive() -> None:
     before = stored(found("a"), status=FindingStatus.FALSE_POSITIVE, status_reason="wrong OS")
     assert merge({before.id: before}, [found("a")], T1).findings[0].status is (
-        FindingStatus.FALSE_POSITIVE)
+        FindingStatus.FALSE_POSITIVE
+    )
     gone = merge({before.id: before}, [], T1)
     assert gone.findings[0].status is FindingStatus.FALSE_POSITIVE and gone.mitigated == 0

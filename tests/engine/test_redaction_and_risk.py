@@ -30,31 +30,57 @@ def test_ordinary_evidence_is_kept() -> None:
 
 
 def _check(severity: str = "high", exploitability: str = "medium") -> Check:
-    return Check.model_validate({
-        "id": "urn:imagewarden:check:test", "title": "t", "why": "w",
-        "when": {"fact": "x", "equals": True}, "severity": severity,
-        "exploitability": exploitability, "safeguards": ["urn:imagewarden:safeguard:x"],
-    })
+    return Check.model_validate(
+        {
+            "id": "urn:imagewarden:check:test",
+            "title": "t",
+            "why": "w",
+            "when": {"fact": "x", "equals": True},
+            "severity": severity,
+            "exploitability": exploitability,
+            "safeguards": ["urn:imagewarden:safeguard:x"],
+        }
+    )
 
 
 def test_score_is_the_sum_of_its_factors() -> None:
-    risk = score(_check(), {"asset.criticality": "critical", "network.shared_segment": True,
-                            "asset.network_zone": "flat", "phi.stored": True})
+    risk = score(
+        _check(),
+        {
+            "asset.criticality": "critical",
+            "network.shared_segment": True,
+            "asset.network_zone": "flat",
+            "phi.stored": True,
+        },
+    )
     assert risk.score == round(sum(f.points for f in risk.factors))
     names = [f.name for f in risk.factors]
-    assert names == ["severity", "clinical criticality", "exposure", "exploitability",
-                     "data sensitivity"]
+    assert names == [
+        "severity",
+        "clinical criticality",
+        "exposure",
+        "exploitability",
+        "data sensitivity",
+    ]
     assert all(f.reason for f in risk.factors)
 
 
 def test_exposure_and_criticality_raise_the_score() -> None:
     check = _check()
-    quiet = score(check, {"asset.criticality": "low", "network.shared_segment": False,
-                          "phi.stored": False})
-    loud = score(check, {"asset.criticality": "critical", "network.internet_exposed": True,
-                         "phi.stored": True, "phi.encrypted_at_rest": False})
+    quiet = score(
+        check, {"asset.criticality": "low", "network.shared_segment": False, "phi.stored": False}
+    )
+    loud = score(
+        check,
+        {
+            "asset.criticality": "critical",
+            "network.internet_exposed": True,
+            "phi.stored": True,
+            "phi.encrypted_at_rest": False,
+        },
+    )
     assert quiet.score < loud.score <= 100
-    assert dict((f.name, f.level) for f in loud.factors)["exposure"] == "internet"
+    assert {f.name: f.level for f in loud.factors}["exposure"] == "internet"
 
 
 def test_severity_orders_scores_for_the_same_subject() -> None:
@@ -66,3 +92,22 @@ def test_severity_orders_scores_for_the_same_subject() -> None:
 def test_site_checks_are_site_wide() -> None:
     risk = score(_check(), {}, SubjectKind.SITE)
     assert risk.factors[1].level == "site-wide"
+
+
+def test_published_formula_matches_the_points_awarded() -> None:
+    from imagewarden.engine.risk import RISK_FORMULA
+
+    text = " ".join(RISK_FORMULA)
+    check = _check("critical", "known_exploited")
+    risk = score(
+        check,
+        {
+            "asset.criticality": "critical",
+            "network.internet_exposed": True,
+            "phi.stored": True,
+            "phi.encrypted_at_rest": False,
+        },
+    )
+    for factor in risk.factors:
+        assert f"{factor.points:g}" in text, factor
+    assert risk.score == 100

@@ -60,8 +60,11 @@ def test_inventory_round_trip(db_url: str) -> None:
     inv = inventory(
         asset("CT-1", ip_addresses=("10.0.0.5",), end_of_support=dt.date(2027, 3, 1)),
         asset("MR-1", site="south"),
-        observations=(fact("CT-1", "phi.stored", True), site_fact("north", "site.downtime_plan", False),
-                      fact("CT-1", "backup.last_tested", dt.date(2025, 5, 1))),
+        observations=(
+            fact("CT-1", "phi.stored", True),
+            site_fact("north", "site.downtime_plan", False),
+            fact("CT-1", "backup.last_tested", dt.date(2025, 5, 1)),
+        ),
     )
     with Store.open(db_url, create=True) as store:
         summary = store.save_inventory(inv, NOW)
@@ -78,7 +81,9 @@ def test_inventory_round_trip(db_url: str) -> None:
 
 def test_reimport_updates_and_replaces_imported_facts(db_url: str) -> None:
     with Store.open(db_url, create=True) as store:
-        store.save_inventory(inventory(asset("CT-1"), observations=(fact("CT-1", "phi.stored", True),)))
+        store.save_inventory(
+            inventory(asset("CT-1"), observations=(fact("CT-1", "phi.stored", True),))
+        )
         summary = store.save_inventory(inventory(asset("CT-1", name="Renamed")))
         assert (summary.assets_added, summary.assets_updated) == (0, 1)
         assert store.assets()[0].name == "Renamed"
@@ -102,8 +107,15 @@ def test_findings_round_trip_and_filters(db_url: str) -> None:
     a = _finding("urn:imagewarden:check:os-end-of-life", "CT-1")
     b = _finding("urn:imagewarden:check:dicom-without-tls", "CT-2", Severity.MEDIUM)
     with Store.open(db_url, create=True) as store:
-        run = store.record_assessment([a, b], started_at=NOW, finished_at=NOW,
-                                      catalog_version="x", assets=2, new=2, mitigated=0)
+        run = store.record_assessment(
+            [a, b],
+            started_at=NOW,
+            finished_at=NOW,
+            catalog_version="x",
+            assets=2,
+            new=2,
+            mitigated=0,
+        )
         assert run.findings_open == 2 and run.findings_new == 2
         assert store.latest_assessment() == run
         stored = {f.id: f for f in store.findings()}
@@ -113,11 +125,13 @@ def test_findings_round_trip_and_filters(db_url: str) -> None:
         high = store.findings(FindingFilter(min_severity=Severity.HIGH))
         assert [f.id for f in high] == [a.id]
         assert [f.id for f in store.findings(FindingFilter(asset_id="CT-2"))] == [b.id]
-        accepted = store.set_finding_status(a.id, FindingStatus.ACCEPTED, "vendor upgrade booked",
-                                            dt.date(2027, 1, 31))
+        accepted = store.set_finding_status(
+            a.id, FindingStatus.ACCEPTED, "vendor upgrade booked", dt.date(2027, 1, 31)
+        )
         assert accepted.status is FindingStatus.ACCEPTED
         assert store.findings(FindingFilter(status=FindingStatus.ACCEPTED))[0].accepted_until == (
-            dt.date(2027, 1, 31))
+            dt.date(2027, 1, 31)
+        )
         with pytest.raises(UserInputError, match="no finding"):
             store.set_finding_status("iwf-nope", FindingStatus.FALSE_POSITIVE, "x")
 

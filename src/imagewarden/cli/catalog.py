@@ -47,8 +47,9 @@ def list_entries(
         for column in ("id", "severity", "applies to", "title"):
             table.add_column(column)
         for check in catalog.checks.values():
-            table.add_row(check.id, check.severity.value, check.applies_to.subject.value,
-                          check.title)
+            table.add_row(
+                check.id, check.severity.value, check.applies_to.subject.value, check.title
+            )
     elif kind == "safeguards":
         for column in ("id", "type", "layer", "title"):
             table.add_column(column)

@@ -41,8 +41,9 @@ def demo(
     out_dir.mkdir(parents=True, exist_ok=True)
     cli = state(ctx)
     steps = ("inventory", "database", "import", "assess", "report")
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err,
-                  transient=True) as progress:
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True
+    ) as progress:
         task = progress.add_task("demo", total=len(steps))
 
         def step(text: str) -> None:
@@ -59,7 +60,10 @@ def demo(
             result = run_assessment(store, cli.catalog)
             step("writing reports")
             report_context = gather_context(
-                store, cli.catalog, title="Imaging cybersecurity readiness — demo health system"
+                store,
+                cli.catalog,
+                title="Imaging cybersecurity readiness",
+                enterprise="Demo Health System (synthetic)",
             )
             html = out_dir / "report.html"
             render_report(report_context, "html", html)

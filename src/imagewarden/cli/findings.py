@@ -70,7 +70,12 @@ def list_findings(
         table.add_column(column)
     for f in rows:
         table.add_row(
-            f.id, str(f.risk.score), f.severity.value, f.status.value, f.site_id, f.subject_id,
+            f.id,
+            str(f.risk.score),
+            f.severity.value,
+            f.status.value,
+            f.site_id,
+            f.subject_id,
             f.title,
         )
     out.print(table)
@@ -91,8 +96,10 @@ def accept(
         raise typer.BadParameter("the expiry date must be in the future", param_hint="--until")
     if not reason.strip():
         raise typer.BadParameter("a reason is required", param_hint="--reason")
-    finding = state(ctx).store().set_finding_status(
-        finding_id, FindingStatus.ACCEPTED, reason.strip(), until.date()
+    finding = (
+        state(ctx)
+        .store()
+        .set_finding_status(finding_id, FindingStatus.ACCEPTED, reason.strip(), until.date())
     )
     err.print(f"{finding.id} accepted until {until.date().isoformat()}")
 
@@ -106,7 +113,9 @@ def false_positive(
     """Mark a finding as a false positive."""
     if not reason.strip():
         raise typer.BadParameter("a reason is required", param_hint="--reason")
-    finding = state(ctx).store().set_finding_status(
-        finding_id, FindingStatus.FALSE_POSITIVE, reason.strip()
+    finding = (
+        state(ctx)
+        .store()
+        .set_finding_status(finding_id, FindingStatus.FALSE_POSITIVE, reason.strip())
     )
     err.print(f"{finding.id} marked false positive")

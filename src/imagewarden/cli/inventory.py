@@ -18,7 +18,8 @@ import_app = typer.Typer(help="Import data into the store.", no_args_is_help=Tru
 def import_inventory(
     ctx: typer.Context,
     files: Annotated[
-        list[Path], typer.Argument(help="Inventory files (.csv or .json); see docs/inventory-format.md.")
+        list[Path],
+        typer.Argument(help="Inventory files (.csv or .json); see docs/inventory-format.md."),
     ],
 ) -> None:
     """Import assets, services and posture facts. A file with any error writes nothing."""

@@ -27,6 +27,9 @@ def report(
         ReportFormat, typer.Option("--format", case_sensitive=False, help="html, json or csv.")
     ] = ReportFormat.HTML,
     title: Annotated[str, typer.Option(help="Report title.")] = "Imaging cybersecurity readiness",
+    enterprise: Annotated[
+        str, typer.Option(help="Name of the health system shown in the header.")
+    ] = "",
 ) -> None:
     """Write the readiness report (HTML) or the findings (JSON, CSV) of the latest assessment."""
     cli = state(ctx)
@@ -37,7 +40,7 @@ def report(
         raise UserInputError("is a directory; give a file name", hint=str(output))
     if not output.parent.exists():
         raise UserInputError(f"folder {output.parent} does not exist")
-    context = gather_context(store, cli.catalog, title=title)
+    context = gather_context(store, cli.catalog, title=title, enterprise=enterprise)
     render_report(context, fmt.value, output)
     err.print(f"{fmt.value} report written")
     out.print(str(output))

@@ -13,7 +13,7 @@ from imagewarden.catalog import Catalog, load_catalog
 from imagewarden.store import Store
 
 # Human messages go to stderr; data (tables, JSON, paths) to stdout, so pipes stay clean.
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 

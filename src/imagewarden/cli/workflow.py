@@ -36,7 +36,7 @@ def assess(
     store = cli.store()
     result = run_assessment(store, cli.catalog)
     open_findings = [f for f in result.findings if f.status is FindingStatus.OPEN]
-    by_severity = {s: 0 for s in reversed(Severity)}
+    by_severity = dict.fromkeys(reversed(Severity), 0)
     for finding in open_findings:
         by_severity[finding.severity] += 1
     summary = ", ".join(f"{n} {s.value}" for s, n in by_severity.items() if n)

@@ -44,6 +44,17 @@ _EXPLOITABILITY = {
     Exploitability.HIGH: 0.8,
     Exploitability.KNOWN_EXPLOITED: 1.0,
 }
+RISK_FORMULA: tuple[str, ...] = (
+    "Severity of the check: critical 40, high 30, medium 20, low 10, info 0 points.",
+    "Clinical criticality of the asset: critical 20, high 15, medium 10, low 5 points "
+    "(site-wide weaknesses count as high).",
+    "Exposure: internet 15, always-on vendor link 12, shared network 10.5, cloud 9, "
+    "unknown 7.5, dedicated imaging zone 4.5 points.",
+    "Exploitability: known exploited 15, high 12, medium 7.5, low 3.75 points.",
+    "Data sensitivity: unencrypted patient data 10, patient data stored 8, unknown 6, "
+    "images in transit only 4 points.",
+    "The score is the sum, rounded, from 0 to 100.",
+)
 WEIGHTS = {
     "clinical criticality": 20.0,
     "exposure": 15.0,
@@ -53,7 +64,10 @@ WEIGHTS = {
 
 
 def _exposure(facts: Mapping[str, FactValue]) -> tuple[str, float, str]:
-    if facts.get("network.internet_exposed") is True or facts.get("service.internet_exposed") is True:
+    if (
+        facts.get("network.internet_exposed") is True
+        or facts.get("service.internet_exposed") is True
+    ):
         return "internet", 1.0, "reachable from the internet"
     if facts.get("remote_access.mode") == "always_on":
         return "vendor link", 0.8, "vendor remote access is always on"

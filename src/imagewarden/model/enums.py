@@ -75,7 +75,7 @@ _MODALITIES = frozenset(
 )
 
 _CATEGORY_OF_TYPE: dict[AssetType, AssetCategory] = {
-    **{t: AssetCategory.MODALITY for t in _MODALITIES},
+    **dict.fromkeys(_MODALITIES, AssetCategory.MODALITY),
     AssetType.ACQUISITION_WORKSTATION: AssetCategory.WORKSTATION,
     AssetType.PACS: AssetCategory.ARCHIVE,
     AssetType.VNA: AssetCategory.ARCHIVE,

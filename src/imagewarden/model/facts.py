@@ -56,7 +56,7 @@ def _f(
 _A = SubjectKind.ASSET
 _S = SubjectKind.SERVICE
 _SITE = SubjectKind.SITE
-B, I, STR, D, C = FactType.BOOL, FactType.INT, FactType.STR, FactType.DATE, FactType.CHOICE
+B, INT, STR, D, C = FactType.BOOL, FactType.INT, FactType.STR, FactType.DATE, FactType.CHOICE
 
 REMOTE_ACCESS_MODES = ("none", "on_demand", "always_on")
 REMOVABLE_MEDIA_MODES = ("blocked", "controlled", "unchecked")
@@ -76,7 +76,12 @@ _SPECS: tuple[FactSpec, ...] = (
     _f("asset.segment", STR, _A, "Name of the network segment or VLAN."),
     _f("asset.owner", STR, _A, "Person or team accountable for the asset."),
     _f("asset.end_of_support", D, _A, "Vendor's end-of-support date for the device or product."),
-    _f("asset.managed", B, _A, "Asset is in the managed inventory (false: found only by discovery)."),
+    _f(
+        "asset.managed",
+        B,
+        _A,
+        "Asset is in the managed inventory (false: found only by discovery).",
+    ),
     # --- posture facts recorded by importers, questionnaires or probes ---
     _f("phi.stored", B, _A, "Asset stores protected health information persistently."),
     _f("phi.encrypted_at_rest", B, _A, "Stored PHI is encrypted at rest."),
@@ -90,9 +95,16 @@ _SPECS: tuple[FactSpec, ...] = (
     _f("contract.baa_on_file", B, _A, "A business associate agreement with the vendor is on file."),
     _f("docs.mds2_on_file", B, _A, "The vendor's MDS2 form is on file."),
     _f("docs.sbom_on_file", B, _A, "A software bill of materials is on file."),
-    _f("patch.missing_vendor_patches", I, _A, "Number of vendor-validated patches not installed."),
+    _f(
+        "patch.missing_vendor_patches", INT, _A, "Number of vendor-validated patches not installed."
+    ),
     _f("patch.last_applied", D, _A, "Date a vendor-validated patch was last applied."),
-    _f("credentials.default_reported", B, _A, "Default or vendor-documented credentials are in use."),
+    _f(
+        "credentials.default_reported",
+        B,
+        _A,
+        "Default or vendor-documented credentials are in use.",
+    ),
     _f("auth.shared_accounts", B, _A, "Users log in with shared (generic) accounts."),
     _f("auth.auto_logoff", B, _A, "Sessions lock or log off after inactivity."),
     _f("endpoint.antimalware", B, _A, "Anti-malware protection runs on the asset."),
@@ -103,50 +115,110 @@ _SPECS: tuple[FactSpec, ...] = (
     _f("logging.central", B, _A, "Security logs are forwarded to a central log service (SIEM)."),
     _f("ai.deployment", C, _A, "Where an AI application runs.", AI_DEPLOYMENTS),
     _f("ai.sends_identifiable_images", B, _A, "Images leave the enterprise with identifiers."),
-    _f("ai.downtime_fallback", B, _A, "Clinical workflow has a documented fallback without the AI."),
+    _f(
+        "ai.downtime_fallback",
+        B,
+        _A,
+        "Clinical workflow has a documented fallback when the AI or cloud service is down.",
+    ),
     _f("cloud.exit_plan", B, _A, "A documented exit and data-return plan exists for the service."),
     # --- derived asset facts (engine) ---
-    _f("os.end_of_support", D, _A, "End-of-support date of the OS from the lifecycle table.",
-       derived=True),
+    _f(
+        "os.end_of_support",
+        D,
+        _A,
+        "End-of-support date of the OS from the lifecycle table.",
+        derived=True,
+    ),
     _f("os.past_end_of_support", B, _A, "The OS is past its end of support.", derived=True),
-    _f("os.days_to_end_of_support", I, _A,
-       "Days until the OS leaves support (negative when already past).", derived=True),
+    _f(
+        "os.days_to_end_of_support",
+        INT,
+        _A,
+        "Days until the OS leaves support (negative when already past).",
+        derived=True,
+    ),
     _f("os.known", B, _A, "The OS is recorded and found in the lifecycle table.", derived=True),
-    _f("device.past_end_of_support", B, _A, "The device is past the vendor's end of support.",
-       derived=True),
-    _f("device.days_to_end_of_support", I, _A,
-       "Days until the vendor's end of support (negative when already past).", derived=True),
-    _f("network.shared_segment", B, _A, "The asset's zone is shared with general IT.",
-       derived=True),
-    _f("patch.days_since_last_applied", I, _A, "Days since a patch was last applied.",
-       derived=True),
-    _f("backup.days_since_last_test", I, _A, "Days since the last restore test.", derived=True),
+    _f(
+        "device.past_end_of_support",
+        B,
+        _A,
+        "The device is past the vendor's end of support.",
+        derived=True,
+    ),
+    _f(
+        "device.days_to_end_of_support",
+        INT,
+        _A,
+        "Days until the vendor's end of support (negative when already past).",
+        derived=True,
+    ),
+    _f(
+        "network.shared_segment", B, _A, "The asset's zone is shared with general IT.", derived=True
+    ),
+    _f(
+        "patch.days_since_last_applied",
+        INT,
+        _A,
+        "Days since a patch was last applied.",
+        derived=True,
+    ),
+    _f("backup.days_since_last_test", INT, _A, "Days since the last restore test.", derived=True),
     _f("vendor.known", B, _A, "The vendor is in the catalog's product dictionary.", derived=True),
     _f("remote_access.enabled", B, _A, "Any vendor remote access exists.", derived=True),
     # --- services ---
     _f("service.protocol", STR, _S, "Protocol identifier (see ServiceProtocol)."),
-    _f("service.port", I, _S, "TCP port."),
+    _f("service.port", INT, _S, "TCP port."),
     _f("service.tls", B, _S, "The service uses TLS."),
     _f("service.internet_exposed", B, _S, "The service is reachable from the internet."),
     _f("service.auth_required", B, _S, "The service requires authentication."),
-    _f("service.admin_interface", B, _S, "The service is an administrative interface.",),
+    _f(
+        "service.admin_interface",
+        B,
+        _S,
+        "The service is an administrative interface.",
+    ),
     _f("dicom.accepts_any_called_ae", B, _S, "Associations are accepted for any called AE title."),
-    _f("dicom.accepts_unknown_calling_ae", B, _S,
-       "Associations are accepted from calling AE titles the service was not configured with."),
-    _f("service.cleartext_admin", B, _S,
-       "An administrative protocol without encryption (telnet, ftp, http admin).", derived=True),
+    _f(
+        "dicom.accepts_unknown_calling_ae",
+        B,
+        _S,
+        "Associations are accepted from calling AE titles the service was not configured with.",
+    ),
+    _f(
+        "service.cleartext_admin",
+        B,
+        _S,
+        "An administrative protocol without encryption (telnet, ftp, http admin).",
+        derived=True,
+    ),
     # --- sites ---
     _f("site.downtime_plan", B, _SITE, "A written imaging downtime procedure exists."),
     _f("site.imaging_ir_playbook", B, _SITE, "An incident response playbook covers imaging."),
     _f("site.last_downtime_drill", D, _SITE, "Date of the last imaging downtime drill."),
-    _f("site.days_since_downtime_drill", I, _SITE, "Days since the last downtime drill.",
-       derived=True),
-    _f("site.imaging_asset_count", I, _SITE, "Imaging assets at the site.", derived=True),
-    _f("site.archive_without_immutable_backup", B, _SITE,
-       "An archive (PACS/VNA) at the site has no offline or immutable backup.", derived=True),
-    _f("site.single_vendor_critical_cloud", B, _SITE,
-       "Two or more high-criticality cloud or AI services depend on one vendor and at least one "
-       "has no downtime fallback.", derived=True),
+    _f(
+        "site.days_since_downtime_drill",
+        INT,
+        _SITE,
+        "Days since the last downtime drill.",
+        derived=True,
+    ),
+    _f("site.imaging_asset_count", INT, _SITE, "Imaging assets at the site.", derived=True),
+    _f(
+        "site.archive_without_immutable_backup",
+        B,
+        _SITE,
+        "An archive (PACS/VNA) at the site has no offline or immutable backup.",
+        derived=True,
+    ),
+    _f(
+        "site.single_vendor_critical_cloud",
+        B,
+        _SITE,
+        "Two or more high-criticality cloud or AI services depend on one vendor and at least one "
+        "has no downtime fallback.",
+        derived=True,
+    ),
 )
 
 FACTS: Mapping[str, FactSpec] = {spec.name: spec for spec in _SPECS}

@@ -11,7 +11,12 @@ from imagewarden.store import Store
 
 
 def gather_context(
-    store: Store, catalog: Catalog, *, title: str, now: dt.datetime | None = None
+    store: Store,
+    catalog: Catalog,
+    *,
+    title: str,
+    enterprise: str = "",
+    now: dt.datetime | None = None,
 ) -> ReportContext:
     now = now or dt.datetime.now(dt.UTC)
     run = store.latest_assessment()
@@ -27,4 +32,5 @@ def gather_context(
         findings=tuple(store.findings()),
         asset_facts=view.asset_facts,
         assessment=run,
+        enterprise=enterprise,
     )

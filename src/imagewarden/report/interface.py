@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from imagewarden.catalog import Catalog
-from imagewarden.model import Asset, AssessmentRun, FactValue, Finding, Site
+from imagewarden.model import AssessmentRun, Asset, FactValue, Finding, Site
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class ReportContext:
     asset_facts: Mapping[str, Mapping[str, FactValue]]
     """Per asset id: every fact the engine saw, derived ones included (e.g. os.end_of_support)."""
     assessment: AssessmentRun | None
+    enterprise: str = ""
+    """Name of the health system or organisation, shown in the header."""
 
 
 class Renderer(Protocol):

@@ -61,8 +61,13 @@ def encode_evidence(evidence: Mapping[str, FactValue]) -> dict[str, Any]:
 
 
 def site_row(site: Site, now: dt.datetime) -> dict[str, Any]:
-    return {"id": site.id, "name": site.name, "kind": site.kind, "region": site.region,
-            "updated_at": now}
+    return {
+        "id": site.id,
+        "name": site.name,
+        "kind": site.kind,
+        "region": site.region,
+        "updated_at": now,
+    }
 
 
 def site_from_row(row: SiteRow) -> Site:
@@ -180,8 +185,13 @@ def finding_row(finding: Finding, assessment_id: int | None) -> dict[str, Any]:
         "severity": finding.severity.value,
         "risk_score": finding.risk.score,
         "risk_factors": [
-            {"name": f.name, "level": f.level, "weight": f.weight, "points": f.points,
-             "reason": f.reason}
+            {
+                "name": f.name,
+                "level": f.level,
+                "weight": f.weight,
+                "points": f.points,
+                "reason": f.reason,
+            }
             for f in finding.risk.factors
         ],
         "evidence": encode_evidence(finding.evidence),

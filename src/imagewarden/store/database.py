@@ -31,9 +31,7 @@ def resolve_url(db: str | None) -> str:
         try:
             make_url(value)
         except (ArgumentError, ValueError) as exc:
-            raise UserInputError(
-                f"invalid database URL: {exc}", hint=f"--db or {DB_ENV}"
-            ) from None
+            raise UserInputError(f"invalid database URL: {exc}", hint=f"--db or {DB_ENV}") from None
         return value
     return f"sqlite:///{Path(value).expanduser()}"
 

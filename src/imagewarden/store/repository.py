@@ -15,8 +15,8 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from imagewarden.model import (
-    Asset,
     AssessmentRun,
+    Asset,
     Finding,
     FindingStatus,
     Inventory,
@@ -117,7 +117,9 @@ class Store:
         with Session(self.engine) as session, session.begin():
             site_ids = [s.id for s in inventory.sites]
             existing_sites = self._existing(session, SiteRow.id, site_ids)
-            new_sites = [codec.site_row(s, now) for s in inventory.sites if s.id not in existing_sites]
+            new_sites = [
+                codec.site_row(s, now) for s in inventory.sites if s.id not in existing_sites
+            ]
             old_sites = [codec.site_row(s, now) for s in inventory.sites if s.id in existing_sites]
             if new_sites:
                 session.execute(insert(SiteRow), new_sites)
@@ -126,10 +128,12 @@ class Store:
 
             asset_ids = [a.id for a in inventory.assets]
             existing_assets = self._existing(session, AssetRow.id, asset_ids)
-            new_assets = [codec.asset_row(a, now) for a in inventory.assets
-                          if a.id not in existing_assets]
-            old_assets = [codec.asset_row(a, now) for a in inventory.assets
-                          if a.id in existing_assets]
+            new_assets = [
+                codec.asset_row(a, now) for a in inventory.assets if a.id not in existing_assets
+            ]
+            old_assets = [
+                codec.asset_row(a, now) for a in inventory.assets if a.id in existing_assets
+            ]
             if new_assets:
                 session.execute(insert(AssetRow), new_assets)
             if old_assets:
@@ -179,7 +183,10 @@ class Store:
 
     def sites(self) -> list[Site]:
         with Session(self.engine) as session:
-            return [codec.site_from_row(r) for r in session.scalars(select(SiteRow).order_by(SiteRow.id))]
+            return [
+                codec.site_from_row(r)
+                for r in session.scalars(select(SiteRow).order_by(SiteRow.id))
+            ]
 
     def assets(self, site_id: str | None = None) -> list[Asset]:
         with Session(self.engine) as session:
@@ -281,8 +288,9 @@ class Store:
         with Session(self.engine) as session, session.begin():
             row = session.get(FindingRow, finding_id)
             if row is None:
-                raise UserInputError(f"no finding with id {finding_id!r}",
-                                     hint="see 'imagewarden findings list'")
+                raise UserInputError(
+                    f"no finding with id {finding_id!r}", hint="see 'imagewarden findings list'"
+                )
             row.status = status.value
             row.status_reason = reason
             row.accepted_until = accepted_until

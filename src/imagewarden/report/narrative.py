@@ -1,0 +1,174 @@
+"""The executive summary: a few plain sentences for a radiology chair, and the top asks.
+
+Sentences are data (a tuple of strings) so the HTML page, the JSON export and any future
+renderer say exactly the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from imagewarden.model import FindingStatus, Severity
+from imagewarden.report.end_of_life import EndOfLifeAsset
+from imagewarden.report.labels import SEVERITIES_DESC, number_word, plural
+from imagewarden.report.readiness import CRITICAL_CEILING, Readiness
+from imagewarden.report.safeguard_plan import PlanItem, SafeguardPlan
+from imagewarden.report.views import FindingView
+
+TOP_ASKS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutiveSummary:
+    sentences: tuple[str, ...]
+    asks: tuple[PlanItem, ...]
+    """The safeguards that together address the most high or critical findings: what
+    leadership is asked to fund or mandate."""
+
+
+def choose_asks(items: Sequence[PlanItem], n: int = TOP_ASKS) -> tuple[PlanItem, ...]:
+    """The ``n`` safeguards that together address the most high or critical findings.
+
+    Greedy set cover: each pick is the safeguard that adds the most high or critical findings
+    not yet addressed by earlier picks (then the most findings, then the highest impact), so
+    two safeguards for the same findings do not take two of the three asks.
+    """
+    chosen: list[PlanItem] = []
+    covered_hc: frozenset[str] = frozenset()
+    covered: frozenset[str] = frozenset()
+    remaining = list(items)
+    while remaining and len(chosen) < n:
+        best = max(
+            remaining,
+            key=lambda i: (
+                len(i.high_or_critical_ids - covered_hc),
+                len(i.finding_ids - covered),
+                i.impact,
+            ),
+        )
+        if not best.finding_ids - covered:
+            break
+        chosen.append(best)
+        remaining.remove(best)
+        covered_hc |= best.high_or_critical_ids
+        covered |= best.finding_ids
+    return tuple(chosen)
+
+
+def _lower_first(title: str) -> str:
+    """'Put modalities ...' -> 'put modalities ...' but 'DICOM ...' stays as written."""
+    if len(title) > 1 and title[0].isupper() and title[1].islower():
+        return title[0].lower() + title[1:]
+    return title
+
+
+def _join(items: Sequence[str], separator: str = ", ") -> str:
+    """'a', 'a and b', 'a, b and c'; long items that hold commas read better with '; '."""
+    if len(items) <= 2:
+        return " and ".join(items)
+    return separator.join(items[:-1]) + separator.rstrip() + " and " + items[-1]
+
+
+def _readiness_sentence(readiness: Readiness, assets: int, sites: int) -> str:
+    text = (
+        f"Overall cybersecurity readiness is {readiness.score} out of 100 "
+        f"(grade {readiness.grade}, {readiness.label.lower()}), across {assets} imaging "
+        f"{plural(assets, 'device or system', 'devices and systems')} at {sites} "
+        f"{plural(sites, 'site')}."
+    )
+    if readiness.critical_ceiling_applied:
+        text += f" The score is held at {CRITICAL_CEILING} while a critical finding is open."
+    return text
+
+
+def _findings_sentence(by_severity: Mapping[Severity, int], accepted: int) -> str:
+    total = sum(by_severity.values())
+    if total == 0:
+        return "No open findings remain; keep re-assessing after every change to the fleet."
+    parts = [f"{by_severity[s]} {s.value}" for s in SEVERITIES_DESC if by_severity.get(s)]
+    text = f"{total} {plural(total, 'finding needs', 'findings need')} attention: {_join(parts)}."
+    if accepted:
+        text += (
+            f" {accepted} of them {plural(accepted, 'is an accepted risk', 'are accepted risks')}"
+            " with a documented reason and review date."
+        )
+    return text
+
+
+def _end_of_life_sentence(rows: Sequence[EndOfLifeAsset], assets: int) -> str | None:
+    os_rows = [r for r in rows if r.os_past_end_of_support]
+    devices = sum(1 for r in rows if not r.os_past_end_of_support)
+    device_text = (
+        f"{devices} {plural(devices, 'device is', 'devices are')} past the manufacturer's end "
+        "of support"
+    )
+    if not os_rows:
+        return f"{device_text}." if devices else None
+    shared = sum(1 for r in os_rows if r.shared_segment)
+    text = (
+        f"{len(os_rows)} of {assets} imaging devices and systems run an operating system that "
+        "no longer receives security updates"
+    )
+    if shared:
+        text += f", {shared} of them on network segments shared with general IT"
+    if devices:
+        text += f"; {devices} more {device_text.split(' ', 1)[1]}"
+    return text + "."
+
+
+def _top_risk_sentence(view: FindingView) -> str:
+    where = (
+        f"on {view.asset_name} at {view.site_name}"
+        if view.finding.asset_id
+        else (f"at {view.site_name}")
+    )
+    return (
+        f"The highest risk is “{view.finding.title}” {where} "
+        f"(risk score {view.finding.risk.score} of 100, {view.finding.severity.value})."
+    )
+
+
+def _asks_sentence(asks: Sequence[PlanItem], current: Sequence[FindingView]) -> str:
+    hc_total = sum(1 for v in current if v.finding.severity.rank >= Severity.HIGH.rank)
+    titles = [_lower_first(a.safeguard.title) for a in asks]
+    count = number_word(len(asks), capital=True)
+    verb = plural(len(asks), "action", "actions")
+    if hc_total:
+        closed = len(frozenset().union(*(a.high_or_critical_ids for a in asks)))
+        total, kind = hc_total, "high or critical"
+    else:
+        closed = len(frozenset().union(*(a.finding_ids for a in asks)))
+        total, kind = len(current), "open"
+    share = f"all {total}" if closed == total else f"{closed} of the {total}"
+    scope = f"{share} {kind} {plural(total, 'finding')}"
+    return f"{count} {verb} would address {scope}: {_join(titles, '; ')}."
+
+
+def executive_summary(
+    *,
+    readiness: Readiness,
+    assets: int,
+    sites: int,
+    current: Sequence[FindingView],
+    end_of_life: Sequence[EndOfLifeAsset],
+    plan: SafeguardPlan,
+) -> ExecutiveSummary:
+    """Three to five sentences, most important first; ``current`` is in risk order."""
+    by_severity = dict.fromkeys(SEVERITIES_DESC, 0)
+    for view in current:
+        by_severity[view.finding.severity] += 1
+    accepted = sum(1 for v in current if v.finding.status is FindingStatus.ACCEPTED)
+    sentences = [
+        _readiness_sentence(readiness, assets, sites),
+        _findings_sentence(by_severity, accepted),
+    ]
+    end_of_life_text = _end_of_life_sentence(end_of_life, assets)
+    if end_of_life_text:
+        sentences.append(end_of_life_text)
+    if current:
+        sentences.append(_top_risk_sentence(current[0]))
+    asks = choose_asks(plan.items)
+    if asks:
+        sentences.append(_asks_sentence(asks, current))
+    return ExecutiveSummary(tuple(sentences), asks)
