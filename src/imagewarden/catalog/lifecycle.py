@@ -24,9 +24,17 @@ class OsTable:
     def __init__(self, rows: Iterable[OsLifecycle]) -> None:
         self.rows: tuple[OsLifecycle, ...] = tuple(rows)
         self._by_key: dict[str, OsLifecycle] = {}
+        self.collisions: list[str] = []
         for row in self.rows:
             for spelling in (row.name, *row.aliases):
-                self._by_key[_key(spelling)] = row
+                key = _key(spelling)
+                other = self._by_key.get(key)
+                if other is not None and other.name != row.name:
+                    self.collisions.append(
+                        f"{spelling!r} reads the same as a spelling of {other.name} "
+                        f"and names {row.name}"
+                    )
+                self._by_key[key] = row
 
     def lookup(self, os_name: str, os_version: str = "") -> OsLifecycle | None:
         if not os_name.strip():

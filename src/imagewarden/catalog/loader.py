@@ -25,6 +25,7 @@ from imagewarden.model import (
 )
 
 EntryT = TypeVar("EntryT", bound=BaseModel)
+IdentifiedT = TypeVar("IdentifiedT", Check, Safeguard, Framework)
 
 
 def default_catalog_dir() -> Path:
@@ -84,13 +85,17 @@ def _files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.yaml")) if directory.is_dir() else []
 
 
-def _unique(entries: list[EntryT], key: str, kind: str, root: Path) -> dict[str, EntryT]:
-    result: dict[str, EntryT] = {}
-    for entry in entries:
-        value = str(getattr(entry, key))
+def _unique(entries: list[tuple[Path, IdentifiedT]], kind: str) -> dict[str, IdentifiedT]:
+    result: dict[str, IdentifiedT] = {}
+    where: dict[str, Path] = {}
+    for path, entry in entries:
+        value = entry.id
         if value in result:
-            raise UserInputError(f"duplicate {kind} {value}", Location(str(root)))
+            raise UserInputError(
+                f"duplicate {kind} {value} (first defined in {where[value]})", Location(str(path))
+            )
         result[value] = entry
+        where[value] = path
     return result
 
 
@@ -111,15 +116,15 @@ def load_catalog(root: Path | None = None) -> Catalog:
     root = root or default_catalog_dir()
     if not root.is_dir():
         raise UserInputError("catalog directory not found", Location(str(root)))
-    checks = [c for f in _files(root / "checks") for c in _entries(f, Check)]
-    safeguards = [s for f in _files(root / "safeguards") for s in _entries(f, Safeguard)]
-    frameworks = [_single(f, Framework) for f in _files(root / "frameworks")]
+    checks = [(f, c) for f in _files(root / "checks") for c in _entries(f, Check)]
+    safeguards = [(f, s) for f in _files(root / "safeguards") for s in _entries(f, Safeguard)]
+    frameworks = [(f, _single(f, Framework)) for f in _files(root / "frameworks")]
     os_rows = list(_entries(root / "os_lifecycle.yaml", OsLifecycle))
     products = list(_entries(root / "products.yaml", ProductEntry))
     return Catalog(
-        checks=_unique(checks, "id", "check", root),
-        safeguards=_unique(safeguards, "id", "safeguard", root),
-        frameworks=_unique(frameworks, "id", "framework", root),
+        checks=_unique(checks, "check"),
+        safeguards=_unique(safeguards, "safeguard"),
+        frameworks=_unique(frameworks, "framework"),
         os_table=OsTable(os_rows),
         products=ProductDictionary(products),
         version=_digest(root),

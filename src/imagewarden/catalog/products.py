@@ -42,7 +42,14 @@ class ProductDictionary:
                 self._vendors[key] = entry
             for product in entry.products:
                 for spelling in (product.name, *product.aliases):
-                    self._products[(entry.vendor, alias_key(spelling))] = product.name
+                    product_key = (entry.vendor, alias_key(spelling))
+                    known = self._products.get(product_key)
+                    if known is not None and known != product.name:
+                        self.collisions.append(
+                            f"{entry.vendor} product alias {spelling!r} names both {known!r} "
+                            f"and {product.name!r}"
+                        )
+                    self._products[product_key] = product.name
 
     def vendor(self, text: str) -> ProductEntry | None:
         return self._vendors.get(alias_key(text)) if text.strip() else None

@@ -30,13 +30,21 @@ class Problem:
         return f"{self.where}: {self.message}"
 
 
-def _ref_problems(where: str, refs: tuple[FrameworkRef, ...], catalog: Catalog) -> Iterator[Problem]:
+def _ref_problems(
+    where: str, refs: tuple[FrameworkRef, ...], catalog: Catalog
+) -> Iterator[Problem]:
     for ref in refs:
         framework = catalog.frameworks.get(ref.framework)
         if framework is None:
             known = ", ".join(sorted(catalog.frameworks))
             yield Problem(where, f"unknown framework {ref.framework!r} (known: {known})")
             continue
+        if ref.edition is None and framework.cite_with_edition:
+            yield Problem(
+                where,
+                f"{ref.framework} {ref.id}: name the edition ({framework.edition!r}); "
+                "its numbering changed between editions",
+            )
         if ref.edition is not None and ref.edition != framework.edition:
             yield Problem(
                 where,
@@ -71,8 +79,9 @@ def _condition_problems(
         yield Problem(where, f"condition reads unregistered fact {condition.fact!r}")
         return
     if spec.subject not in _READABLE[subject]:
-        yield Problem(where, f"a {subject.value} check cannot read {spec.subject.value} fact "
-                      f"{spec.name!r}")
+        yield Problem(
+            where, f"a {subject.value} check cannot read {spec.subject.value} fact {spec.name!r}"
+        )
     values = [v for v in (condition.equals, condition.not_equals) if v is not None]
     values += list(condition.in_ or ()) + list(condition.not_in or ())
     if spec.type is FactType.DATE and values:
@@ -98,12 +107,25 @@ def validate_catalog(catalog: Catalog) -> list[Problem]:
                 problems.append(Problem(where, f"unknown safeguard {safeguard_id}"))
         problems += _condition_problems(where, check.when, check.applies_to.subject)
         for fact in check.evidence:
-            if fact not in FACTS:
+            spec = FACTS.get(fact)
+            if spec is None:
                 problems.append(Problem(where, f"evidence names unregistered fact {fact!r}"))
+            elif spec.subject not in _READABLE[check.applies_to.subject]:
+                problems.append(
+                    Problem(
+                        where,
+                        f"evidence fact {fact!r} is not visible to a "
+                        f"{check.applies_to.subject.value} check",
+                    )
+                )
         problems += _ref_problems(where, check.refs, catalog)
         applies = check.applies_to
         if applies.subject is not SubjectKind.SERVICE and applies.protocols:
             problems.append(Problem(where, "protocols apply only to service checks"))
+        if applies.subject is SubjectKind.SITE and (applies.asset_types or applies.categories):
+            problems.append(
+                Problem(where, "asset types and categories do not apply to site checks")
+            )
     for safeguard in catalog.safeguards.values():
         if safeguard.id not in used:
             problems.append(Problem(safeguard.id, "no check recommends this safeguard"))
@@ -113,14 +135,8 @@ def validate_catalog(catalog: Catalog) -> list[Problem]:
         for dup in sorted({i for i in ids if ids.count(i) > 1}):
             problems.append(Problem(framework.id, f"requirement {dup!r} listed twice"))
     problems += [Problem("products.yaml", c) for c in catalog.products.collisions]
-    seen: dict[str, str] = {}
+    problems += [Problem("os_lifecycle.yaml", c) for c in catalog.os_table.collisions]
     for row in catalog.os_table.rows:
-        for spelling in (row.name, *row.aliases):
-            key = spelling.lower()
-            if key in seen and seen[key] != row.name:
-                problems.append(Problem("os_lifecycle.yaml",
-                                        f"{spelling!r} names both {seen[key]} and {row.name}"))
-            seen[key] = row.name
         if not row.source.strip():
             problems.append(Problem("os_lifecycle.yaml", f"{row.name} has no source"))
     return problems

@@ -55,13 +55,16 @@ class Framework(_Entry):
     publisher: str
     source: str
     """Where the ids were taken from: document title and address."""
+    cite_with_edition: bool = False
+    """References must name the edition (numbering changed between editions, as in HICP)."""
     requirements: tuple[FrameworkRequirement, ...]
 
 
 class Condition(_Entry):
     """A test of one fact, or a combination of conditions.
 
-    Exactly one of the combinators (all, any, not) or one fact test is given. A test of a fact
+    Exactly one of the combinators (all, any, not) or one fact test is given. A fact test with
+    several operators (e.g. gte and lte) holds when every operator holds. A test of a fact
     that is not known for the subject is false, except ``exists: false``; unknown is not "no".
     """
 
