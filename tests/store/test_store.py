@@ -37,6 +37,7 @@ def _finding(check: str, asset_id: str, severity: Severity = Severity.HIGH) -> F
         risk=RiskScore(70, (RiskFactor("severity", "high", 40, 30, "r"),)),
         evidence={"asset.os": "Windows 7", "os.end_of_support": dt.date(2020, 1, 14)},
         safeguards=("urn:imagewarden:safeguard:segment-imaging-network",),
+        extra={"cve": "CVE-2017-0144", "kev": True, "epss": 0.94},
         first_seen=NOW,
         last_seen=NOW,
     )
@@ -121,6 +122,7 @@ def test_findings_round_trip_and_filters(db_url: str) -> None:
         stored = {f.id: f for f in store.findings()}
         assert stored[a.id].evidence["os.end_of_support"] == "2020-01-14"
         assert stored[a.id].risk == a.risk
+        assert stored[a.id].extra == {"cve": "CVE-2017-0144", "kev": True, "epss": 0.94}
         assert stored[a.id].first_seen == NOW
         high = store.findings(FindingFilter(min_severity=Severity.HIGH))
         assert [f.id for f in high] == [a.id]

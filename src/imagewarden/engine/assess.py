@@ -10,7 +10,7 @@ from imagewarden.catalog import Catalog
 from imagewarden.engine.facts import EnterpriseView, build_view
 from imagewarden.engine.interface import FindingProducer
 from imagewarden.engine.lifecycle import merge
-from imagewarden.engine.rules import CatalogRules
+from imagewarden.engine.producers import producers_for
 from imagewarden.model import AssessmentRun, Finding
 from imagewarden.store import Store
 
@@ -26,10 +26,6 @@ class AssessmentResult:
 
 def load_view(store: Store, catalog: Catalog, today: dt.date) -> EnterpriseView:
     return build_view(catalog, store.sites(), store.assets(), store.observations(), today)
-
-
-def default_producers(catalog: Catalog) -> list[FindingProducer]:
-    return [CatalogRules(catalog)]
 
 
 def evaluate(view: EnterpriseView, producers: Sequence[FindingProducer]) -> list[Finding]:
@@ -50,7 +46,7 @@ def run_assessment(
 ) -> AssessmentResult:
     started = now or dt.datetime.now(dt.UTC)
     view = load_view(store, catalog, started.date())
-    current = evaluate(view, producers or default_producers(catalog))
+    current = evaluate(view, producers or producers_for(store, catalog))
     previous = {f.id: f for f in store.findings()}
     merged = merge(previous, current, started)
     finished = max(started, dt.datetime.now(dt.UTC)) if now is None else started

@@ -55,4 +55,5 @@ class Finding:
     status_reason: str = ""
     accepted_until: dt.date | None = None
     mitigated_at: dt.datetime | None = None
-    extra: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, str | int | float | bool] = field(default_factory=dict)
+    """Producer-specific details shown with the finding (e.g. CVE id, KEV, EPSS)."""

@@ -124,6 +124,7 @@ class FindingRow(Base):
     risk_factors: Mapped[list[Any]] = mapped_column(default=list)
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
     safeguards: Mapped[list[Any]] = mapped_column(default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(20))
     status_reason: Mapped[str] = mapped_column(Text, default="")
     accepted_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("risk_factors", sa.JSON(), nullable=False),
         sa.Column("evidence", sa.JSON(), nullable=False),
         sa.Column("safeguards", sa.JSON(), nullable=False),
+        sa.Column("extra", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("status_reason", sa.Text(), nullable=False),
         sa.Column("accepted_until", sa.Date(), nullable=True),
