@@ -20,7 +20,7 @@ from imagewarden.model import (
 )
 from imagewarden.model.finding import Finding
 from imagewarden.store import FindingFilter, Store, resolve_url
-from imagewarden.store.database import head_revision
+from imagewarden.store.database import current_revisions, head_revisions
 from tests.factories import NOW, asset, fact, inventory, site_fact
 
 
@@ -46,9 +46,7 @@ def _finding(check: str, asset_id: str, severity: Severity = Severity.HIGH) -> F
 def test_init_creates_every_table_at_the_head_revision(db_url: str) -> None:
     with Store.open(db_url, create=True) as store:
         tables = set(inspect(store.engine).get_table_names())
-        from imagewarden.store.database import current_revision
-
-        assert current_revision(store.engine) == head_revision()
+        assert current_revisions(store.engine) == head_revisions()
     assert {"sites", "assets", "services", "observations", "findings", "assessments"} <= tables
 
 

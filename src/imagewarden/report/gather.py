@@ -7,6 +7,7 @@ import datetime as dt
 from imagewarden.catalog import Catalog
 from imagewarden.engine import load_view
 from imagewarden.report.interface import ReportContext
+from imagewarden.report.sections import sections_for
 from imagewarden.store import Store
 
 
@@ -33,4 +34,5 @@ def gather_context(
         asset_facts=view.asset_facts,
         assessment=run,
         enterprise=enterprise,
+        sections=sections_for(store, catalog),
     )

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from imagewarden.catalog import Catalog
 from imagewarden.model import AssessmentRun, Asset, FactValue, Finding, Site
+from imagewarden.report.sections import ReportSection
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class ReportContext:
     assessment: AssessmentRun | None
     enterprise: str = ""
     """Name of the health system or organisation, shown in the header."""
+    sections: tuple[ReportSection, ...] = ()
+    """Sections contributed by other capabilities (see report/sections.py)."""
 
 
 class Renderer(Protocol):

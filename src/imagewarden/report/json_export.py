@@ -206,6 +206,7 @@ def findings_document(context: ReportContext) -> dict[str, Any]:
             "findings_mitigated": a.findings_mitigated,
         },
         "summary": summary_record(summary),
+        "sections": {s.key: dict(s.data) for s in context.sections},
         "findings": [finding_record(v) for v in summary.findings],
     }
 

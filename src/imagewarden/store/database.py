@@ -61,21 +61,24 @@ def _alembic_config() -> Config:
     return config
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> set[str]:
+    """Revisions the database is at: empty when it was never initialised."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return set(MigrationContext.configure(connection).get_current_heads())
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+def head_revisions() -> set[str]:
+    """Newest revisions. Each capability's tables are a branch of their own on top of the
+    initial schema (branch label = capability), so capabilities migrate independently."""
+    return set(ScriptDirectory.from_config(_alembic_config()).get_heads())
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (creating it on an empty database)."""
+    """Bring the schema to the newest revisions (creating it on an empty database)."""
     config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
 
 def check_reachable(engine: Engine, url: str) -> None:

@@ -32,7 +32,7 @@ from imagewarden.store import codec
 from imagewarden.store.database import (
     check_reachable,
     create_db_engine,
-    current_revision,
+    current_revisions,
     migrate,
     resolve_url,
 )
@@ -87,7 +87,7 @@ class Store:
         url = resolve_url(db)
         engine = create_db_engine(url)
         check_reachable(engine, url)
-        if not create and current_revision(engine) is None:
+        if not create and not current_revisions(engine):
             engine.dispose()
             raise UserInputError(
                 "the database is not initialised", hint="run 'imagewarden init' first"
