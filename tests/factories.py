@@ -40,13 +40,15 @@ def asset(asset_id: str = "CT-1", site: str = "north", **fields: object) -> Asse
 
 
 def fact(asset_id: str, name: str, value: FactValue, at: dt.datetime = NOW) -> Observation:
-    return Observation(SubjectKind.ASSET, asset_id, name, value, ObservationSource.IMPORTED, at,
-                       "test")
+    return Observation(
+        SubjectKind.ASSET, asset_id, name, value, ObservationSource.IMPORTED, at, "test"
+    )
 
 
 def site_fact(site_id: str, name: str, value: FactValue, at: dt.datetime = NOW) -> Observation:
-    return Observation(SubjectKind.SITE, site_id, name, value, ObservationSource.IMPORTED, at,
-                       "test")
+    return Observation(
+        SubjectKind.SITE, site_id, name, value, ObservationSource.IMPORTED, at, "test"
+    )
 
 
 def inventory(*assets: Asset, observations: tuple[Observation, ...] = ()) -> Inventory:

@@ -113,7 +113,7 @@ def test_import_assess_report_round_trip(db: Path, inventory_csv: Path, tmp_path
     findings = json.loads(out)
     checks = {f["check_id"] for f in findings if f["asset_id"] == "CT-1"}
     assert "urn:imagewarden:check:os-end-of-life" in checks
-    assert "urn:imagewarden:check:remote-access-always-on" in checks
+    assert "urn:imagewarden:check:vendor-remote-access-always-on" in checks
     assert all(f["status"] == "open" for f in findings)
 
     for fmt in ("html", "json", "csv"):
@@ -153,7 +153,7 @@ def test_fixed_weakness_becomes_mitigated(db: Path, inventory_csv: Path, tmp_pat
             "--format",
             "json",
             "--check",
-            "urn:imagewarden:check:remote-access-always-on",
+            "urn:imagewarden:check:vendor-remote-access-always-on",
         )[1]
     )
     assert [f["status"] for f in listed] == ["mitigated"]

@@ -1,0 +1,88 @@
+"""Opening inventory files and recognising files that are not text before parsing them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO
+
+from imagewarden.inventory.errors import InventoryInputError, single_problem
+from imagewarden.model import Location
+
+HEAD_SIZE = 8192
+"""Bytes looked at to recognise binary files."""
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+REENCODE_HINT = (
+    "re-save the file as UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)'; in LibreOffice: "
+    "character set 'Unicode (UTF-8)')"
+)
+
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (
+        b"PK\x03\x04",
+        "this is a ZIP archive (an Excel .xlsx workbook?), not a text file",
+        "export the sheet as CSV UTF-8 and import that",
+    ),
+    (
+        b"\xd0\xcf\x11\xe0",
+        "this is an Office document (an Excel .xls workbook?), not a text file",
+        "export the sheet as CSV UTF-8 and import that",
+    ),
+    (b"%PDF", "this is a PDF document, not a text file", "export the inventory as CSV or JSON"),
+    (b"\xff\xfe", "this file is UTF-16 encoded", REENCODE_HINT),
+    (b"\xfe\xff", "this file is UTF-16 encoded", REENCODE_HINT),
+)
+
+
+def open_source(path: Path) -> BinaryIO:
+    """Open ``path`` for reading bytes, or raise a user error saying why it cannot be."""
+    location = Location(str(path))
+    try:
+        if path.is_dir():
+            raise single_problem(location, "is a directory, not an inventory file")
+        return path.open("rb")
+    except FileNotFoundError:
+        raise single_problem(location, "file not found", "check the path") from None
+    except PermissionError:
+        raise single_problem(
+            location, "permission denied", "check that you may read this file"
+        ) from None
+    except IsADirectoryError:
+        raise single_problem(location, "is a directory, not an inventory file") from None
+    except OSError as exc:
+        raise single_problem(location, f"cannot read the file: {exc.strerror or exc}") from None
+
+
+def check_head(head: bytes, file: str) -> InventoryInputError | None:
+    """The error for a file that is empty or not text at all, judged from its first bytes."""
+    if not head:
+        return single_problem(
+            Location(file), "file is empty", "an inventory needs at least one asset"
+        )
+    for signature, message, hint in _SIGNATURES:
+        if head.startswith(signature):
+            return single_problem(Location(file, 1), message, hint)
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        line = head.count(b"\n", 0, nul) + 1
+        return single_problem(
+            Location(file, line),
+            f"contains a NUL byte at byte offset {nul}: this looks like a binary file, "
+            "not UTF-8 text",
+            "import a CSV or JSON text file; if it is text, " + REENCODE_HINT,
+        )
+    return None
+
+
+def decode_problem(line_bytes: bytes, start: int, line_offset: int) -> tuple[int, str]:
+    """(column, message) for the invalid UTF-8 byte at ``start`` of a line.
+
+    ``line_offset`` is the line's byte offset in the file; the column counts characters.
+    """
+    column = len(line_bytes[:start].decode("utf-8", "replace")) + 1
+    bad = line_bytes[start]
+    return column, (
+        f"not valid UTF-8: byte 0x{bad:02X} at byte offset {line_offset + start} "
+        "(the file is probably in a legacy encoding such as Windows-1252 or Latin-1)"
+    )
