@@ -12,8 +12,8 @@ from typing import TextIO
 
 
 @contextlib.contextmanager
-def atomic_text_writer(out: Path, *, newline: str | None = None) -> Iterator[TextIO]:
-    """Open a temporary file beside ``out``; on success it replaces ``out`` in one rename.
+def _replacing(out: Path) -> Iterator[tuple[int, Path]]:
+    """A temporary file beside ``out`` (descriptor and path); on success it replaces ``out``.
 
     If the body raises, the temporary file is removed and ``out`` is left as it was. A new
     file is readable by its owner only (reports describe weaknesses of clinical systems); a
@@ -23,10 +23,7 @@ def atomic_text_writer(out: Path, *, newline: str | None = None) -> Iterator[Tex
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
+        yield fd, tmp
         with contextlib.suppress(FileNotFoundError):
             tmp.chmod(stat.S_IMODE(out.stat().st_mode))
         tmp.replace(out)
@@ -35,6 +32,24 @@ def atomic_text_writer(out: Path, *, newline: str | None = None) -> Iterator[Tex
         raise
 
 
+@contextlib.contextmanager
+def atomic_text_writer(out: Path, *, newline: str | None = None) -> Iterator[TextIO]:
+    with (
+        _replacing(out) as (fd, _tmp),
+        os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle,
+    ):
+        yield handle
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def write_text_atomic(out: Path, text: str) -> None:
     with atomic_text_writer(out) as handle:
         handle.write(text)
+
+
+def write_bytes_atomic(out: Path, data: bytes) -> None:
+    with _replacing(out) as (fd, _tmp), os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
