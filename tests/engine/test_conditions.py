@@ -83,3 +83,20 @@ def test_numeric_bounds_agree_with_python(value: int, bound: int) -> None:
     assert evaluate(cond({"fact": "n", "lt": bound}), {"n": value}) == (value < bound)
     negated = cond({"not": {"fact": "n", "gte": bound}})
     assert evaluate(negated, {"n": value}) == (value < bound)
+
+
+def test_checks_of_other_producers_carry_no_condition() -> None:
+    from imagewarden.model import Check
+
+    base = {
+        "id": "urn:imagewarden:check:t",
+        "title": "t",
+        "why": "w",
+        "severity": "high",
+        "safeguards": ["urn:imagewarden:safeguard:x"],
+    }
+    assert Check.model_validate({**base, "producer": "vulns"}).when is None
+    with pytest.raises(ValidationError, match="needs 'when'"):
+        Check.model_validate(base)
+    with pytest.raises(ValidationError, match="evaluated only by rules"):
+        Check.model_validate({**base, "producer": "vulns", "when": {"fact": "x", "equals": 1}})

@@ -105,7 +105,8 @@ def validate_catalog(catalog: Catalog) -> list[Problem]:
             used.add(safeguard_id)
             if safeguard_id not in catalog.safeguards:
                 problems.append(Problem(where, f"unknown safeguard {safeguard_id}"))
-        problems += _condition_problems(where, check.when, check.applies_to.subject)
+        if check.when is not None:
+            problems += _condition_problems(where, check.when, check.applies_to.subject)
         for fact in check.evidence:
             spec = FACTS.get(fact)
             if spec is None:

@@ -20,8 +20,13 @@ def _applies_to_asset(check: Check, asset: Asset) -> bool:
     return not (scope.categories and asset.type.category not in scope.categories)
 
 
+def _holds(check: Check, facts: Mapping[str, FactValue]) -> bool:
+    return check.when is not None and evaluate(check.when, facts)
+
+
 def _evidence(check: Check, facts: Mapping[str, FactValue]) -> dict[str, FactValue]:
-    names = [*sorted(check.when.facts()), *check.evidence]
+    read = check.when.facts() if check.when is not None else set()
+    names = [*sorted(read), *check.evidence]
     return redact({name: facts[name] for name in dict.fromkeys(names) if name in facts})
 
 
@@ -31,7 +36,9 @@ class CatalogRules:
     name = "catalog-rules"
 
     def __init__(self, catalog: Catalog) -> None:
-        self.checks: tuple[Check, ...] = tuple(catalog.checks.values())
+        self.checks: tuple[Check, ...] = tuple(
+            c for c in catalog.checks.values() if c.producer == "rules"
+        )
 
     def _finding(
         self,
@@ -66,7 +73,7 @@ class CatalogRules:
     def _sites(self, view: EnterpriseView, checks: Iterable[Check]) -> Iterator[Finding]:
         for check in checks:
             for site_id, facts in view.site_facts.items():
-                if evaluate(check.when, facts):
+                if _holds(check, facts):
                     yield self._finding(check, SubjectKind.SITE, site_id, site_id, None, facts)
 
     def _assets(
@@ -76,7 +83,7 @@ class CatalogRules:
             site_facts = view.site_facts.get(asset.site_id, {})
             facts = ChainMap(view.asset_facts[asset.id], site_facts)
             for check in asset_checks:
-                if _applies_to_asset(check, asset) and evaluate(check.when, facts):
+                if _applies_to_asset(check, asset) and _holds(check, facts):
                     yield self._finding(
                         check, SubjectKind.ASSET, asset.id, asset.site_id, asset.id, facts
                     )
@@ -87,7 +94,7 @@ class CatalogRules:
                     protocols = check.applies_to.protocols
                     if protocols and service.protocol not in protocols:
                         continue
-                    if _applies_to_asset(check, asset) and evaluate(check.when, service_facts):
+                    if _applies_to_asset(check, asset) and _holds(check, service_facts):
                         yield self._finding(
                             check, SubjectKind.SERVICE, key, asset.site_id, asset.id, service_facts
                         )

@@ -138,7 +138,11 @@ class Check(_Entry):
     id: CheckUrn
     title: str
     applies_to: AppliesTo = AppliesTo()
-    when: Condition
+    producer: str = "rules"
+    """Who raises findings of this check: "rules" evaluates ``when`` against every subject;
+    any other value names a finding producer (e.g. "vulns") that raises them itself and uses
+    the check for its title, severity, explanation and safeguards."""
+    when: Condition | None = None
     severity: Severity
     exploitability: Exploitability = Exploitability.MEDIUM
     why: str
@@ -147,6 +151,14 @@ class Check(_Entry):
     safeguards: tuple[SafeguardUrn, ...] = Field(min_length=1)
     refs: tuple[FrameworkRef, ...] = ()
     tags: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _rules_need_a_condition(self) -> Check:
+        if self.producer == "rules" and self.when is None:
+            raise ValueError("a check evaluated by rules needs 'when'")
+        if self.producer != "rules" and self.when is not None:
+            raise ValueError(f"'when' is evaluated only by rules, not by {self.producer!r}")
+        return self
 
 
 class Safeguard(_Entry):
