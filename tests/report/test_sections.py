@@ -6,6 +6,8 @@ import dataclasses
 import json
 from pathlib import Path
 
+import pytest
+
 from imagewarden.report import render_report
 from imagewarden.report.interface import ReportContext
 from imagewarden.report.sections import ReportSection
@@ -56,3 +58,18 @@ def test_no_sections_keeps_the_numbering(context: ReportContext, tmp_path: Path)
     out = tmp_path / "r.html"
     render_report(context, "html", out)
     assert "7. Appendix: method" in out.read_text(encoding="utf-8")
+
+
+def test_large_assessments_list_findings_grouped_by_weakness(
+    context: ReportContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imagewarden.report import html as html_module
+
+    monkeypatch.setattr(html_module, "DETAIL_LIMIT", 1)
+    out = tmp_path / "r.html"
+    render_report(context, "html", out)
+    page = out.read_text(encoding="utf-8")
+    assert "Grouped by weakness" in page
+    current = [f for f in context.findings if f.status.value in ("open", "accepted")]
+    biggest = max({f.title for f in current}, key=lambda t: sum(f.title == t for f in current))
+    assert biggest in page

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 from imagewarden.model import FactValue
 
@@ -29,6 +30,12 @@ _SECRET_VALUE = re.compile(r"(-----BEGIN [A-Z ]*PRIVATE KEY-----|\bpassword\s*[=
 
 
 def redact_value(key: str, value: FactValue) -> FactValue:
+    # The type is part of the cache key: True == 1 must not share an entry.
+    return _redact_value(key, type(value).__name__, value)
+
+
+@lru_cache(maxsize=65536)
+def _redact_value(key: str, _kind: str, value: FactValue) -> FactValue:
     if _SENSITIVE_KEYS.search(key):
         return REDACTED
     if isinstance(value, str):

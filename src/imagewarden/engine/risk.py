@@ -13,6 +13,7 @@ CT scanner in the emergency department outranks the same finding on a test viewe
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from imagewarden.model import (
     Check,
@@ -101,17 +102,47 @@ def _criticality(facts: Mapping[str, FactValue], subject: SubjectKind) -> tuple[
     return criticality, _CRITICALITY.get(criticality, 0.5), f"asset criticality is {criticality}"
 
 
+# The only facts a score reads. Scores are memoised on their values: a large enterprise has
+# tens of thousands of findings but only a few hundred distinct combinations.
+_SCORED_FACTS = (
+    "asset.criticality",
+    "network.internet_exposed",
+    "service.internet_exposed",
+    "remote_access.mode",
+    "network.shared_segment",
+    "asset.network_zone",
+    "asset.category",
+    "phi.stored",
+    "phi.encrypted_at_rest",
+)
+
+
 def score(
     check: Check, facts: Mapping[str, FactValue], subject: SubjectKind = SubjectKind.ASSET
 ) -> RiskScore:
+    values = tuple(facts.get(name) for name in _SCORED_FACTS)
+    return _score(check.severity, check.exploitability, subject, values)
+
+
+@lru_cache(maxsize=4096)
+def _score(
+    severity: Severity,
+    exploitability: Exploitability,
+    subject: SubjectKind,
+    values: tuple[FactValue | None, ...],
+) -> RiskScore:
+    facts = {
+        name: value for name, value in zip(_SCORED_FACTS, values, strict=True) if value is not None
+    }
+    exploit_words = exploitability.value.replace("_", " ")
     levels = {
         "clinical criticality": _criticality(facts, subject),
         "exposure": _exposure(facts),
         "exploitability": (
-            check.exploitability.value.replace("_", " "),
-            _EXPLOITABILITY[check.exploitability],
-            f"the weakness is {check.exploitability.value.replace('_', ' ')} to exploit"
-            if check.exploitability is not Exploitability.KNOWN_EXPLOITED
+            exploit_words,
+            _EXPLOITABILITY[exploitability],
+            f"the weakness is {exploit_words} to exploit"
+            if exploitability is not Exploitability.KNOWN_EXPLOITED
             else "this kind of weakness is known to be exploited in the wild",
         ),
         "data sensitivity": _data(facts),
@@ -119,10 +150,10 @@ def score(
     factors = [
         RiskFactor(
             name="severity",
-            level=check.severity.value,
+            level=severity.value,
             weight=40.0,
-            points=SEVERITY_POINTS[check.severity],
-            reason=f"the check is rated {check.severity.value}",
+            points=SEVERITY_POINTS[severity],
+            reason=f"the check is rated {severity.value}",
         )
     ]
     for name, (level, fraction, reason) in levels.items():

@@ -7,6 +7,7 @@ from ``summary.build_summary`` so the HTML and the JSON export cannot disagree.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from imagewarden.engine.risk import RISK_FORMULA
-from imagewarden.model import FrameworkRef
+from imagewarden.model import FrameworkRef, Severity
 from imagewarden.report import charts
 from imagewarden.report.atomic import write_text_atomic
 from imagewarden.report.charts import Datum, StackedRow
@@ -131,6 +132,44 @@ def _by_site(summary: Summary) -> list[tuple[str, str, list[FindingView], list[F
     ]
 
 
+DETAIL_LIMIT = 2000
+"""Above this many findings the HTML lists findings grouped by check, not one row each: a
+50 MB page helps nobody, and every finding with its evidence is in the JSON and CSV exports."""
+GROUP_ASSET_NAMES = 25
+
+
+@dataclass(frozen=True, slots=True)
+class CheckGroup:
+    title: str
+    severity: Severity
+    count: int
+    highest_risk: int
+    asset_names: tuple[str, ...]
+    """The highest-risk affected assets, at most GROUP_ASSET_NAMES of them."""
+
+
+def _group_by_check(views: list[FindingView]) -> list[CheckGroup]:
+    groups: dict[str, list[FindingView]] = defaultdict(list)
+    for view in views:
+        groups[view.finding.check_id].append(view)
+    result = []
+    for members in groups.values():
+        members.sort(key=lambda v: -v.finding.risk.score)
+        first = members[0].finding
+        names = tuple(dict.fromkeys(v.asset_name or "whole site" for v in members))
+        result.append(
+            CheckGroup(
+                first.title,
+                first.severity,
+                len(members),
+                first.risk.score,
+                names[:GROUP_ASSET_NAMES],
+            )
+        )
+    result.sort(key=lambda g: (-g.severity.rank, -g.highest_risk, g.title))
+    return result
+
+
 def _ref_titles(context: ReportContext) -> dict[tuple[str, str], str]:
     return {
         (framework.id, req.id): req.title
@@ -165,6 +204,8 @@ def page_model(context: ReportContext) -> dict[str, Any]:
         "catalog_version": assessment.catalog_version if assessment else context.catalog.version,
         "loaded_catalog_version": context.catalog.version,
         "sites_findings": _by_site(summary),
+        "findings_in_detail": len(summary.findings) <= DETAIL_LIMIT,
+        "group_by_check": _group_by_check,
         "risk_factors": _risk_factor_weights(summary),
         "risk_formula": RISK_FORMULA,
         "formula": FORMULA,

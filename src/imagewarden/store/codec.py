@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
+
+from sqlalchemy import Row
 
 from imagewarden.model import (
     Asset,
@@ -111,7 +115,7 @@ def service_row(asset_id: str, service: Service) -> dict[str, Any]:
     }
 
 
-def service_from_row(row: ServiceRow) -> Service:
+def service_from_row(row: ServiceRow | Row[Any]) -> Service:
     return Service(
         protocol=ServiceProtocol(row.protocol),
         port=row.port,
@@ -123,7 +127,7 @@ def service_from_row(row: ServiceRow) -> Service:
     )
 
 
-def asset_from_row(row: AssetRow, services: tuple[Service, ...]) -> Asset:
+def asset_from_row(row: AssetRow | Row[Any], services: tuple[Service, ...]) -> Asset:
     return Asset(
         id=row.id,
         site_id=row.site_id,
@@ -161,7 +165,7 @@ def observation_row(obs: Observation) -> dict[str, Any]:
     }
 
 
-def observation_from_row(row: ObservationRow) -> Observation:
+def observation_from_row(row: ObservationRow | Row[Any]) -> Observation:
     return Observation(
         subject_kind=SubjectKind(row.subject_kind),
         subject_id=row.subject_id,
@@ -171,6 +175,43 @@ def observation_from_row(row: ObservationRow) -> Observation:
         observed_at=utc(row.observed_at),
         collector=row.collector,
     )
+
+
+# The JSON columns of findings are written and read as text by this module: risk factors and
+# safeguard lists repeat across thousands of findings, so their encodings are memoised, and
+# one json call per value is much cheaper than the database layer's per-column processing.
+FINDING_JSON_COLUMNS = ("risk_factors", "evidence", "safeguards", "extra")
+
+
+@lru_cache(maxsize=8192)
+def _risk_json(factors: tuple[RiskFactor, ...]) -> str:
+    return json.dumps(
+        [
+            {
+                "name": f.name,
+                "level": f.level,
+                "weight": f.weight,
+                "points": f.points,
+                "reason": f.reason,
+            }
+            for f in factors
+        ]
+    )
+
+
+@lru_cache(maxsize=8192)
+def _risk_from_json(text: str) -> tuple[RiskFactor, ...]:
+    return tuple(RiskFactor(**factor) for factor in json.loads(text))
+
+
+@lru_cache(maxsize=8192)
+def _strings_from_json(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
+def _decoded(value: Any) -> Any:
+    """Rows from this module's queries hold JSON text; ORM rows hold decoded values."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def finding_row(finding: Finding, assessment_id: int | None) -> dict[str, Any]:
@@ -184,19 +225,10 @@ def finding_row(finding: Finding, assessment_id: int | None) -> dict[str, Any]:
         "title": finding.title,
         "severity": finding.severity.value,
         "risk_score": finding.risk.score,
-        "risk_factors": [
-            {
-                "name": f.name,
-                "level": f.level,
-                "weight": f.weight,
-                "points": f.points,
-                "reason": f.reason,
-            }
-            for f in finding.risk.factors
-        ],
-        "evidence": encode_evidence(finding.evidence),
-        "safeguards": list(finding.safeguards),
-        "extra": dict(finding.extra),
+        "risk_factors": _risk_json(finding.risk.factors),
+        "evidence": json.dumps(encode_evidence(finding.evidence)),
+        "safeguards": json.dumps(list(finding.safeguards)),
+        "extra": json.dumps(dict(finding.extra)),
         "status": finding.status.value,
         "status_reason": finding.status_reason,
         "accepted_until": finding.accepted_until,
@@ -207,24 +239,35 @@ def finding_row(finding: Finding, assessment_id: int | None) -> dict[str, Any]:
     }
 
 
-def finding_from_row(row: FindingRow) -> Finding:
+_SUBJECT_KINDS = {k.value: k for k in SubjectKind}
+_SEVERITIES = {s.value: s for s in Severity}
+_STATUSES = {s.value: s for s in FindingStatus}
+
+
+def finding_from_row(row: FindingRow | Row[Any]) -> Finding:
+    factors = row.risk_factors
+    safeguards = row.safeguards
     return Finding(
         id=row.id,
         check_id=row.check_id,
-        subject_kind=SubjectKind(row.subject_kind),
+        subject_kind=_SUBJECT_KINDS[row.subject_kind],
         subject_id=row.subject_id,
         site_id=row.site_id,
         asset_id=row.asset_id,
         title=row.title,
-        severity=Severity(row.severity),
+        severity=_SEVERITIES[row.severity],
         risk=RiskScore(
             score=row.risk_score,
-            factors=tuple(RiskFactor(**factor) for factor in row.risk_factors),
+            factors=_risk_from_json(factors)
+            if isinstance(factors, str)
+            else tuple(RiskFactor(**factor) for factor in factors),
         ),
-        evidence=dict(row.evidence),
-        safeguards=tuple(row.safeguards),
-        extra=dict(row.extra),
-        status=FindingStatus(row.status),
+        evidence=dict(_decoded(row.evidence)),
+        safeguards=_strings_from_json(safeguards)
+        if isinstance(safeguards, str)
+        else tuple(safeguards),
+        extra=dict(_decoded(row.extra)),
+        status=_STATUSES[row.status],
         first_seen=utc(row.first_seen),
         last_seen=utc(row.last_seen),
         status_reason=row.status_reason,
