@@ -214,7 +214,13 @@ def test_hph_cpg_has_ten_essential_and_ten_enhanced_goals(catalog: Catalog) -> N
 
 
 def test_frameworks_name_their_source(catalog: Catalog) -> None:
-    assert set(catalog.frameworks) == {"nist-csf-2.0", "hicp", "hipaa-security-rule", "hph-cpg"}
+    assert set(catalog.frameworks) == {
+        "nist-csf-2.0",
+        "hicp",
+        "hipaa-security-rule",
+        "hph-cpg",
+        "hipaa-nprm-2025",  # governance: the proposed HIPAA rule, cited by checklists
+    }
     for framework in catalog.frameworks.values():
         assert "https://" in framework.source, framework.id
 

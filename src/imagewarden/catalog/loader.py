@@ -23,9 +23,10 @@ from imagewarden.model import (
     Safeguard,
     UserInputError,
 )
+from imagewarden.model.checklist import Checklist
 
 EntryT = TypeVar("EntryT", bound=BaseModel)
-IdentifiedT = TypeVar("IdentifiedT", Check, Safeguard, Framework)
+IdentifiedT = TypeVar("IdentifiedT", Check, Safeguard, Framework, Checklist)
 
 
 # libyaml's safe loader when PyYAML was built with it (five times faster), else the pure one.
@@ -44,7 +45,7 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise UserInputError(f"cannot read catalog file: {exc}", Location(str(path))) from None
     try:
         node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
+        data = yaml.load(text, Loader=_Loader)  # _Loader is a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -125,6 +126,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
     frameworks = [(f, _single(f, Framework)) for f in _files(root / "frameworks")]
     os_rows = list(_entries(root / "os_lifecycle.yaml", OsLifecycle))
     products = list(_entries(root / "products.yaml", ProductEntry))
+    checklists = [(f, _single(f, Checklist)) for f in _files(root / "checklists")]
     return Catalog(
         checks=_unique(checks, "check"),
         safeguards=_unique(safeguards, "safeguard"),
@@ -132,4 +134,5 @@ def load_catalog(root: Path | None = None) -> Catalog:
         os_table=OsTable(os_rows),
         products=ProductDictionary(products),
         version=_digest(root),
+        checklists=_unique(checklists, "checklist"),
     )

@@ -135,9 +135,28 @@ def validate_catalog(catalog: Catalog) -> list[Problem]:
         ids = [r.id for r in framework.requirements]
         for dup in sorted({i for i in ids if ids.count(i) > 1}):
             problems.append(Problem(framework.id, f"requirement {dup!r} listed twice"))
+    problems += _checklist_problems(catalog)
     problems += [Problem("products.yaml", c) for c in catalog.products.collisions]
     problems += [Problem("os_lifecycle.yaml", c) for c in catalog.os_table.collisions]
     for row in catalog.os_table.rows:
         if not row.source.strip():
             problems.append(Problem("os_lifecycle.yaml", f"{row.name} has no source"))
     return problems
+
+
+def _checklist_problems(catalog: Catalog) -> Iterator[Problem]:
+    """Checklist questions: unique ids, resolvable refs and safeguards, a CSF reference."""
+    seen: dict[str, str] = {}
+    for checklist in catalog.checklists.values():
+        for question in checklist.questions:
+            where = f"{checklist.id} {question.id}"
+            if question.id in seen:
+                yield Problem(where, f"question id also used in {seen[question.id]}")
+            seen[question.id] = checklist.id
+            yield from _ref_problems(where, question.refs, catalog)
+            for safeguard_id in question.safeguards:
+                if safeguard_id not in catalog.safeguards:
+                    yield Problem(where, f"unknown safeguard {safeguard_id}")
+            csf = [r.id for r in question.refs if r.framework == "nist-csf-2.0"]
+            if not csf:
+                yield Problem(where, "cite at least one NIST CSF 2.0 subcategory")

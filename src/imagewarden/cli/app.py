@@ -10,6 +10,10 @@ from typer.core import TyperGroup
 
 from imagewarden import __version__
 from imagewarden.cli import catalog, demo, exit_codes, findings, inventory, report, workflow
+from imagewarden.cli import discover as discover_cli
+from imagewarden.cli import governance as governance_cli
+from imagewarden.cli import resilience as resilience_cli
+from imagewarden.cli import vulns as vulns_cli
 from imagewarden.cli.state import CliState, err
 from imagewarden.model import UserInputError
 from imagewarden.store import DB_ENV
@@ -74,9 +78,13 @@ def root(
 workflow.register(app)
 report.register(app)
 demo.register(app)
+resilience_cli.register(app)
+discover_cli.register(app)
+governance_cli.register(app)
 app.add_typer(inventory.import_app, name="import")
 app.add_typer(findings.findings_app, name="findings")
 app.add_typer(catalog.catalog_app, name="catalog")
+vulns_cli.register(app, inventory.import_app, findings.findings_app)
 
 
 def main() -> None:

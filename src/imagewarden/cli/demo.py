@@ -10,13 +10,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from imagewarden.cli.state import err, out, state
-from imagewarden.demo.enterprise import write_demo_inventory
-from imagewarden.engine import run_assessment
-from imagewarden.inventory import ImportContext, read_inventory
 from imagewarden.model import FindingStatus, UserInputError
-from imagewarden.report import render_report
-from imagewarden.report.gather import gather_context
-from imagewarden.store import Store
 
 DEMO_DB = "imagewarden-demo.db"
 
@@ -36,11 +30,24 @@ def demo(
     ] = Path("imagewarden-demo"),
 ) -> None:
     """Assess the embedded demo health system and write its readiness report."""
+    # Imported here so that other commands do not pay for the demo's lab, feeds and history.
+    from imagewarden.demo.enterprise import write_demo_inventory
+    from imagewarden.demo.history import write_demo_governance_outputs, write_demo_history
+    from imagewarden.discovery.lab.demo import discover_lab
+    from imagewarden.engine import run_assessment
+    from imagewarden.inventory import ImportContext, read_inventory
+    from imagewarden.report import render_report
+    from imagewarden.report.gather import gather_context
+    from imagewarden.resilience.demo import run_demo as run_resilience_demo
+    from imagewarden.store import Store
+    from imagewarden.vulns.demo_feeds import import_demo_feeds
+
     if out_dir.exists() and not out_dir.is_dir():
         raise UserInputError("exists and is not a folder", hint=str(out_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
     cli = state(ctx)
-    steps = ("inventory", "database", "import", "assess", "report")
+    steps = ("inventory", "database", "import", "discover", "feeds", "resilience", "assess",
+             "report")  # fmt: skip
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True
     ) as progress:
@@ -56,6 +63,15 @@ def demo(
             step("importing the inventory")
             context = ImportContext(cli.catalog, observed_at=dt.datetime.now(dt.UTC))
             summary = store.save_inventory(read_inventory(inventory_path, context))
+            step("discovering the local DICOM lab (127.0.0.x)")
+            if discover_lab(store, out_dir) is None:
+                err.print("demo: the lab's 127.0.0.x ports are busy; discovery step skipped")
+            step("importing the demo vulnerability feeds")
+            import_demo_feeds(store, cli.catalog)
+            # Governance: a year of answers, training, phishing and maturity history.
+            write_demo_history(store, cli.catalog, out_dir / "governance")
+            step("resilience: backup check, IR plan, drill, tabletop")
+            run_resilience_demo(store, out_dir)
             step("assessing")
             result = run_assessment(store, cli.catalog)
             step("writing reports")
@@ -69,6 +85,9 @@ def demo(
             render_report(report_context, "html", html)
             render_report(report_context, "json", out_dir / "findings.json")
             render_report(report_context, "csv", out_dir / "findings.csv")
+            write_demo_governance_outputs(
+                store, cli.catalog, out_dir, "Demo Health System (synthetic)"
+            )
     open_count = sum(f.status is FindingStatus.OPEN for f in result.findings)
     err.print(
         f"demo: {summary.assets_added} assets at {len(report_context.sites)} sites, "

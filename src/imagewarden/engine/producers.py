@@ -22,7 +22,28 @@ def _catalog_rules(_store: Store, catalog: Catalog) -> FindingProducer:
     return CatalogRules(catalog)
 
 
-FACTORIES: list[ProducerFactory] = [_catalog_rules]
+def _vulnerabilities(store: Store, catalog: Catalog) -> FindingProducer | None:
+    # Imported here: the vulns package builds on engine modules (facts, risk, redaction).
+    from imagewarden.vulns.producer import vuln_producer
+
+    return vuln_producer(store, catalog)
+
+
+def _governance(store: Store, catalog: Catalog) -> FindingProducer | None:
+    # Imported here: the governance package builds on engine modules (facts, risk).
+    from imagewarden.governance.producer import governance_producer
+
+    return governance_producer(store, catalog)
+
+
+def _resilience(store: Store, catalog: Catalog) -> FindingProducer | None:
+    # Imported here: the resilience package builds on engine modules (facts, risk).
+    from imagewarden.resilience.producer import resilience_producer
+
+    return resilience_producer(store, catalog)
+
+
+FACTORIES: list[ProducerFactory] = [_catalog_rules, _vulnerabilities, _governance, _resilience]
 
 
 def producers_for(store: Store, catalog: Catalog) -> list[FindingProducer]:

@@ -30,7 +30,36 @@ class ReportSection:
 
 SectionFactory = Callable[["Store", "Catalog"], ReportSection | None]
 
-FACTORIES: list[SectionFactory] = []
+
+def _vulnerabilities(store: Store, catalog: Catalog) -> ReportSection | None:
+    # Imported here: the vulnerabilities capability builds on this module.
+    from imagewarden.vulns.report_section import vulnerabilities_section
+
+    return vulnerabilities_section(store, catalog)
+
+
+def _governance(store: Store, catalog: Catalog) -> ReportSection | None:
+    # Imported here: the governance package reads the store and the report's charts.
+    from imagewarden.governance.section import governance_section
+
+    return governance_section(store, catalog)
+
+
+def _resilience(store: Store, catalog: Catalog) -> ReportSection | None:
+    # Imported here: the resilience package reads the store and builds on this module.
+    from imagewarden.resilience.section import resilience_section
+
+    return resilience_section(store, catalog)
+
+
+def _discovery(store: Store, catalog: Catalog) -> ReportSection | None:
+    # Imported here: the discovery capability builds on this module.
+    from imagewarden.discovery.section import discovery_section
+
+    return discovery_section(store, catalog)
+
+
+FACTORIES: list[SectionFactory] = [_vulnerabilities, _governance, _resilience, _discovery]
 
 
 def sections_for(store: Store, catalog: Catalog) -> tuple[ReportSection, ...]:

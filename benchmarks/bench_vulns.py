@@ -1,0 +1,317 @@
+"""Benchmark: NVD feed import (300,000 records) and matching 5,000 assets.
+
+In one run:
+  1. generate an NVD CVE API 2.0 feed file of N records (default 300,000), shaped like real
+     records (descriptions, CVSS v3.1 metrics, CPE configurations with version ranges, AND
+     firmware/hardware pairs, references; about 10 % without configurations);
+  2. ours: ``FeedImporter`` streams the file into SQLite, in a child process whose peak
+     resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is reported;
+  3. peer: ``json.load`` of the same file in a child process (the plain, non-streaming way
+     to read it; parsing only, nothing stored), same memory measure;
+  4. an inventory of 5,000 assets is saved: three in four run one of 400 products drawn from
+     the feed's vendors and products (an enterprise has many identical devices), the rest
+     products of vendors the feed does not know; then ``VulnProducer.matches`` (index lookup
+     in the store + CPE/range matching + mention matching) is timed, median of --repeat runs.
+
+Budgets (DESIGN.md): import peak < 300 MiB; matching 5,000 assets < 1 s.
+
+    .venv/bin/python benchmarks/bench_vulns.py [--records 300000] [--assets 5000]
+
+Writes benchmarks/results/bench_vulns.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results" / "bench_vulns.json"
+MIB = 1024  # ru_maxrss is in KiB on Linux
+VENDORS = 400
+PRODUCTS_PER_VENDOR = 25
+PRODUCTS = 400
+"""Distinct known products in the benchmark inventory (plus unknown vendors' products)."""
+
+CHILD_IMPORT = """
+import datetime as dt, json, resource, sys, time
+from pathlib import Path
+from imagewarden.catalog import load_catalog
+from imagewarden.store import Store
+from imagewarden.vulns.importer import FeedImporter
+from imagewarden.vulns.repository import VulnStore
+db, feed = sys.argv[1], Path(sys.argv[2])
+catalog = load_catalog()
+with Store.open(db, create=True) as store:
+    start = time.perf_counter()
+    importer = FeedImporter(VulnStore(store.engine), catalog)
+    result = importer.import_file(feed, dt.datetime.now(dt.UTC))
+    seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "records": result.records,
+                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+CHILD_JSON_LOAD = """
+import json, resource, sys, time
+start = time.perf_counter()
+with open(sys.argv[1], "rb") as handle:
+    data = json.load(handle)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "records": len(data["vulnerabilities"]),
+                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def _vendor(v: int) -> str:
+    return f"vendor{v:03d}"
+
+
+def _product(v: int, p: int) -> str:
+    return f"product_{v:03d}_{p:02d}"
+
+
+def _record(rng: random.Random, index: int) -> dict[str, object]:
+    year = 2000 + index % 26
+    cve = f"CVE-{year}-{100000 + index}"
+    v = rng.randrange(VENDORS)
+    p = rng.randrange(PRODUCTS_PER_VENDOR)
+    major, minor = rng.randrange(1, 12), rng.randrange(0, 20)
+    score = round(rng.uniform(2.0, 10.0), 1)
+    record: dict[str, object] = {
+        "id": cve,
+        "sourceIdentifier": "cna@example.org",
+        "published": f"{year}-03-01T10:00:00.000",
+        "lastModified": f"{year}-06-01T10:00:00.000",
+        "vulnStatus": "Analyzed",
+        "cveTags": [],
+        "descriptions": [
+            {
+                "lang": "en",
+                "value": f"A buffer overflow in {_product(v, p).replace('_', ' ')} of "
+                f"{_vendor(v)} before {major}.{minor}.0 allows remote attackers to execute "
+                "arbitrary code via a crafted DICOM association request.",
+            }
+        ],
+        "metrics": {
+            "cvssMetricV31": [
+                {
+                    "source": "nvd@nist.gov",
+                    "type": "Primary",
+                    "cvssData": {
+                        "version": "3.1",
+                        "vectorString": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                        "baseScore": score,
+                        "baseSeverity": "HIGH" if score >= 7 else "MEDIUM",
+                    },
+                    "exploitabilityScore": 3.9,
+                    "impactScore": 5.9,
+                }
+            ]
+        },
+        "weaknesses": [
+            {
+                "source": "nvd@nist.gov",
+                "type": "Primary",
+                "description": [{"lang": "en", "value": "CWE-787"}],
+            }
+        ],
+        "references": [
+            {"url": f"https://example.org/advisories/{cve}", "source": "cna@example.org"},
+            {
+                "url": f"https://example.org/patch/{index}",
+                "source": "cna@example.org",
+                "tags": ["Patch"],
+            },
+        ],
+    }
+    if index % 10 == 0:
+        return record  # awaiting analysis: no configurations
+    criteria = f"cpe:2.3:a:{_vendor(v)}:{_product(v, p)}:*:*:*:*:*:*:*:*"
+    match: dict[str, object] = {
+        "vulnerable": True,
+        "criteria": criteria,
+        "versionEndExcluding": f"{major}.{minor}.0",
+        "matchCriteriaId": f"{index:08X}-0000-0000-0000-000000000000",
+    }
+    if index % 3 == 0:
+        match["versionStartIncluding"] = f"{max(1, major - 2)}.0"
+    if index % 7 == 0:
+        firmware = f"cpe:2.3:o:{_vendor(v)}:{_product(v, p)}_firmware:*:*:*:*:*:*:*:*"
+        hardware = f"cpe:2.3:h:{_vendor(v)}:{_product(v, p)}:-:*:*:*:*:*:*:*"
+        record["configurations"] = [
+            {
+                "operator": "AND",
+                "nodes": [
+                    {
+                        "operator": "OR",
+                        "negate": False,
+                        "cpeMatch": [dict(match, criteria=firmware)],
+                    },
+                    {
+                        "operator": "OR",
+                        "negate": False,
+                        "cpeMatch": [{"vulnerable": False, "criteria": hardware}],
+                    },
+                ],
+            }
+        ]
+    else:
+        second = {
+            "vulnerable": True,
+            "criteria": f"cpe:2.3:a:{_vendor(v)}:{_product(v, (p + 1) % 25)}:"
+            f"{major}.{minor}.1:*:*:*:*:*:*:*",
+        }
+        record["configurations"] = [
+            {"nodes": [{"operator": "OR", "negate": False, "cpeMatch": [match, second]}]}
+        ]
+    return record
+
+
+def generate_feed(path: Path, records: int, seed: int = 7) -> int:
+    """Write the feed record by record, so generation needs no memory either."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as out:
+        out.write(
+            f'{{"resultsPerPage": {records}, "startIndex": 0, "totalResults": {records}, '
+            '"format": "NVD_CVE", "version": "2.0", "vulnerabilities": [\n'
+        )
+        for index in range(records):
+            if index:
+                out.write(",\n")
+            out.write(json.dumps({"cve": _record(rng, index)}, separators=(",", ":")))
+        out.write("\n]}\n")
+    return path.stat().st_size
+
+
+def _child(code: str, *args: str) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _match(db: str, assets: int, repeat: int) -> dict[str, object]:
+    from imagewarden.catalog import load_catalog
+    from imagewarden.engine import load_view
+    from imagewarden.model import Asset, AssetType, Inventory, Site
+    from imagewarden.store import Store
+    from imagewarden.vulns.producer import VulnProducer
+
+    rng = random.Random(11)
+    # An enterprise has many identical devices: 5,000 assets run a few hundred products.
+    pool = [(rng.randrange(VENDORS), rng.randrange(PRODUCTS_PER_VENDOR)) for _ in range(PRODUCTS)]
+    sites = tuple(Site(f"site-{i}", f"Site {i}") for i in range(50))
+    items = []
+    for i in range(assets):
+        known = i % 4 != 0
+        v, p = rng.choice(pool)
+        version = f"{rng.randrange(1, 12)}.{rng.randrange(0, 20)}.{rng.randrange(3)}"
+        items.append(
+            Asset(
+                id=f"A-{i:05d}",
+                site_id=f"site-{i % 50}",
+                name=f"Asset {i}",
+                type=AssetType.PACS,
+                vendor=_vendor(v) if known else f"Unknown Vendor {i % 97}",
+                model=_product(v, p).replace("_", " ") if known else f"Model {i % 89}",
+                software_version=version,
+            )
+        )
+    catalog = load_catalog()
+    with Store.open(db) as store:
+        store.save_inventory(Inventory(sites=sites, assets=tuple(items)))
+        view = load_view(store, catalog, dt.date.today())
+        producer = VulnProducer(store, catalog)
+        times, cpu, found = [], [], 0
+        for _ in range(repeat):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            found = len(producer.matches(view))
+            times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+    return {
+        "what": "VulnProducer.matches: index lookup in the store + CPE/range + mention matching",
+        "assets": assets,
+        "distinct_known_products": PRODUCTS,
+        "matches": found,
+        "seconds_median": statistics.median(times),
+        "cpu_seconds_median": statistics.median(cpu),
+        "seconds_first_run": times[0],
+        "seconds_all": times,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=300_000)
+    parser.add_argument("--assets", type=int, default=5_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--skip-peer", action="store_true", help="Skip json.load (needs GBs).")
+    options = parser.parse_args()
+    load_at_start = __import__("os").getloadavg()
+    with tempfile.TemporaryDirectory(prefix="bench-vulns-") as folder:
+        feed = Path(folder) / "nvdcve-2.0-bench.json"
+        db = str(Path(folder) / "bench.db")
+        start = time.perf_counter()
+        size = generate_feed(feed, options.records)
+        generated = time.perf_counter() - start
+        print(f"generated {options.records} records ({size / 2**20:.0f} MiB) in {generated:.0f} s")
+        ours = _child(CHILD_IMPORT, db, str(feed))
+        print(f"ours: import {ours['seconds']:.1f} s, peak {ours['peak_kib'] / MIB:.0f} MiB")
+        peer = None if options.skip_peer else _child(CHILD_JSON_LOAD, str(feed))
+        if peer:
+            print(f"peer json.load: {peer['seconds']:.1f} s, peak {peer['peak_kib'] / MIB:.0f} MiB")
+        match = _match(db, options.assets, options.repeat)
+        print(
+            f"match {match['assets']} assets: {match['seconds_median']:.3f} s "
+            f"({match['matches']} matches)"
+        )
+    result = {
+        "benchmark": "bench_vulns",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "load_average_at_start": load_at_start,
+        "load_average_at_end": __import__("os").getloadavg(),
+        "note": "2 shared CPUs; other jobs ran at the same time (see load averages), so wall "
+        "times are inflated; cpu_seconds is this process's own CPU time",
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": __import__("os").cpu_count(),
+        },
+        "feed": {"records": options.records, "bytes": size, "generate_seconds": generated},
+        "import": {
+            "seconds": ours["seconds"],
+            "records_written": ours["records"],
+            "peak_rss_mib": round(ours["peak_kib"] / MIB, 1),
+            "budget_peak_mib": 300,
+            "within_budget": ours["peak_kib"] / MIB < 300,
+        },
+        "peer_json_load": None
+        if peer is None
+        else {
+            "what": "json.load of the same feed file in a child process (parse only)",
+            "seconds": peer["seconds"],
+            "peak_rss_mib": round(peer["peak_kib"] / MIB, 1),
+        },
+        "match": {
+            **match,
+            "budget_seconds": 1.0,
+            "within_budget_wall": float(str(match["seconds_median"])) < 1.0,
+            "within_budget_cpu": float(str(match["cpu_seconds_median"])) < 1.0,
+        },
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

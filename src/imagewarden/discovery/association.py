@@ -1,0 +1,208 @@
+"""One DICOM association over an asyncio stream, driven by the lean PDU codec.
+
+Every read has a deadline and every PDU size is bounded, so a peer that stalls, floods or
+sends garbage costs at most the read timeout. The class sends only A-ASSOCIATE-RQ, C-ECHO,
+a count-only C-FIND with C-CANCEL, A-RELEASE-RQ and A-ABORT: there is no code path that could
+send C-STORE, C-MOVE, C-GET or N-SET.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+from imagewarden.discovery import pdu
+from imagewarden.discovery.interface import ProbeContext, Target
+from imagewarden.discovery.sop_classes import contexts
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    ABORTED = "aborted"
+    CLOSED = "closed"
+    """The peer closed the connection without a PDU (e.g. a TLS-only port, a refusing stack)."""
+    NO_ANSWER = "no-answer"
+    GARBAGE = "not-dicom"
+    REFUSED = "refused"
+    """Nothing listens: the TCP connection was refused or timed out."""
+
+
+@dataclass(frozen=True, slots=True)
+class AssociationResult:
+    outcome: Outcome
+    accept: pdu.AssociateAccept | None = None
+    reject: pdu.AssociateReject | None = None
+    accepted_syntaxes: tuple[str, ...] = ()
+
+
+class Association:
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        read_timeout: float,
+        proposed: dict[int, str],
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._timeout = read_timeout
+        self._proposed = proposed
+        self._message_id = 0
+        self.open = True
+
+    @property
+    def writer(self) -> asyncio.StreamWriter:
+        """The stream, for TLS details of the connection (never for sending: use the methods)."""
+        return self._writer
+
+    async def request(self, data: bytes) -> pdu.Pdu:
+        """Send the A-ASSOCIATE-RQ and read the answer."""
+        await self._send(data)
+        return await self._read()
+
+    async def _read(self, deadline: float | None = None) -> pdu.Pdu:
+        timeout = self._timeout if deadline is None else max(0.0, deadline - time.monotonic())
+        async with asyncio.timeout(timeout):
+            header = await self._reader.readexactly(6)
+            length = pdu.pdu_length(header)
+            body = await self._reader.readexactly(length)
+        return pdu.decode(header[0], body)
+
+    async def _send(self, data: bytes) -> None:
+        self._writer.write(data)
+        await self._writer.drain()
+
+    def context_for(self, abstract_syntax: str) -> int | None:
+        for ctx_id, uid in self._proposed.items():
+            if uid == abstract_syntax:
+                return ctx_id
+        return None
+
+    async def _next_command(self, deadline: float) -> tuple[int | None, int | None]:
+        """(Command Field, Status) of the next command; datasets are skipped unread."""
+        command = b""
+        while True:
+            reply = await self._read(deadline)
+            if not isinstance(reply, pdu.PData):
+                raise ConnectionError(type(reply).__name__)
+            for value in reply.values:
+                if value.is_command:
+                    command += value.data
+                    if len(command) > 4096:
+                        raise pdu.PduError("command set too long")
+                    if value.is_last:
+                        return pdu.command_status(command)
+                # A dataset value (a C-FIND identifier) is dropped here without being parsed.
+
+    async def echo(self) -> int | None:
+        ctx_id = self.context_for(pdu.VERIFICATION)
+        if ctx_id is None:
+            return None
+        self._message_id += 1
+        await self._send(pdu.c_echo_rq(ctx_id, self._message_id))
+        _, status = await self._next_command(time.monotonic() + self._timeout)
+        return status
+
+    async def count_studies(
+        self, sop_class: str, limit: int, budget: float
+    ) -> tuple[int, bool, int | None]:
+        """(matches, capped, final status) of a STUDY-level C-FIND; identifiers never read.
+
+        After ``limit`` pending responses a C-CANCEL is sent; the count is then reported as
+        capped. ``budget`` bounds the whole exchange in seconds.
+        """
+        ctx_id = self.context_for(sop_class)
+        if ctx_id is None:
+            return 0, False, None
+        self._message_id += 1
+        message_id = self._message_id
+        await self._send(pdu.c_find_rq(ctx_id, message_id, sop_class))
+        deadline = time.monotonic() + budget
+        matches, cancelled = 0, False
+        for _ in range(limit + 1000):  # bounded even if the peer ignores C-CANCEL
+            _, status = await self._next_command(deadline)
+            if status in pdu.PENDING_STATUSES:
+                matches += 1
+                if matches >= limit and not cancelled:
+                    await self._send(pdu.c_cancel_rq(ctx_id, message_id))
+                    cancelled = True
+                continue
+            return min(matches, limit), cancelled, status
+        return min(matches, limit), True, None
+
+    async def release(self) -> None:
+        if not self.open:
+            return
+        self.open = False
+        try:
+            await self._send(pdu.release_rq())
+            for _ in range(8):  # skip any late P-DATA until the release reply
+                reply = await self._read()
+                if isinstance(reply, pdu.ReleaseReply | pdu.Abort):
+                    break
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, pdu.PduError, ConnectionError):
+            pass
+        finally:
+            await self.close()
+
+    async def abort(self) -> None:
+        if self.open:
+            self.open = False
+            with contextlib.suppress(OSError, RuntimeError):
+                await self._send(pdu.abort_pdu())
+        await self.close()
+
+    async def close(self) -> None:
+        self.open = False
+        self._writer.close()
+        with contextlib.suppress(OSError, TimeoutError, asyncio.CancelledError, Exception):
+            async with asyncio.timeout(0.5):
+                await self._writer.wait_closed()
+
+
+async def associate(
+    ctx: ProbeContext,
+    target: Target,
+    calling: str,
+    called: str,
+    abstract_syntaxes: tuple[str, ...],
+    *,
+    tls: bool = False,
+) -> tuple[AssociationResult, Association | None]:
+    """Request an association; on acceptance the caller must release (or abort) it."""
+    try:
+        reader, writer = await ctx.connect(target, tls=tls)
+    except (OSError, TimeoutError):
+        return AssociationResult(Outcome.REFUSED), None
+    proposed_contexts = contexts(abstract_syntaxes)
+    proposed = {c.id: c.abstract_syntax for c in proposed_contexts}
+    assoc = Association(reader, writer, ctx.options.read_timeout, proposed)
+    try:
+        reply = await assoc.request(pdu.associate_rq(calling, called, proposed_contexts))
+    except TimeoutError:
+        await assoc.abort()
+        return AssociationResult(Outcome.NO_ANSWER), None
+    except (asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
+        await assoc.close()
+        partial = isinstance(exc, asyncio.IncompleteReadError) and bool(exc.partial)
+        return AssociationResult(Outcome.GARBAGE if partial else Outcome.CLOSED), None
+    except pdu.PduError:
+        await assoc.abort()
+        return AssociationResult(Outcome.GARBAGE), None
+    if isinstance(reply, pdu.AssociateAccept):
+        accepted = tuple(
+            proposed[i]
+            for i, result in sorted(reply.results.items())
+            if result == 0 and i in proposed
+        )
+        return AssociationResult(Outcome.ACCEPTED, accept=reply, accepted_syntaxes=accepted), assoc
+    await assoc.close()
+    if isinstance(reply, pdu.AssociateReject):
+        return AssociationResult(Outcome.REJECTED, reject=reply), None
+    if isinstance(reply, pdu.Abort):
+        return AssociationResult(Outcome.ABORTED), None
+    return AssociationResult(Outcome.GARBAGE), None

@@ -1,0 +1,114 @@
+"""What discovery is made of: targets inside a scope, probes, and the results they return.
+
+A probe gets one target (host, port, kind) and a ``ProbeContext`` through which it opens every
+connection: the context enforces the scope, the rate limits and the timeouts, so no probe can
+reach an address the scope did not allow. A probe returns a ``ServiceResult``: facts named in
+``imagewarden.model.facts`` and nothing else, never a payload from the peer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from imagewarden.model import FactValue, ServiceProtocol
+
+
+class Profile(StrEnum):
+    """How much a scan sends (docs/safety.md lists the exact bytes of each)."""
+
+    PING = "ping"
+    """One association per DICOM service, Verification only, then release (like dicom-ping)."""
+    SAFE = "safe"
+    """Every probe that only connects, associates (or handshakes) and releases. The default."""
+    STANDARD = "standard"
+    """SAFE plus C-ECHO, and the opt-ins: count-only queries, default-credential checks."""
+
+
+class TargetKind(StrEnum):
+    DICOM = "dicom"
+    DICOM_TLS = "dicom_tls"
+    HTTP = "http"
+    HTTPS = "https"
+    HL7 = "hl7"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Target:
+    host: str
+    port: int
+    kind: TargetKind
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port} ({self.kind.value})"
+
+
+@dataclass(frozen=True, slots=True)
+class DicomTitles:
+    """AE titles for one DICOM target: configuration, never patient data."""
+
+    calling: str
+    called: str
+    called_known: bool
+    """The called AE title is the service's configured one (from the scope), not a guess."""
+    calling_known: bool = False
+    """The calling AE title is one the peer is configured to accept (from the scope)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeOptions:
+    profile: Profile = Profile.SAFE
+    allow_query: bool = False
+    allow_credential_checks: bool = False
+    connect_timeout: float = 2.0
+    read_timeout: float = 2.0
+    max_query_matches: int = 100
+    """C-FIND and QIDO stop counting here (C-FIND sends C-CANCEL)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    vendor: str
+    name: str
+    version: str = ""
+    outdated: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceResult:
+    target: Target
+    open: bool
+    """Something accepted a TCP connection on the port."""
+    protocol: ServiceProtocol | None
+    """What the port speaks, when a probe could tell; None when it is closed or unknown."""
+    facts: Mapping[str, FactValue] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    """Short human remarks (outcomes such as 'aborted'); never bytes from the peer."""
+    product: Product | None = None
+    asset_facts: Mapping[str, FactValue] = field(default_factory=dict)
+    """Facts about the host rather than the service (e.g. credentials.default_reported)."""
+
+
+class ProbeContext(Protocol):
+    """What a probe may use: scoped connections, options, titles. Implemented by the scheduler."""
+
+    options: ProbeOptions
+
+    def titles(self, target: Target) -> DicomTitles: ...
+
+    async def admit(self, target: Target) -> None:
+        """Wait for the rate limits and refuse (PermissionError) a target outside the scope."""
+        ...
+
+    async def connect(
+        self, target: Target, *, tls: bool = False
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Open a TCP (or TLS, unverified) connection after the scope and rate checks."""
+        ...
+
+
+class Probe(Protocol):
+    async def __call__(self, target: Target, ctx: ProbeContext) -> ServiceResult: ...

@@ -1,0 +1,166 @@
+"""Start the lab's pynetdicom SCPs on loopback addresses and record how they were used.
+
+Each SCP binds its own 127.0.0.x address (pynetdicom, unlike Orthanc or DCMTK, can bind one
+address), counts simultaneous associations (the gentleness figure the tests read), and is
+shut down when the ``Lab`` context exits. Nothing here writes to disk except the TLS
+persona's throwaway certificate; received datasets are never kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import ssl
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydicom.dataset import Dataset
+from pydicom.uid import generate_uid
+from pynetdicom import AE, AllStoragePresentationContexts, evt
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]
+    ModalityWorklistInformationFind,
+    PatientRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelFind,
+    Verification,
+)
+from pynetdicom.transport import ThreadedAssociationServer
+
+from imagewarden.discovery.lab.certs import self_signed
+from imagewarden.discovery.lab.personas import DEFAULT_PERSONAS, Persona
+
+logging.getLogger("pynetdicom").setLevel(logging.CRITICAL)
+
+
+@dataclass
+class Usage:
+    """Connections a persona saw: the live count and the highest at any moment."""
+
+    active: int = 0
+    peak: int = 0
+    total: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def opened(self) -> None:
+        with self._lock:
+            self.active += 1
+            self.total += 1
+            self.peak = max(self.peak, self.active)
+
+    def closed(self) -> None:
+        with self._lock:
+            self.active = max(0, self.active - 1)
+
+
+def _nodelay(server: ThreadedAssociationServer) -> None:
+    """Turn Nagle off on accepted sockets (pynetdicom leaves it on: ~40 ms per exchange)."""
+    original = server.get_request
+
+    def get_request() -> tuple[socket.socket, Any]:
+        sock, address = original()
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock, address
+
+    server.get_request = get_request  # type: ignore[method-assign]
+
+
+def _find_handler(persona: Persona) -> Any:
+    def handle(event: Any) -> Iterator[tuple[int, Dataset | None]]:
+        for _ in range(persona.find_matches):
+            if event.is_cancelled:
+                yield 0xFE00, None
+                return
+            identifier = Dataset()
+            identifier.QueryRetrieveLevel = "STUDY"
+            identifier.StudyInstanceUID = generate_uid()
+            yield 0xFF00, identifier
+        yield 0x0000, None
+
+    return handle
+
+
+def _tls_context(persona: Persona, folder: Path) -> ssl.SSLContext:
+    cert, key = self_signed(folder, f"{persona.name}.lab.invalid", persona.address)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    return context
+
+
+class Lab:
+    """``with Lab() as lab:`` runs the personas until the block ends."""
+
+    def __init__(self, personas: tuple[Persona, ...] = DEFAULT_PERSONAS) -> None:
+        self.personas = personas
+        self.usage: dict[str, Usage] = {p.address: Usage() for p in personas}
+        self._servers: list[ThreadedAssociationServer] = []
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def _ae(self, persona: Persona) -> AE:
+        ae = AE(ae_title=persona.ae_title)
+        ae.require_called_aet = persona.check_called_ae
+        ae.require_calling_aet = list(persona.allowed_calling)
+        ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = 5
+        if persona.implementation_class_uid:
+            ae.implementation_class_uid = persona.implementation_class_uid
+        if persona.implementation_version:
+            ae.implementation_version_name = persona.implementation_version
+        ae.add_supported_context(Verification)
+        ae.supported_contexts = ae.supported_contexts + AllStoragePresentationContexts[:100]
+        if persona.archive:
+            for context in (
+                StudyRootQueryRetrieveInformationModelFind,
+                PatientRootQueryRetrieveInformationModelFind,
+            ):
+                ae.add_supported_context(context)
+        else:
+            ae.add_supported_context(ModalityWorklistInformationFind)
+        return ae
+
+    def start(self) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="imagewarden-lab-")
+        for persona in self.personas:
+            usage = self.usage[persona.address]
+            handlers: list[Any] = [
+                (evt.EVT_CONN_OPEN, lambda _e, u=usage: u.opened()),
+                (evt.EVT_CONN_CLOSE, lambda _e, u=usage: u.closed()),
+                (evt.EVT_C_STORE, lambda _e: 0xA700),  # never keeps anything (out of resources)
+                (evt.EVT_C_FIND, _find_handler(persona)),
+            ]
+            context = (
+                _tls_context(persona, Path(self._tmp.name) / persona.name) if persona.tls else None
+            )
+            server = self._ae(persona).start_server(
+                (persona.address, persona.port),
+                block=False,
+                evt_handlers=handlers,
+                ssl_context=context,
+            )
+            if server is None:  # only None when block=True
+                raise RuntimeError(f"lab SCP {persona.name} did not start")
+            _nodelay(server)
+            self._servers.append(server)
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+        self._servers.clear()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> Lab:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()

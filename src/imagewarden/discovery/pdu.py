@@ -1,0 +1,328 @@
+"""A lean DICOM upper-layer (PS3.8) encoder/decoder for the PDUs discovery needs.
+
+Only what a probe sends or must understand: A-ASSOCIATE-RQ/AC/RJ, A-RELEASE-RQ/RP, A-ABORT and
+P-DATA-TF carrying C-ECHO, C-FIND and C-CANCEL command sets. Datasets that a peer sends back
+(C-FIND identifiers, which hold patient data) are never decoded: a P-DATA value whose control
+header says "dataset" is skipped as opaque bytes. Every decoder treats its input as hostile:
+lengths are checked against the buffer and a malformed PDU raises ``PduError``, never anything
+else.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+APPLICATION_CONTEXT = "1.2.840.10008.3.1.1.1"
+IMPLICIT_VR_LE = "1.2.840.10008.1.2"
+EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
+VERIFICATION = "1.2.840.10008.1.1"
+
+# Our own implementation identity: a UUID-derived root (2.25), so it names no organisation.
+IMPLEMENTATION_CLASS_UID = "2.25.177054133384930237620391826416745118245"
+IMPLEMENTATION_VERSION = "IMAGEWARDEN_01"
+
+MAX_PDU_LENGTH = 16384
+MAX_ACCEPTED_PDU = 1 << 20
+"""Bigger PDUs from a peer are refused: discovery never needs more than a few kilobytes."""
+
+ASSOCIATE_RQ, ASSOCIATE_AC, ASSOCIATE_RJ = 0x01, 0x02, 0x03
+P_DATA, RELEASE_RQ, RELEASE_RP, ABORT = 0x04, 0x05, 0x06, 0x07
+
+STATUS_SUCCESS = 0x0000
+PENDING_STATUSES = frozenset({0xFF00, 0xFF01})
+CANCEL_STATUS = 0xFE00
+
+
+class PduError(ValueError):
+    """The peer sent bytes that are not a well-formed PDU."""
+
+
+@dataclass(frozen=True, slots=True)
+class PresentationContext:
+    id: int
+    abstract_syntax: str
+    transfer_syntaxes: tuple[str, ...] = (IMPLICIT_VR_LE, EXPLICIT_VR_LE)
+
+
+@dataclass(frozen=True, slots=True)
+class AssociateAccept:
+    called_ae: str
+    calling_ae: str
+    results: dict[int, int]
+    """Presentation context id -> result (0 accepted, 1-4 the reasons of PS3.8 9.3.3.2)."""
+    max_pdu_length: int | None
+    implementation_class_uid: str
+    implementation_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssociateReject:
+    result: int
+    source: int
+    reason: int
+
+
+@dataclass(frozen=True, slots=True)
+class Abort:
+    source: int
+    reason: int
+
+
+@dataclass(frozen=True, slots=True)
+class PDataValue:
+    context_id: int
+    is_command: bool
+    is_last: bool
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class PData:
+    values: tuple[PDataValue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseReply:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRequest:
+    pass
+
+
+Pdu = AssociateAccept | AssociateReject | Abort | PData | ReleaseReply | ReleaseRequest
+
+
+# --- encoding -----------------------------------------------------------------------------
+
+
+def _ae(title: str) -> bytes:
+    raw = title.encode("ascii", "strict")
+    if not 0 < len(raw) <= 16:
+        raise ValueError(f"AE title must be 1-16 ASCII characters: {title!r}")
+    return raw.ljust(16, b" ")
+
+
+def _item(item_type: int, payload: bytes) -> bytes:
+    return struct.pack(">BBH", item_type, 0, len(payload)) + payload
+
+
+def _uid(uid: str) -> bytes:
+    return uid.encode("ascii")
+
+
+def associate_rq(
+    calling_ae: str,
+    called_ae: str,
+    contexts: tuple[PresentationContext, ...],
+    max_pdu: int = MAX_PDU_LENGTH,
+) -> bytes:
+    items = [_item(0x10, _uid(APPLICATION_CONTEXT))]
+    for ctx in contexts:
+        sub = _item(0x30, _uid(ctx.abstract_syntax))
+        sub += b"".join(_item(0x40, _uid(ts)) for ts in ctx.transfer_syntaxes)
+        items.append(_item(0x20, struct.pack(">BBBB", ctx.id, 0, 0, 0) + sub))
+    user = _item(0x51, struct.pack(">I", max_pdu))
+    user += _item(0x52, _uid(IMPLEMENTATION_CLASS_UID))
+    user += _item(0x55, IMPLEMENTATION_VERSION.encode("ascii"))
+    items.append(_item(0x50, user))
+    body = struct.pack(">HH", 1, 0) + _ae(called_ae) + _ae(calling_ae) + bytes(32)
+    body += b"".join(items)
+    return struct.pack(">BBI", ASSOCIATE_RQ, 0, len(body)) + body
+
+
+def release_rq() -> bytes:
+    return struct.pack(">BBII", RELEASE_RQ, 0, 4, 0)
+
+
+def abort_pdu() -> bytes:
+    return struct.pack(">BBIBBBB", ABORT, 0, 4, 0, 0, 0, 0)
+
+
+def _element(group: int, elem: int, value: bytes) -> bytes:
+    if len(value) % 2:
+        value += b"\x00"
+    return struct.pack("<HHI", group, elem, len(value)) + value
+
+
+def _command_set(elements: list[tuple[int, bytes]]) -> bytes:
+    body = b"".join(_element(0x0000, tag, value) for tag, value in sorted(elements))
+    return _element(0x0000, 0x0000, struct.pack("<I", len(body))) + body
+
+
+def _us(value: int) -> bytes:
+    return struct.pack("<H", value)
+
+
+def _p_data(context_id: int, is_command: bool, data: bytes) -> bytes:
+    control = (0x01 if is_command else 0x00) | 0x02  # always one, last, fragment
+    pdv = struct.pack(">IBB", len(data) + 2, context_id, control) + data
+    return struct.pack(">BBI", P_DATA, 0, len(pdv)) + pdv
+
+
+def c_echo_rq(context_id: int, message_id: int) -> bytes:
+    command = _command_set(
+        [
+            (0x0002, _uid(VERIFICATION)),
+            (0x0100, _us(0x0030)),
+            (0x0110, _us(message_id)),
+            (0x0800, _us(0x0101)),
+        ]
+    )
+    return _p_data(context_id, True, command)
+
+
+def c_find_rq(context_id: int, message_id: int, sop_class: str) -> bytes:
+    """A C-FIND-RQ at STUDY level that asks only for Study Instance UID (universal match).
+
+    The identifier holds no patient attribute, so the peer returns as little as it can.
+    """
+    command = _command_set(
+        [
+            (0x0002, _uid(sop_class)),
+            (0x0100, _us(0x0020)),
+            (0x0110, _us(message_id)),
+            (0x0700, _us(0)),
+            (0x0800, _us(0x0000)),
+        ]
+    )
+    identifier = struct.pack("<HHI", 0x0008, 0x0052, 6) + b"STUDY "
+    identifier += struct.pack("<HHI", 0x0020, 0x000D, 0)
+    return _p_data(context_id, True, command) + _p_data(context_id, False, identifier)
+
+
+def c_cancel_rq(context_id: int, message_id: int) -> bytes:
+    command = _command_set(
+        [(0x0100, _us(0x0FFF)), (0x0120, _us(message_id)), (0x0800, _us(0x0101))]
+    )
+    return _p_data(context_id, True, command)
+
+
+# --- decoding -----------------------------------------------------------------------------
+
+
+def pdu_length(header: bytes) -> int:
+    """Body length announced by a 6-byte PDU header; refuses unknown types and huge sizes."""
+    if len(header) != 6:
+        raise PduError("short PDU header")
+    pdu_type, _, length = struct.unpack(">BBI", header)
+    if pdu_type not in (ASSOCIATE_AC, ASSOCIATE_RJ, P_DATA, RELEASE_RQ, RELEASE_RP, ABORT):
+        raise PduError(f"unexpected PDU type 0x{pdu_type:02x}")
+    if length > MAX_ACCEPTED_PDU:
+        raise PduError(f"PDU of {length} bytes is larger than discovery accepts")
+    return int(length)
+
+
+@dataclass(slots=True)
+class _UserInfo:
+    max_pdu: int | None = None
+    uid: str = ""
+    version: str = ""
+    seen: set[int] = field(default_factory=set)
+
+
+def _text(raw: bytes) -> str:
+    # Implementation UIDs and version names are ASCII; anything else is replaced, not trusted.
+    return raw.decode("ascii", "replace").strip(" \x00")
+
+
+def _items(body: bytes) -> list[tuple[int, bytes]]:
+    items: list[tuple[int, bytes]] = []
+    offset = 0
+    while offset < len(body):
+        if offset + 4 > len(body):
+            raise PduError("truncated item header")
+        item_type, _, length = struct.unpack_from(">BBH", body, offset)
+        start = offset + 4
+        if start + length > len(body):
+            raise PduError(f"item 0x{item_type:02x} overruns the PDU")
+        items.append((item_type, body[start : start + length]))
+        offset = start + length
+    return items
+
+
+def _user_info(payload: bytes) -> _UserInfo:
+    info = _UserInfo()
+    for sub_type, value in _items(payload):
+        if sub_type == 0x51 and len(value) == 4:
+            info.max_pdu = struct.unpack(">I", value)[0]
+        elif sub_type == 0x52:
+            info.uid = _text(value)[:64]
+        elif sub_type == 0x55:
+            info.version = _text(value)[:16]
+    return info
+
+
+def _associate_ac(body: bytes) -> AssociateAccept:
+    if len(body) < 68:
+        raise PduError("A-ASSOCIATE-AC shorter than its fixed fields")
+    called = _text(body[4:20])
+    calling = _text(body[20:36])
+    results: dict[int, int] = {}
+    info = _UserInfo()
+    for item_type, value in _items(body[68:]):
+        if item_type == 0x21:
+            if len(value) < 4:
+                raise PduError("presentation context item too short")
+            results[value[0]] = value[2]
+        elif item_type == 0x50:
+            info = _user_info(value)
+    return AssociateAccept(called, calling, results, info.max_pdu, info.uid, info.version)
+
+
+def _p_data_values(body: bytes) -> PData:
+    values: list[PDataValue] = []
+    offset = 0
+    while offset < len(body):
+        if offset + 6 > len(body):
+            raise PduError("truncated presentation data value")
+        length, context_id, control = struct.unpack_from(">IBB", body, offset)
+        if length < 2 or offset + 4 + length > len(body):
+            raise PduError("presentation data value length is wrong")
+        data = body[offset + 6 : offset + 4 + length]
+        values.append(PDataValue(context_id, bool(control & 1), bool(control & 2), data))
+        offset += 4 + length
+    return PData(tuple(values))
+
+
+def decode(pdu_type: int, body: bytes) -> Pdu:
+    """Decode one PDU body (the bytes after the 6-byte header)."""
+    if pdu_type == ASSOCIATE_AC:
+        return _associate_ac(body)
+    if pdu_type in (ASSOCIATE_RJ, ABORT):
+        if len(body) < 4:
+            raise PduError("reject/abort PDU too short")
+        if pdu_type == ASSOCIATE_RJ:
+            return AssociateReject(body[1], body[2], body[3])
+        return Abort(body[2], body[3])
+    if pdu_type == P_DATA:
+        return _p_data_values(body)
+    if pdu_type == RELEASE_RP:
+        return ReleaseReply()
+    if pdu_type == RELEASE_RQ:
+        return ReleaseRequest()
+    raise PduError(f"unexpected PDU type 0x{pdu_type:02x}")
+
+
+def command_status(command: bytes) -> tuple[int | None, int | None]:
+    """(Command Field, Status) from an implicit-VR command set; anything else is ignored.
+
+    Only group 0000 is read, and only these two unsigned shorts: a command set never carries
+    patient data, and the dataset that may follow is never passed here.
+    """
+    field_value: int | None = None
+    status: int | None = None
+    offset = 0
+    while offset + 8 <= len(command):
+        group, element, length = struct.unpack_from("<HHI", command, offset)
+        start = offset + 8
+        if group != 0x0000 or start + length > len(command):
+            break
+        if length == 2 and element == 0x0100:
+            field_value = struct.unpack_from("<H", command, start)[0]
+        elif length == 2 and element == 0x0900:
+            status = struct.unpack_from("<H", command, start)[0]
+        offset = start + length
+    return field_value, status

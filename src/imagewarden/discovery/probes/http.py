@@ -1,0 +1,154 @@
+"""DICOMweb and REST: read-only GETs without credentials; default credentials only by opt-in.
+
+Safe profile: GET /system (Orthanc's identity, no patient data) and nothing else.
+Standard profile with --allow-query: QIDO-RS GET .../studies?limit=1, keeping only how many
+results came back. With --allow-credential-checks: one GET with each documented default
+credential of the product that answered. Never a POST, PUT or DELETE; redirects not followed.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+import httpx
+import yaml
+
+from imagewarden.catalog.loader import default_catalog_dir
+from imagewarden.discovery import fingerprint
+from imagewarden.discovery.interface import (
+    ProbeContext,
+    Product,
+    Profile,
+    ServiceResult,
+    Target,
+    TargetKind,
+)
+from imagewarden.model import FactValue, ServiceProtocol
+
+QIDO_PATHS = ("/dicom-web/studies", "/studies")
+_MAX_BODY = 256 * 1024
+
+
+@cache
+def default_credentials() -> tuple[dict[str, str], ...]:
+    path = default_catalog_dir() / "discovery" / "default_credentials.yaml"
+    data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple({str(k): str(v) for k, v in entry.items()} for entry in data)
+
+
+class _Client:
+    def __init__(self, target: Target, ctx: ProbeContext) -> None:
+        self.target = target
+        self.ctx = ctx
+        scheme = "https" if target.kind is TargetKind.HTTPS else "http"
+        host = f"[{target.host}]" if ":" in target.host else target.host
+        self.base = f"{scheme}://{host}:{target.port}"
+        timeout = httpx.Timeout(ctx.options.read_timeout, connect=ctx.options.connect_timeout)
+        self.client = httpx.AsyncClient(
+            verify=False,
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,  # never through a proxy: the scope is about this host only
+            transport=httpx.AsyncHTTPTransport(retries=0, verify=False),
+        )
+
+    async def get(
+        self, path: str, auth: tuple[str, str] | None = None, accept: str = "application/json"
+    ) -> httpx.Response | None:
+        await self.ctx.admit(self.target)
+        try:
+            return await self.client.get(self.base + path, auth=auth, headers={"Accept": accept})
+        except httpx.HTTPError:
+            return None
+
+
+def _json(response: httpx.Response) -> Any:
+    if len(response.content) > _MAX_BODY:
+        return None
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+async def probe_http(target: Target, ctx: ProbeContext) -> ServiceResult:
+    http = _Client(target, ctx)
+    try:
+        return await _probe(http, target, ctx)
+    finally:
+        await http.client.aclose()
+
+
+async def _probe(http: _Client, target: Target, ctx: ProbeContext) -> ServiceResult:
+    tls = target.kind is TargetKind.HTTPS
+    system = await http.get("/system")
+    if system is None:
+        return ServiceResult(target, False, None)
+    facts: dict[str, FactValue] = {"service.tls": tls}
+    asset_facts: dict[str, FactValue] = {}
+    protocol = ServiceProtocol.HTTPS if tls else ServiceProtocol.HTTP
+    product: Product | None = None
+    realm = system.headers.get("www-authenticate", "")
+    body = _json(system) if system.status_code == 200 else None
+    if isinstance(body, dict) and "DicomAet" in body and "Version" in body:
+        # Orthanc's /system answered without credentials: its REST API is open.
+        product = fingerprint.product("orthanc", str(body.get("Version", ""))[:20])
+        facts["service.auth_required"] = False
+        facts["service.admin_interface"] = True
+        protocol = ServiceProtocol.DICOMWEB
+    elif system.status_code == 401:
+        facts["service.auth_required"] = True
+        if "orthanc" in realm.lower():
+            product = fingerprint.product("orthanc", "")
+            facts["service.admin_interface"] = True
+            protocol = ServiceProtocol.DICOMWEB
+    if product is not None:
+        facts["service.product"] = f"{product.vendor} {product.name}"
+        if product.version:
+            facts["service.product_version"] = product.version
+        if product.outdated is not None:
+            facts["service.product_outdated"] = product.outdated
+    options = ctx.options
+    if options.profile is Profile.STANDARD and options.allow_query:
+        await _qido(http, facts)
+        if "dicomweb.anonymous_query" in facts:
+            protocol = ServiceProtocol.DICOMWEB
+    if (
+        options.profile is Profile.STANDARD
+        and options.allow_credential_checks
+        and system.status_code == 401
+    ):
+        accepted = await _default_credentials(http, realm)
+        facts["service.default_credentials_accepted"] = accepted
+        if accepted:
+            asset_facts["credentials.default_reported"] = True
+    notes = (f"GET /system -> {system.status_code}",)
+    return ServiceResult(target, True, protocol, facts, notes, product, asset_facts)
+
+
+async def _qido(http: _Client, facts: dict[str, FactValue]) -> None:
+    for path in QIDO_PATHS:
+        response = await http.get(f"{path}?limit=1", accept="application/dicom+json")
+        if response is None or response.status_code == 404:
+            continue
+        if response.status_code in (401, 403):
+            facts["dicomweb.anonymous_query"] = False
+            return
+        body = _json(response) if response.status_code in (200, 204) else None
+        if response.status_code == 204 or isinstance(body, list):
+            # Only the number of results is kept; the body is dropped unread.
+            facts["dicomweb.anonymous_query"] = True
+            facts["dicomweb.study_count_sample"] = len(body) if isinstance(body, list) else 0
+            return
+
+
+async def _default_credentials(http: _Client, realm: str) -> bool:
+    for entry in default_credentials():
+        if entry["realm"].lower() not in realm.lower():
+            continue
+        response = await http.get(entry["path"], auth=(entry["username"], entry["password"]))
+        if response is not None and response.status_code == 200:
+            return True
+    return False

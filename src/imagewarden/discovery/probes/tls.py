@@ -1,0 +1,86 @@
+"""TLS handshake facts: protocol version, cipher, and certificate subject, expiry, self-signed.
+
+The handshake is the whole probe: no application data is sent, and the connection is closed
+right after. Certificates are not verified (the goal is to describe them, not to trust them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import ssl
+import warnings
+from functools import cache
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from imagewarden.discovery.interface import ProbeContext, Target
+from imagewarden.model import FactValue
+
+LEGACY_VERSIONS = frozenset({"SSLv3", "TLSv1", "TLSv1.1"})
+
+
+@cache
+def client_context() -> ssl.SSLContext:
+    """An unverifying client context that still completes handshakes with old devices."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    # Accept old protocol versions so that they can be reported, not silently missed.
+    with warnings.catch_warnings(), contextlib.suppress(ValueError, ssl.SSLError):
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = ssl.TLSVersion.TLSv1
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    return context
+
+
+def certificate_facts(der: bytes, now: dt.datetime) -> dict[str, FactValue]:
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return {}
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    subject = str(names[0].value) if names else cert.subject.rfc4514_string()
+    expires = cert.not_valid_after_utc
+    return {
+        "tls.cert_subject": subject[:200],
+        "tls.cert_expires": expires.date(),
+        "tls.cert_days_to_expiry": (expires - now).days,
+        "tls.cert_self_signed": cert.issuer == cert.subject,
+    }
+
+
+def handshake_facts(writer: asyncio.StreamWriter) -> dict[str, FactValue]:
+    ssl_object = writer.get_extra_info("ssl_object")
+    if not isinstance(ssl_object, ssl.SSLObject):
+        return {}
+    version = ssl_object.version() or ""
+    cipher = ssl_object.cipher()
+    facts: dict[str, FactValue] = {
+        "service.tls": True,
+        "tls.version": version,
+        "tls.legacy_version": version in LEGACY_VERSIONS,
+    }
+    if cipher:
+        facts["tls.cipher"] = cipher[0]
+    der = ssl_object.getpeercert(binary_form=True)
+    if der:
+        facts.update(certificate_facts(der, dt.datetime.now(dt.UTC)))
+    return facts
+
+
+async def probe_tls(target: Target, ctx: ProbeContext) -> dict[str, FactValue] | None:
+    """Handshake facts, or None when the port does not speak TLS (or is closed)."""
+    try:
+        _, writer = await ctx.connect(target, tls=True)
+    except (OSError, TimeoutError):
+        return None
+    try:
+        return handshake_facts(writer)
+    finally:
+        writer.close()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(0.5):
+                await writer.wait_closed()

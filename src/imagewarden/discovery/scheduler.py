@@ -1,0 +1,145 @@
+"""Run probes over a scope: gentle by construction.
+
+- Every connection goes through ``ScopedContext.connect``, which refuses an address outside
+  the scope (exclusions win) or past the time window, then waits for the global and per-host
+  rate limits. No probe opens a socket any other way.
+- Hosts are probed concurrently up to ``hosts_in_parallel``; the targets of one host run
+  ``associations_per_host`` at a time (1 by default), so a device never sees two of our
+  associations at once.
+- No retries: a timeout or refusal is a result. Each target has a hard time budget, so the
+  whole run is bounded. Ctrl-C cancels every task and closes their sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import socket
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+
+from imagewarden.discovery.interface import (
+    DicomTitles,
+    ProbeOptions,
+    ServiceResult,
+    Target,
+)
+from imagewarden.discovery.probes import PROBES, runs
+from imagewarden.discovery.probes.tls import client_context
+from imagewarden.discovery.scope import Scope
+
+
+class Pacer:
+    """At most ``per_second`` starts per second, evenly spaced (no bursts)."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+class ScopedContext:
+    def __init__(self, scope: Scope, options: ProbeOptions) -> None:
+        self.scope = scope
+        self.options = options
+        rate = scope.spec.rate
+        self._global = Pacer(rate.global_per_second)
+        self._per_host: dict[str, Pacer] = defaultdict(lambda: Pacer(rate.per_host_per_second))
+        self.connections: Counter[str] = Counter()
+
+    def titles(self, target: Target) -> DicomTitles:
+        return self.scope.titles(target)
+
+    async def admit(self, target: Target) -> None:
+        reason = self.scope.refusal(target.host) or self.scope.window_refusal(
+            dt.datetime.now(dt.UTC)
+        )
+        if reason is not None:
+            raise PermissionError(reason)
+        await self._per_host[target.host].wait()
+        await self._global.wait()
+        self.connections[target.host] += 1
+
+    async def connect(
+        self, target: Target, *, tls: bool = False
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        await self.admit(target)
+        budget = self.options.connect_timeout + (self.options.read_timeout if tls else 0.0)
+        async with asyncio.timeout(budget):
+            reader, writer = await asyncio.open_connection(
+                target.host,
+                target.port,
+                ssl=client_context() if tls else None,
+                server_hostname="" if tls else None,
+            )
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            # Without this every request/response pair waits ~40 ms for a delayed ACK.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return reader, writer
+
+
+def target_budget(options: ProbeOptions) -> float:
+    """Hard ceiling for one target: a few associations, each bounded by the timeouts."""
+    return 8 * (options.connect_timeout + options.read_timeout) + 4 * options.read_timeout
+
+
+async def _probe_one(target: Target, ctx: ScopedContext) -> ServiceResult:
+    try:
+        async with asyncio.timeout(target_budget(ctx.options)):
+            return await PROBES[target.kind](target, ctx)
+    except TimeoutError:
+        return ServiceResult(target, True, None, notes=("probe time budget exhausted",))
+    except PermissionError as exc:
+        return ServiceResult(target, False, None, notes=(f"not contacted: {exc}",))
+    except Exception as exc:  # one odd peer must not end the scan; the class names the cause
+        return ServiceResult(target, True, None, notes=(f"probe error: {type(exc).__name__}",))
+
+
+async def discover(
+    scope: Scope,
+    targets: Sequence[Target],
+    options: ProbeOptions,
+    on_result: Callable[[ServiceResult], None] | None = None,
+    ctx: ScopedContext | None = None,
+) -> list[ServiceResult]:
+    """Probe every target; results come back in target order."""
+    ctx = ctx or ScopedContext(scope, options)
+    rate = scope.spec.rate
+    by_host: dict[str, list[Target]] = defaultdict(list)
+    for target in targets:
+        if runs(target.kind, options.profile):
+            by_host[target.host].append(target)
+    hosts = asyncio.Semaphore(rate.hosts_in_parallel)
+    results: dict[Target, ServiceResult] = {}
+
+    async def one(target: Target, lane: asyncio.Semaphore) -> None:
+        async with lane:
+            result = await _probe_one(target, ctx)
+        results[target] = result
+        if on_result is not None:
+            on_result(result)
+
+    async def host(items: list[Target]) -> None:
+        async with hosts:
+            lane = asyncio.Semaphore(rate.associations_per_host)
+            await asyncio.gather(*(one(t, lane) for t in items))
+
+    await asyncio.gather(*(host(items) for items in by_host.values()))
+    return [results[t] for t in targets if t in results]
+
+
+def run_discovery(
+    scope: Scope,
+    targets: Sequence[Target],
+    options: ProbeOptions,
+    on_result: Callable[[ServiceResult], None] | None = None,
+) -> list[ServiceResult]:
+    return asyncio.run(discover(scope, targets, options, on_result))

@@ -1,0 +1,293 @@
+"""The rules of engagement: which hosts and ports may be probed, when, how fast, and who said so.
+
+A scope is a YAML file. Nothing outside its networks and hosts is ever contacted, exclusions
+always win over inclusions, and a scan outside the time window is refused. Every mistake in
+the file is reported with its line and field, before any packet is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from imagewarden.discovery.interface import DicomTitles, ProbeOptions, Profile, Target, TargetKind
+from imagewarden.model import Location, UserInputError
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+AeTitle = Annotated[
+    str, StringConstraints(pattern=r"^[\x21-\x5b\x5d-\x7e][\x20-\x5b\x5d-\x7e]{0,15}$")
+]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+DEFAULT_CALLING_AE = "IMAGEWARDEN"
+DEFAULT_CALLED_AE = "ANY-SCP"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Window(_Model):
+    start: dt.datetime
+    end: dt.datetime
+
+
+class Ports(_Model):
+    dicom: tuple[Port, ...] = (104, 4242, 11112)
+    dicom_tls: tuple[Port, ...] = (2762,)
+    http: tuple[Port, ...] = (8042,)
+    https: tuple[Port, ...] = ()
+    hl7: tuple[Port, ...] = (2575,)
+
+
+class KnownDicomService(_Model):
+    """A DICOM service whose configured AE titles the site knows (from the PACS config)."""
+
+    host: str
+    port: Port
+    called_ae: AeTitle
+    calling_ae: AeTitle | None = None
+    """A calling AE title the service is configured to accept, when the site has one for us."""
+
+
+class DicomSettings(_Model):
+    calling_ae: AeTitle = DEFAULT_CALLING_AE
+    called_ae: AeTitle = DEFAULT_CALLED_AE
+    services: tuple[KnownDicomService, ...] = ()
+
+
+class Rate(_Model):
+    global_per_second: float = Field(default=50.0, gt=0, le=10000)
+    per_host_per_second: float = Field(default=5.0, gt=0, le=1000)
+    hosts_in_parallel: int = Field(default=16, ge=1, le=512)
+    associations_per_host: int = Field(default=1, ge=1, le=4)
+    connect_timeout: float = Field(default=2.0, gt=0, le=30)
+    read_timeout: float = Field(default=2.0, gt=0, le=30)
+
+
+class Limits(_Model):
+    max_query_matches: int = Field(default=100, ge=1, le=10000)
+    max_hosts: int = Field(default=4096, ge=1, le=65536)
+
+
+class ScopeFile(_Model):
+    authorised_by: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]
+    window: Window
+    site: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] = "discovered"
+    profile: Profile = Profile.SAFE
+    networks: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    ports: Ports = Ports()
+    dicom: DicomSettings = DicomSettings()
+    rate: Rate = Rate()
+    limits: Limits = Limits()
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """Line (from 1) of the YAML node a pydantic error location points to."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key]
+            if not match:
+                break
+            node = match[0]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _network(text: str, where: Location) -> IpNetwork:
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise UserInputError(f"not an IP address or network: {text!r}", where) from None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A validated scope, with the address arithmetic done once."""
+
+    source: str
+    spec: ScopeFile
+    include: tuple[IpNetwork, ...]
+    exclude: tuple[IpNetwork, ...]
+
+    @property
+    def profile(self) -> Profile:
+        return self.spec.profile
+
+    def refusal(self, host: str) -> str | None:
+        """Why ``host`` may not be contacted, or None when it may. Exclusions always win."""
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return f"{host!r} is not an IP address; the scope names addresses only"
+        for net in self.exclude:
+            if address in net:
+                return f"{host} is excluded by the scope ({net})"
+        if not any(address in net for net in self.include):
+            return f"{host} is outside the scope's networks and hosts"
+        return None
+
+    def window_refusal(self, now: dt.datetime) -> str | None:
+        start, end = self.spec.window.start, self.spec.window.end
+        if now < start or now > end:
+            return (
+                f"now ({now.isoformat(timespec='seconds')}) is outside the scope's time window "
+                f"{start.isoformat()} .. {end.isoformat()}"
+            )
+        return None
+
+    def hosts(self) -> Iterator[str]:
+        """Every allowed address, in order, without duplicates; exclusions removed."""
+        seen: set[str] = set()
+        for net in self.include:
+            addresses = [net.network_address] if net.num_addresses == 1 else net.hosts()
+            for address in addresses:
+                text = str(address)
+                if text not in seen and self.refusal(text) is None:
+                    seen.add(text)
+                    yield text
+
+    def targets(self, only: tuple[str, ...] = ()) -> list[Target]:
+        """Every (host, port, kind) to probe; ``only`` narrows to hosts or host:port pairs."""
+        ports = self.spec.ports
+        # TLS kinds first: a port listed twice is probed once, as the more specific kind.
+        kinds = (
+            (TargetKind.DICOM_TLS, ports.dicom_tls),
+            (TargetKind.DICOM, ports.dicom),
+            (TargetKind.HTTPS, ports.https),
+            (TargetKind.HTTP, ports.http),
+            (TargetKind.HL7, ports.hl7),
+        )
+        wanted = set(only)
+        result: list[Target] = []
+        for host in self.hosts():
+            for kind, numbers in kinds:
+                for port in numbers:
+                    if wanted and host not in wanted and f"{host}:{port}" not in wanted:
+                        continue
+                    result.append(Target(host, port, kind))
+        unique: dict[tuple[str, int], Target] = {}
+        for target in result:
+            unique.setdefault((target.host, target.port), target)
+        return sorted(unique.values(), key=lambda t: (ipaddress.ip_address(t.host), t.port))
+
+    def check_only(self, only: tuple[str, ...]) -> None:
+        """Refuse any ``--target`` the scope does not allow, naming the reason."""
+        for item in only:
+            host = item.rsplit(":", 1)[0] if item.count(":") == 1 else item
+            reason = self.refusal(host)
+            if reason is not None:
+                raise UserInputError(f"target refused: {reason}", Location(self.source))
+
+    def titles(self, target: Target) -> DicomTitles:
+        for known in self.spec.dicom.services:
+            if known.host == target.host and known.port == target.port:
+                calling = known.calling_ae or self.spec.dicom.calling_ae
+                return DicomTitles(calling, known.called_ae, True, known.calling_ae is not None)
+        return DicomTitles(self.spec.dicom.calling_ae, self.spec.dicom.called_ae, False)
+
+    def options(
+        self,
+        profile: Profile | None = None,
+        *,
+        allow_query: bool = False,
+        allow_credential_checks: bool = False,
+    ) -> ProbeOptions:
+        rate = self.spec.rate
+        return ProbeOptions(
+            profile=profile or self.spec.profile,
+            allow_query=allow_query,
+            allow_credential_checks=allow_credential_checks,
+            connect_timeout=rate.connect_timeout,
+            read_timeout=rate.read_timeout,
+            max_query_matches=self.spec.limits.max_query_matches,
+        )
+
+
+def parse_scope(text: str, source: str) -> Scope:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise UserInputError(
+            f"invalid YAML: {getattr(exc, 'problem', exc)}",
+            Location(source, mark.line + 1 if mark else None),
+        ) from None
+    if not isinstance(data, dict):
+        raise UserInputError(
+            "a scope file is a mapping (authorised_by, window, networks, ...)", Location(source, 1)
+        )
+    try:
+        spec = ScopeFile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        field = ".".join(str(p) for p in loc)
+        raise UserInputError(
+            first["msg"], Location(source, _line_of(node, loc), field=field or None)
+        ) from None
+    if spec.window.start.tzinfo is None or spec.window.end.tzinfo is None:
+        raise UserInputError(
+            "window start and end need a time zone (e.g. 2026-11-25T08:00:00Z)",
+            Location(source, _line_of(node, ("window",)), field="window"),
+        )
+    if spec.window.end <= spec.window.start:
+        raise UserInputError(
+            "window end is not after its start",
+            Location(source, _line_of(node, ("window",)), field="window"),
+        )
+
+    def nets(key: str, values: tuple[str, ...]) -> tuple[IpNetwork, ...]:
+        return tuple(
+            _network(v, Location(source, _line_of(node, (key, i)), field=f"{key}[{i}]"))
+            for i, v in enumerate(values)
+        )
+
+    include = nets("networks", spec.networks) + nets("hosts", spec.hosts)
+    if not include:
+        raise UserInputError("the scope names no networks or hosts", Location(source, 1))
+    exclude = nets("exclude", spec.exclude)
+    total = sum(n.num_addresses for n in include)
+    if total > spec.limits.max_hosts:
+        raise UserInputError(
+            f"the scope covers {total} addresses, more than limits.max_hosts "
+            f"({spec.limits.max_hosts}); narrow it or raise the limit deliberately",
+            Location(source, _line_of(node, ("networks",)), field="networks"),
+        )
+    scope = Scope(source, spec, include, exclude)
+    for i, known in enumerate(spec.dicom.services):
+        reason = scope.refusal(known.host)
+        if reason is not None:
+            raise UserInputError(
+                f"known DICOM service refused: {reason}",
+                Location(
+                    source, _line_of(node, ("dicom", "services", i)), field=f"dicom.services[{i}]"
+                ),
+            )
+    return scope
+
+
+def load_scope(path: Path) -> Scope:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserInputError(
+            f"cannot read scope file: {exc.__class__.__name__}", Location(str(path))
+        ) from None
+    return parse_scope(text, str(path))

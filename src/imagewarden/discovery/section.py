@@ -1,0 +1,85 @@
+"""The report's "Active discovery" section: what the last scan saw, service by service."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from imagewarden.model import FactValue, ObservationSource, SubjectKind
+from imagewarden.report.sections import ReportSection
+
+if TYPE_CHECKING:
+    from imagewarden.catalog import Catalog
+    from imagewarden.store import Store
+
+_COLUMNS = (
+    ("service.tls", "TLS"),
+    ("dicom.accepts_any_called_ae", "Any called AE"),
+    ("dicom.accepts_unknown_calling_ae", "Unknown calling AE"),
+    ("dicom.anonymous_query", "Anonymous query"),
+    ("service.auth_required", "Login required"),
+    ("service.default_credentials_accepted", "Default login works"),
+    ("service.product_outdated", "Outdated"),
+)
+
+
+def _cell(value: FactValue | None) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def discovery_section(store: Store, _catalog: Catalog) -> ReportSection | None:
+    probed: dict[str, dict[str, FactValue]] = defaultdict(dict)
+    for obs in store.observations():
+        if obs.source is ObservationSource.PROBED and obs.subject_kind is SubjectKind.SERVICE:
+            probed[obs.subject_id][obs.name] = obs.value
+    if not probed:
+        return None
+    assets = {a.id: a for a in store.assets()}
+    rows = []
+    for key in sorted(probed):
+        facts = probed[key]
+        asset_id, _, endpoint = key.rpartition(":")
+        asset = assets.get(asset_id)
+        protocol, _, port = endpoint.partition("/")
+        address = asset.ip_addresses[0] if asset and asset.ip_addresses else ""
+        product = " ".join(
+            str(facts[n]) for n in ("service.product", "service.product_version") if n in facts
+        )
+        rows.append(
+            [
+                asset.name if asset else asset_id,
+                f"{address}:{port}",
+                protocol,
+                product or "–",
+                *(_cell(facts.get(name)) for name, _ in _COLUMNS),
+            ]
+        )
+    return ReportSection(
+        key="discovery",
+        title="Active discovery",
+        template="table.html.j2",
+        data={
+            "intro": (
+                "Services found by 'imagewarden discover' inside its declared scope. Only "
+                "associations, handshakes and read-only requests were sent; query results "
+                "were counted, never read (see docs/safety.md)."
+            ),
+            "tables": [
+                {
+                    "caption": f"{len(rows)} probed services",
+                    "columns": [
+                        "Asset",
+                        "Address",
+                        "Protocol",
+                        "Product",
+                        *(label for _, label in _COLUMNS),
+                    ],
+                    "rows": rows,
+                }
+            ],
+        },
+    )

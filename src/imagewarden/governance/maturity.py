@@ -1,0 +1,129 @@
+"""CSF 2.0 implementation tiers per function and site, derived from checklist answers.
+
+Every question measures one CSF function (GV, ID, PR, DE, RS, RC). For one site and one
+function, with Q the questions of that function:
+
+* coverage = questions answered (any answer) / |Q|;
+* score = (yes + 0.5 x partial) / answers other than "not applicable";
+* overdue = any answer of the function past its due date.
+
+Tier 4 Adaptive:      coverage 100%, score >= 0.90, nothing overdue, evidence on every "yes".
+Tier 3 Repeatable:    coverage >= 80%, score >= 0.70, nothing overdue.
+Tier 2 Risk Informed: coverage >= 50%, score >= 0.40.
+Tier 1 Partial:       anything less (including no answers at all).
+
+The thresholds are printed with every maturity table, so a reader can redo the arithmetic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from imagewarden.catalog import Catalog
+from imagewarden.governance.checklists import questions
+from imagewarden.governance.interface import AnswerRecord
+from imagewarden.governance.trend_chart import line_chart
+from imagewarden.model.checklist import CSF_FUNCTIONS, Answer
+
+TIER_NAMES = {1: "Partial", 2: "Risk Informed", 3: "Repeatable", 4: "Adaptive"}
+FUNCTION_NAMES = {
+    "GV": "Govern",
+    "ID": "Identify",
+    "PR": "Protect",
+    "DE": "Detect",
+    "RS": "Respond",
+    "RC": "Recover",
+}
+RULES: tuple[str, ...] = (
+    "coverage = answered questions of the function / its questions; "
+    "score = (yes + 0.5 × partial) / answers other than not applicable",
+    "Tier 4 Adaptive: coverage 100%, score ≥ 0.90, nothing overdue, evidence on every yes",
+    "Tier 3 Repeatable: coverage ≥ 80%, score ≥ 0.70, nothing overdue",
+    "Tier 2 Risk Informed: coverage ≥ 50%, score ≥ 0.40",
+    "Tier 1 Partial: anything less",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionMaturity:
+    site_id: str
+    function: str
+    tier: int
+    score: float
+    answered: int
+    questions: int
+    overdue: int
+
+    @property
+    def tier_name(self) -> str:
+        return TIER_NAMES[self.tier]
+
+
+def tier_for(score: float, coverage: float, overdue: int, evidence_complete: bool) -> int:
+    if coverage >= 1.0 and score >= 0.90 and overdue == 0 and evidence_complete:
+        return 4
+    if coverage >= 0.80 and score >= 0.70 and overdue == 0:
+        return 3
+    if coverage >= 0.50 and score >= 0.40:
+        return 2
+    return 1
+
+
+def maturity(
+    catalog: Catalog, answers: Iterable[AnswerRecord], site_ids: Sequence[str], today: dt.date
+) -> list[FunctionMaturity]:
+    by_function: dict[str, set[str]] = {f: set() for f in CSF_FUNCTIONS}
+    for placed in questions(catalog):
+        by_function[placed.question.function].add(placed.question.id)
+    current: dict[tuple[str, str], AnswerRecord] = {}
+    for a in answers:
+        current[(a.site_id, a.question_id)] = a
+    result = []
+    for site in site_ids:
+        for function in CSF_FUNCTIONS:
+            ids = by_function[function]
+            given = [current[(site, q)] for q in ids if (site, q) in current]
+            applicable = [a for a in given if a.answer is not Answer.NOT_APPLICABLE]
+            points = sum(
+                1.0 if a.answer is Answer.YES else 0.5 if a.answer is Answer.PARTIAL else 0.0
+                for a in applicable
+            )
+            score = points / len(applicable) if applicable else 0.0
+            coverage = len(given) / len(ids) if ids else 0.0
+            overdue = sum(a.overdue(today) for a in given)
+            evidence = all(a.evidence.strip() for a in applicable if a.answer is Answer.YES)
+            result.append(
+                FunctionMaturity(
+                    site_id=site,
+                    function=function,
+                    tier=tier_for(score, coverage, overdue, evidence),
+                    score=round(score, 3),
+                    answered=len(given),
+                    questions=len(ids),
+                    overdue=overdue,
+                )
+            )
+    return result
+
+
+def snapshot_rows(levels: Iterable[FunctionMaturity], day: dt.date) -> list[dict[str, object]]:
+    return [
+        {
+            "site_id": m.site_id,
+            "function": m.function,
+            "tier": m.tier,
+            "score": m.score,
+            "answered": m.answered,
+            "questions": m.questions,
+            "assessed_on": day,
+        }
+        for m in levels
+    ]
+
+
+def trend_chart(points: Sequence[tuple[str, float]], *, chart_id: str, title: str) -> str:
+    """Average tier per assessment date (oldest first) as a line on the fixed 1-4 scale."""
+    rounded = [(label, round(value, 2)) for label, value in points]
+    return line_chart(title, rounded, chart_id=chart_id, low=1, high=4)

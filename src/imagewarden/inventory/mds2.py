@@ -1,0 +1,109 @@
+"""MDS2 forms (Manufacturer Disclosure Statement for Medical Device Security, 2019 edition,
+.xlsx): the manufacturer's answers become observations on the asset.
+
+The 2019 form identifies every question by a section code and number (DOC-1, MPII-2,
+STCF-1, RMOT-1, SBOM-1, ...). The reader finds those ids in any sheet and column, takes the
+Yes/No answer on the same row, and maps the questions the checks use to facts. Answers
+describe what the device can do, so capabilities are recorded as ``mds2.*`` facts; only
+statements about the device itself (it keeps patient data, an SBOM is available) set the
+general facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from imagewarden.model import Location, Observation, ObservationSource, SubjectKind, UserInputError
+
+_QUESTION_ID = re.compile(r"^([A-Z]{3,4})-(\d{1,2}(?:\.\d{1,2})?)$")
+_ANSWERS = {"yes": True, "y": True, "no": False, "n": False}
+_MAX_ROWS = 5000
+
+# Question id -> fact. Ids and wording from the MDS2 2019 form (ANSI/NEMA HN 1-2019).
+QUESTION_FACTS: Mapping[str, str] = {
+    "MPII-2": "phi.stored",  # Does the device maintain personally identifiable information?
+    "STCF-1": "mds2.encrypts_at_rest",  # Can the device encrypt data at rest?
+    "TXCF-2": "mds2.encrypts_in_transit",  # Is PII encrypted prior to transmission?
+    "RMOT-1": "mds2.remote_service",  # Does the device permit remote service connections?
+    "AUTH-1": "mds2.user_authentication",  # Does the device support user authentication?
+    "MLDP-2": "mds2.antimalware_supported",  # Does the device support anti-malware software?
+    "SBOM-1": "docs.sbom_on_file",  # Is the SBOM for this product available?
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Mds2Form:
+    answers: Mapping[str, bool | None]
+    """Every question id with a Yes (True), No (False) or other (None) answer."""
+    observations: tuple[Observation, ...]
+
+
+def _answer(cells: list[object]) -> bool | str | None:
+    for cell in cells:
+        if cell is None:
+            continue
+        text = str(cell).strip().lower()
+        if text in _ANSWERS:
+            return _ANSWERS[text]
+        if text in ("n/a", "na", "not applicable", "see note"):
+            return None
+    return ""
+
+
+def read_mds2(path: Path, asset_id: str, observed_at: dt.datetime) -> Mds2Form:
+    where = Location(str(path))
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise UserInputError(f"not a readable .xlsx workbook: {exc}", where) from None
+    answers: dict[str, bool | None] = {}
+    try:
+        for sheet in workbook.worksheets:
+            for row_number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if row_number > _MAX_ROWS:
+                    break
+                cells = list(row)
+                for index, cell in enumerate(cells):
+                    found = _QUESTION_ID.match(str(cell).strip()) if cell is not None else None
+                    if not found:
+                        continue
+                    # The question text comes next, then the answer: skip the text cell.
+                    answer = _answer(cells[index + 2 :])
+                    if answer == "":
+                        answer = _answer(cells[index + 1 :])
+                    if isinstance(answer, str):
+                        break
+                    answers.setdefault(found.group(0), answer)
+                    break
+    finally:
+        workbook.close()
+    if not answers:
+        raise UserInputError(
+            "no MDS2 question ids (DOC-1, MPII-1, ...) with Yes/No answers found", where
+        )
+    collector = f"mds2:{path.name}"
+
+    def fact(name: str, value: bool) -> Observation:
+        return Observation(
+            SubjectKind.ASSET,
+            asset_id,
+            name,
+            value,
+            ObservationSource.ANSWERED,
+            observed_at,
+            collector,
+        )
+
+    observations = [fact("docs.mds2_on_file", True)]
+    for question, name in QUESTION_FACTS.items():
+        value = answers.get(question)
+        if value is not None:
+            observations.append(fact(name, value))
+    return Mds2Form(answers, tuple(observations))

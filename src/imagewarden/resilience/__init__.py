@@ -1,0 +1,1 @@
+"""Respond and recover: backup validation, recovery planning, incident response and drills."""

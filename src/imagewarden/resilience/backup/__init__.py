@@ -1,0 +1,1 @@
+"""DICOM backup validation: header reader, manifest, comparison, restore tests."""

@@ -1,0 +1,42 @@
+"""HTML (and PDF through the report's WeasyPrint helper) for plans and exercise packages."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from imagewarden.report.atomic import write_text_atomic
+
+
+@cache
+def _environment() -> Environment:
+    folder = Path(str(resources.files("imagewarden.resilience") / "templates"))
+    return Environment(
+        loader=FileSystemLoader(folder),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_html(template: str, **context: Any) -> str:
+    env = _environment()
+    css = (
+        Path(str(resources.files("imagewarden.resilience") / "templates")) / "base.css"
+    ).read_text()
+    return env.get_template(template).render(css=css, **context)
+
+
+def write_outputs(html: str, out: Path, pdf: Path | None = None) -> None:
+    """Write the HTML (atomically) and, when asked, the same document as PDF."""
+    write_text_atomic(out, html)
+    if pdf is not None:
+        from imagewarden.report.pdf import html_to_pdf
+
+        html_to_pdf(html, pdf)

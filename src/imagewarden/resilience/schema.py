@@ -1,0 +1,95 @@
+"""Schemas of the resilience catalog data (catalog/data/resilience/): imaging service
+dependencies, incident response roles, playbooks and tabletop scenarios."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from imagewarden.model import AssetType
+
+Phase = Literal["detect", "contain", "eradicate", "recover", "review"]
+PHASES: tuple[Phase, ...] = ("detect", "contain", "eradicate", "recover", "review")
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ServiceNode(_Entry):
+    """One imaging service in the recovery dependency graph."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: str
+    depends_on: tuple[str, ...] = ()
+    clinical_priority: int = Field(ge=1, le=5)
+    """1 restores first among services whose dependencies are met (emergency imaging)."""
+    restore_hours: float = Field(gt=0)
+    """Default time to restore when no restore test measured it."""
+    asset_types: tuple[AssetType, ...] = ()
+    """Inventory asset types that provide this service."""
+    enterprise: bool = False
+    """Shared by every site (identity, DNS, core network) even without an inventory asset."""
+    critical: bool = True
+    """Counts toward the 72-hour target for critical systems."""
+    restores_images: bool = False
+    """Its restore time is the image archive's: a restore test's estimate replaces the default."""
+    downtime_fallback: str = ""
+
+
+class Role(_Entry):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: str
+    responsibilities: str
+    escalates_to: str = ""
+    """Role id next in the contact tree (empty: top)."""
+
+
+class Step(_Entry):
+    text: str
+    owner: str
+    """Role id: the one accountable for the step (RACI "A/R")."""
+    consulted: tuple[str, ...] = ()
+    informed: tuple[str, ...] = ()
+
+
+class PlaybookPhase(_Entry):
+    phase: Phase
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+
+class Playbook(_Entry):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: str
+    summary: str
+    triggers: tuple[str, ...] = Field(min_length=1)
+    phases: tuple[PlaybookPhase, ...] = Field(min_length=5, max_length=5)
+    downtime: tuple[Step, ...] = ()
+    """Clinical downtime steps of this incident, after the common ones (downtime.yaml)."""
+    sources: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _phases_in_order(self) -> Playbook:
+        if tuple(p.phase for p in self.phases) != PHASES:
+            raise ValueError(f"phases must be exactly {', '.join(PHASES)} in this order")
+        return self
+
+
+class Inject(_Entry):
+    minute: int = Field(ge=0)
+    text: str
+    """May name {archive}, {modality}, {site}, {vendor}, {ai}, {cloud}, {ris}: picked from the
+    inventory with the exercise seed."""
+
+
+class Scenario(_Entry):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: str
+    playbook: str
+    situation: str
+    objectives: tuple[str, ...] = Field(min_length=1)
+    injects: tuple[Inject, ...] = Field(min_length=1)
+    questions: dict[str, tuple[str, ...]]
+    """Role id -> discussion questions."""
+    evaluation: tuple[str, ...] = Field(min_length=1)

@@ -1,0 +1,1 @@
+"""Vulnerability intelligence: NVD, CISA KEV, EPSS and CSAF matched to imaging assets."""

@@ -1,0 +1,121 @@
+"""CSAF 2.0 advisories (JSON): products of the product tree joined to their CVEs.
+
+A CVE that NVD has not analysed yet often has an advisory naming the product and the affected
+versions (e.g. ICSMA advisories for imaging products); these become product mentions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from imagewarden.catalog.products import ProductDictionary
+from imagewarden.model import Location, UserInputError
+from imagewarden.vulns.feeds.source import open_binary
+from imagewarden.vulns.interface import CsafAdvisory, ProductMention
+from imagewarden.vulns.names import product_keys
+
+_CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
+_OP = re.compile(r"^\s*(<=|>=|<|>|=)?\s*v?(\d[\w.\-]*)")
+_AFFECTED = ("known_affected", "first_affected", "last_affected")
+_MAX_BYTES = 50_000_000
+
+
+def version_spec(text: str) -> list[tuple[str, str]]:
+    """'<1.5.8', 'vers:generic/>=1.0|<2.0', '>= 4.0 | <= 4.6', 'HD 16 | HD23', 'vers:all/*'.
+
+    Returns (op, version) pairs; ('range', 'lo|hi') for a closed range, ('', '') for any.
+    """
+    spec = text.strip()
+    if spec.startswith("vers:"):
+        spec = spec.split("/", 1)[1] if "/" in spec else ""
+    if spec in ("", "*"):
+        return [("", "")]
+    parts = [p.strip() for p in spec.split("|") if p.strip()]
+    parsed = [_OP.match(p) for p in parts]
+    ops = [
+        (m.group(1) or "=", m.group(2)) if m else ("=", p)
+        for m, p in zip(parsed, parts, strict=True)
+    ]
+    lower = [v for op, v in ops if op in (">=", ">")]
+    upper = [v for op, v in ops if op in ("<=", "<")]
+    if len(ops) == 2 and lower and upper:
+        return [("range", f"{lower[0]}|{upper[0]}")]
+    if any(m is None for m in parsed) and len(parts) == 1:
+        return [("", "")]  # prose such as "with wireless option": every version
+    return ops
+
+
+def _walk(branch: Mapping[str, Any], path: dict[str, str], out: dict[str, dict[str, str]]) -> None:
+    for child in branch.get("branches") or ():
+        if not isinstance(child, Mapping):
+            continue
+        here = dict(path)
+        here[str(child.get("category", ""))] = str(child.get("name", ""))
+        product = child.get("product")
+        if isinstance(product, Mapping) and product.get("product_id"):
+            out[str(product["product_id"])] = {**here, "full": str(product.get("name", ""))}
+        _walk(child, here, out)
+
+
+def read_csaf(path: Path, dictionary: ProductDictionary) -> Iterator[CsafAdvisory]:
+    where = Location(str(path))
+    with open_binary(path) as handle:
+        data = handle.read(_MAX_BYTES + 1)
+    if len(data) > _MAX_BYTES:
+        raise UserInputError("CSAF document larger than 50 MB", where)
+    try:
+        doc = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"invalid or truncated JSON: {exc}", where) from None
+    try:
+        tracking = doc["document"]["tracking"]
+        advisory_id = str(tracking["id"])
+        tree = doc["product_tree"]
+        vulnerabilities = doc.get("vulnerabilities") or []
+    except (KeyError, TypeError):
+        raise UserInputError(
+            "not a CSAF 2.0 advisory (document.tracking.id and product_tree needed)", where
+        ) from None
+    products: dict[str, dict[str, str]] = {}
+    _walk(tree, {}, products)
+    pairs: list[tuple[str, ProductMention]] = []
+    for number, vuln in enumerate(vulnerabilities, start=1):
+        cve = vuln.get("cve") if isinstance(vuln, Mapping) else None
+        if cve is None:
+            continue
+        if not isinstance(cve, str) or not _CVE_ID.match(cve):
+            raise UserInputError(
+                f"vulnerability {number}: cve {str(cve)[:40]!r} is not a CVE id",
+                Location(str(path), field="vulnerabilities"),
+            )
+        status = vuln.get("product_status") or {}
+        ids = [pid for key in _AFFECTED for pid in (status.get(key) or ())]
+        for pid in ids:
+            info = products.get(str(pid))
+            if info is None:
+                continue
+            vendor = info.get("vendor", "")
+            name = info.get("product_name", "") or info.get("product_family", "")
+            keys = product_keys(dictionary, vendor, name)
+            if keys is None:
+                continue
+            version_text = info.get("product_version_range", "") or info.get("product_version", "")
+            for op, version in version_spec(version_text):
+                pairs.append(
+                    (
+                        cve,
+                        ProductMention(
+                            vendor_key=keys[0],
+                            product_key=keys[1],
+                            label=f"{vendor} {name} {version_text}".strip()[:300],
+                            version_op=op,
+                            version=version[:100],
+                            source=f"csaf:{advisory_id}"[:80],
+                        ),
+                    )
+                )
+    yield CsafAdvisory(advisory_id=advisory_id, mentions=tuple(pairs))

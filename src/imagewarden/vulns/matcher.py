@@ -1,0 +1,277 @@
+"""Assets x CVEs: CPE configurations first, then CSAF products and description mentions.
+
+Confidence:
+- confirmed: an NVD CPE configuration matches and the asset's version was checked against it
+  (or the configuration covers every version);
+- probable: the product matches but the asset's version is unknown where the CVE restricts
+  versions, or a CSAF advisory / the description names the product and the version fits;
+- possible: the description names the product but no version can be checked.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from imagewarden.vulns.cpe import is_any
+from imagewarden.vulns.interface import (
+    Confidence,
+    CpeMatch,
+    Identity,
+    ProductMention,
+    VulnMatch,
+)
+from imagewarden.vulns.range_index import BoundOrder, RangeIndex
+from imagewarden.vulns.repository import StoredMention
+from imagewarden.vulns.versions import compare, in_range, is_version, satisfies
+
+_RANK = {Confidence.CONFIRMED: 2, Confidence.PROBABLE: 1, Confidence.POSSIBLE: 0}
+
+
+def _weaker(a: Confidence, b: Confidence) -> Confidence:
+    return a if _RANK[a] <= _RANK[b] else b
+
+
+def _version_fits(entry: CpeMatch, version: str, ranged: bool) -> bool:
+    if not is_any(entry.version) and compare(version, entry.version) != 0:
+        return False
+    return not ranged or in_range(
+        version,
+        start_including=entry.start_including,
+        start_excluding=entry.start_excluding,
+        end_including=entry.end_including,
+        end_excluding=entry.end_excluding,
+    )
+
+
+def _entry_match(entry: CpeMatch, who: Identity) -> Confidence | None:
+    """Does one cpeMatch entry cover this identity? None when it does not."""
+    if entry.vendor != who.vendor or entry.product != who.product:
+        return None
+    confidence = Confidence.CONFIRMED
+    ranged = any(
+        (entry.start_including, entry.start_excluding, entry.end_including, entry.end_excluding)
+    )
+    if not is_any(entry.version) or ranged:
+        if not who.version or not is_version(who.version):
+            confidence = Confidence.PROBABLE
+        elif not _version_fits(entry, who.version, ranged):
+            return None
+    if not is_any(entry.update):
+        if not who.update:
+            confidence = _weaker(confidence, Confidence.PROBABLE)
+        elif who.update.lower() != entry.update:
+            return None
+    return confidence
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    confidence: Confidence
+    entry: CpeMatch
+    who: Identity
+
+
+def _node_hit(entries: Sequence[CpeMatch], ids: Sequence[Identity]) -> _Hit | None:
+    best: _Hit | None = None
+    for entry in entries:
+        for who in ids:
+            found = _entry_match(entry, who)
+            if found is not None and (best is None or _RANK[found] > _RANK[best.confidence]):
+                best = _Hit(found, entry, who)
+    return best
+
+
+def _describe(entry: CpeMatch) -> str:
+    bounds = [
+        f">= {entry.start_including}" if entry.start_including else "",
+        f"> {entry.start_excluding}" if entry.start_excluding else "",
+        f"<= {entry.end_including}" if entry.end_including else "",
+        f"< {entry.end_excluding}" if entry.end_excluding else "",
+    ]
+    version = " ".join(b for b in bounds if b) or (
+        "any version" if is_any(entry.version) else entry.version
+    )
+    return f"{entry.vendor}:{entry.product} {version}"
+
+
+Configurations = list[tuple[str, list[list[CpeMatch]]]]
+"""A CVE's configurations: (operator, nodes), each node a list of entries."""
+
+
+def group_configurations(entries: Sequence[CpeMatch]) -> Configurations:
+    configs: dict[int, dict[int, list[CpeMatch]]] = defaultdict(lambda: defaultdict(list))
+    for entry in entries:
+        configs[entry.config][entry.node].append(entry)
+    return [
+        (next(iter(nodes.values()))[0].operator, list(nodes.values())) for nodes in configs.values()
+    ]
+
+
+def match_configurations(
+    configs: Configurations, ids: Sequence[Identity]
+) -> tuple[Confidence, str] | None:
+    """The best configuration of a CVE this asset satisfies, with the reason."""
+    best: tuple[Confidence, str] | None = None
+    for operator, nodes in configs:
+        hits: list[_Hit] = []
+        if operator == "AND":
+            for node_entries in nodes:
+                hit = _node_hit(node_entries, ids)
+                if hit is None:
+                    hits = []
+                    break
+                hits.append(hit)
+        else:
+            for node_entries in nodes:
+                vulnerable = [e for e in node_entries if e.vulnerable]
+                hit = _node_hit(vulnerable, ids)
+                if hit is not None:
+                    hits = [hit]
+                    break
+        vulnerable_hits = [h for h in hits if h.entry.vulnerable]
+        if not vulnerable_hits:
+            continue
+        confidence = Confidence.CONFIRMED
+        for hit in hits:
+            confidence = _weaker(confidence, hit.confidence)
+        reason = "NVD CPE " + " on ".join(f"{_describe(h.entry)} ({_who(h.who)})" for h in hits)
+        if best is None or _RANK[confidence] > _RANK[best[0]]:
+            best = (confidence, reason)
+    return best
+
+
+def match_mention(mention: ProductMention, version: str) -> tuple[Confidence, str] | None:
+    source = "CSAF " + mention.source[5:] if mention.source.startswith("csaf:") else "description"
+    label = f"{source} names {mention.label}"
+    advisory = mention.source.startswith("csaf:")
+    if not mention.version_op:
+        level = Confidence.PROBABLE if advisory else Confidence.POSSIBLE
+        return level, f"{label} (all versions)" if advisory else label
+    if not version or not is_version(version):
+        return Confidence.POSSIBLE, f"{label}; asset version unknown"
+    if mention.version_op == "range":
+        low, high = mention.version.split("|", 1)
+        fits = satisfies(version, ">=", low) and satisfies(version, "<=", high)
+    else:
+        fits = satisfies(version, mention.version_op, mention.version)
+    if not fits:
+        return None
+    level = Confidence.CONFIRMED if advisory else Confidence.PROBABLE
+    return level, f"{label}; asset version {version} is affected"
+
+
+@dataclass(frozen=True, slots=True)
+class AssetProducts:
+    """What the matcher knows about one asset."""
+
+    asset_id: str
+    identities: tuple[Identity, ...]
+    name_key: tuple[str, str] | None
+    """Dictionary-normalised (vendor, product) for CSAF/description mentions."""
+    version: str
+
+
+def _who(who: Identity) -> str:
+    text = f"asset {who.origin}"
+    if who.version:
+        text += f" {who.version}"
+    if who.update:
+        text += f" {who.update}"
+    return text
+
+
+_Result = tuple[Confidence, str]
+
+
+class Matcher:
+    """Matches assets against CPE entries and mentions indexed by vendor and product.
+
+    Most CVEs have OR configurations: the asset is affected when any vulnerable entry covers
+    one of its identities. Those entries are indexed per (vendor, product) and checked in one
+    tight loop; CVEs with AND configurations (firmware on hardware, a component on a platform)
+    go through ``match_configurations``. Results are memoised per distinct product set and
+    version, because an enterprise has many identical devices.
+    """
+
+    def __init__(
+        self, cpe_entries: Mapping[str, Sequence[CpeMatch]], mentions: Iterable[StoredMention]
+    ) -> None:
+        self.entries = cpe_entries
+        self.simple: dict[tuple[str, str], RangeIndex] = defaultdict(RangeIndex)
+        self.complex: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.by_product: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for cve, entries in cpe_entries.items():
+            has_and = any(e.operator == "AND" for e in entries)
+            for entry in entries:
+                if not entry.vulnerable:
+                    continue
+                key = (entry.vendor, entry.product)
+                self.by_product[key].add(cve)
+                if has_and:
+                    self.complex[key].add(cve)
+                else:
+                    self.simple[key].add(cve, entry)
+        self.order = BoundOrder({b for index in self.simple.values() for b in index.bounds()})
+        for index in self.simple.values():
+            index.freeze(self.order)
+        self.mentions: dict[tuple[str, str], list[StoredMention]] = defaultdict(list)
+        for stored in mentions:
+            key = (stored.mention.vendor_key, stored.mention.product_key)
+            self.mentions[key].append(stored)
+        self._memo: dict[tuple[object, ...], dict[str, _Result]] = {}
+        self._grouped: dict[str, Configurations] = {}
+
+    def _cpe(self, ids: Sequence[Identity]) -> dict[str, _Result]:
+        found: dict[str, _Result] = {}
+        complex_cves: set[str] = set()
+        for who in ids:
+            key = (who.vendor, who.product)
+            more = self.complex.get(key)
+            if more:
+                complex_cves |= more
+            index = self.simple.get(key)
+            for cve, entry, known_level in index.affected(who, self.order) if index else ():
+                level = known_level or _entry_match(entry, who)
+                if level is None:
+                    continue
+                known = found.get(cve)
+                if known is None or _RANK[level] > _RANK[known[0]]:
+                    found[cve] = (level, f"NVD CPE {_describe(entry)} ({_who(who)})")
+        for cve in complex_cves:
+            grouped = self._grouped.get(cve)
+            if grouped is None:
+                grouped = self._grouped[cve] = group_configurations(self.entries[cve])
+            result = match_configurations(grouped, ids)
+            if result is not None:
+                known = found.get(cve)
+                if known is None or _RANK[result[0]] > _RANK[known[0]]:
+                    found[cve] = result
+        return found
+
+    def _evaluate(self, asset: AssetProducts) -> dict[str, _Result]:
+        found = self._cpe(asset.identities)
+        stored_mentions = self.mentions.get(asset.name_key) if asset.name_key else None
+        if stored_mentions:
+            candidates: set[str] = set()
+            for who in asset.identities:
+                candidates |= self.by_product.get((who.vendor, who.product), set())
+            for stored in stored_mentions:
+                if stored.cve in candidates:
+                    continue  # NVD's CPE data names this product for the CVE: it decides
+                result = match_mention(stored.mention, asset.version)
+                if result is None:
+                    continue
+                known = found.get(stored.cve)
+                if known is None or _RANK[result[0]] > _RANK[known[0]]:
+                    found[stored.cve] = result
+        return found
+
+    def match(self, asset: AssetProducts) -> list[VulnMatch]:
+        key = (asset.identities, asset.name_key, asset.version)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._evaluate(asset)
+            self._memo[key] = found
+        return [VulnMatch(asset.asset_id, cve, c, r) for cve, (c, r) in sorted(found.items())]

@@ -1,0 +1,160 @@
+"""Names an asset and a feed share: dictionary-normalised vendor/product keys and phrases.
+
+CSAF advisories and CVE descriptions name products in prose ("GE Healthcare", "Orthanc
+server"). Both sides go through the catalog's product dictionary, so "GE HealthCare" in the
+inventory and "GE Healthcare" in an advisory give the same key, while a same-name product of
+another vendor keeps its own vendor key and never matches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from imagewarden.catalog.products import ProductDictionary, alias_key
+from imagewarden.vulns.interface import ProductMention
+
+_MAX_PHRASE = 6
+
+
+@lru_cache(maxsize=16384)
+def product_keys(
+    dictionary: ProductDictionary, vendor: str, product: str
+) -> tuple[str, str] | None:
+    """(vendor key, product key) after normalisation; None without a vendor or product."""
+    if not vendor.strip() or not product.strip():
+        return None
+    normal = dictionary.normalise(vendor, product)
+    return alias_key(normal.vendor), alias_key(normal.model)
+
+
+@dataclass
+class PhraseIndex:
+    """Vendor and product phrases of the dictionary, for finding products named in prose."""
+
+    vendors: dict[str, str] = field(default_factory=dict)
+    """phrase -> canonical vendor"""
+    products: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """phrase -> [(canonical vendor, canonical product)]"""
+    canonical: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """canonical product name phrase -> [(vendor, product)]: a distinctive name such as
+    "DCMTK" names its product even when the vendor is not mentioned."""
+
+    @classmethod
+    def build(cls, dictionary: ProductDictionary) -> PhraseIndex:
+        index = cls()
+        for entry in dictionary.entries:
+            spellings = (
+                entry.vendor,
+                *entry.aliases,
+                *(v.replace("_", " ") for v in entry.cpe_vendors),
+            )
+            for spelling in spellings:
+                key = alias_key(spelling)
+                # Two-letter vendor aliases ("GE") are too common in prose to name a vendor.
+                if len(key) > 2:
+                    index.vendors.setdefault(key, entry.vendor)
+            for product in entry.products:
+                canonical = alias_key(product.name)
+                if len(canonical) > 4:
+                    index.canonical.setdefault(canonical, []).append((entry.vendor, product.name))
+                names = (
+                    product.name,
+                    *product.aliases,
+                    *(p.replace("_", " ") for p in product.cpe_products),
+                )
+                for spelling in names:
+                    key = alias_key(spelling)
+                    if len(key) > 2:
+                        pairs = index.products.setdefault(key, [])
+                        if (entry.vendor, product.name) not in pairs:
+                            pairs.append((entry.vendor, product.name))
+        return index
+
+    def _phrases(self, text: str) -> Iterator[str]:
+        words = alias_key(text).split()
+        for start in range(len(words)):
+            for size in range(1, _MAX_PHRASE + 1):
+                if start + size > len(words):
+                    break
+                yield " ".join(words[start : start + size])
+
+    def named_products(self, text: str) -> list[tuple[str, str]]:
+        """(vendor, product) pairs whose product and vendor are both named in the text."""
+        vendors: set[str] = set()
+        candidates: list[tuple[str, str]] = []
+        for phrase in self._phrases(text):
+            vendor = self.vendors.get(phrase)
+            if vendor is not None:
+                vendors.add(vendor)
+            for pair in self.products.get(phrase, ()):
+                if pair not in candidates:
+                    candidates.append(pair)
+                # A product phrase that contains its vendor's name names the vendor too.
+                if any(v in phrase.split() for v in alias_key(pair[0]).split()):
+                    vendors.add(pair[0])
+        named = [pair for pair in candidates if pair[0] in vendors]
+        if not named:
+            for phrase in self._phrases(text):
+                owners = self.canonical.get(phrase, [])
+                if len(owners) == 1 and owners[0] not in named:
+                    named.append(owners[0])
+        return named
+
+
+_VERSION = r"v?(\d[\w.\-]*\w|\d)"
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "<",
+        re.compile(
+            rf"\b(?:prior to|before|earlier than|below|older than)\s+(?:version\s+)?{_VERSION}",
+            re.I,
+        ),
+    ),
+    (
+        "<=",
+        re.compile(rf"\b(?:versions?\s+)?{_VERSION}\s+and\s+(?:prior|earlier|older|below)\b", re.I),
+    ),
+    (
+        "<=",
+        re.compile(rf"\b(?:through|up to and including|up to)\s+(?:version\s+)?{_VERSION}", re.I),
+    ),
+    ("=", re.compile(rf"\bversion\s+{_VERSION}\b", re.I)),
+)
+
+
+def version_from_text(text: str) -> tuple[str, str]:
+    """The affected-version constraint a description states: ('<', '1.5.8') or ('', '')."""
+    for op, pattern in _RULES:
+        found = pattern.search(text)
+        if found:
+            return op, found.group(1).rstrip(".,;")
+    return "", ""
+
+
+def _version_after_name(product: str, text: str) -> tuple[str, str]:
+    """'OFFIS DCMTK 3.6.8' names one affected version right after the product name."""
+    last = product.split()[-1]
+    found = re.search(rf"\b{re.escape(last)}\s+(?:version\s+)?{_VERSION}", text, re.I)
+    return ("=", found.group(1).rstrip(".,;")) if found else ("", "")
+
+
+def description_mentions(index: PhraseIndex, description: str) -> tuple[ProductMention, ...]:
+    pairs = index.named_products(description)
+    mentions = []
+    stated = version_from_text(description)
+    for vendor, product in pairs:
+        op, version = stated if stated[0] else _version_after_name(product, description)
+        mentions.append(
+            ProductMention(
+                vendor_key=alias_key(vendor),
+                product_key=alias_key(product),
+                label=f"{vendor} {product}",
+                version_op=op,
+                version=version,
+                source="description",
+            )
+        )
+    return tuple(mentions)

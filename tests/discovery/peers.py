@@ -1,0 +1,142 @@
+"""Small misbehaving TCP peers for robustness tests, and a connection counter."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+from collections.abc import Callable
+
+Behaviour = Callable[[socket.socket], None]
+
+
+def _read_some(conn: socket.socket) -> None:
+    conn.settimeout(2)
+    with contextlib.suppress(OSError):
+        conn.recv(65536)
+
+
+def http_reply(conn: socket.socket) -> None:
+    _read_some(conn)
+    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+
+def a_abort(conn: socket.socket) -> None:
+    _read_some(conn)
+    conn.sendall(struct.pack(">BBIBBBB", 7, 0, 4, 0, 0, 2, 0))
+
+
+def short_ac(conn: socket.socket) -> None:
+    _read_some(conn)
+    conn.sendall(struct.pack(">BBI", 2, 0, 10) + b"\x00" * 10)
+
+
+def overrunning_ac(conn: socket.socket) -> None:
+    _read_some(conn)
+    body = struct.pack(">HH", 1, 0) + b"X" * 64 + struct.pack(">BBH", 0x21, 0, 500) + b"\x01"
+    conn.sendall(struct.pack(">BBI", 2, 0, len(body)) + body)
+
+
+def huge_pdu(conn: socket.socket) -> None:
+    _read_some(conn)
+    conn.sendall(struct.pack(">BBI", 2, 0, 0x7FFFFFFF))
+
+
+def silent(conn: socket.socket) -> None:
+    _read_some(conn)
+    conn.settimeout(5)
+    with contextlib.suppress(OSError):
+        conn.recv(1)  # hold the connection open without answering
+
+
+class Listener:
+    """A TCP listener on one address that counts connections and runs a behaviour on each."""
+
+    def __init__(self, address: str, port: int, behaviour: Behaviour | None = None) -> None:
+        self.connections = 0
+        self._behaviour = behaviour
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((address, port))
+        self._sock.listen(16)
+        self._sock.settimeout(0.1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        with conn:
+            if self._behaviour is not None:
+                self._behaviour(conn)
+
+    def __enter__(self) -> Listener:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._sock.close()
+
+
+class RecordingProxy:
+    """Forwards one address to another and keeps every byte the client sent (for audits)."""
+
+    def __init__(self, address: str, port: int, upstream: tuple[str, int]) -> None:
+        self.sent: list[bytes] = []
+        self._upstream = upstream
+        self._listener = Listener(address, port, self._relay)
+
+    def _relay(self, client: socket.socket) -> None:
+        recorded = bytearray()
+        with socket.create_connection(self._upstream, timeout=5) as server:
+            pumps = [
+                threading.Thread(target=self._pump, args=(client, server, recorded)),
+                threading.Thread(target=self._pump, args=(server, client, None)),
+            ]
+            for pump in pumps:
+                pump.start()
+            for pump in pumps:
+                pump.join(timeout=10)
+        self.sent.append(bytes(recorded))
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket, record: bytearray | None) -> None:
+        src.settimeout(5)
+        with contextlib.suppress(OSError):
+            while chunk := src.recv(65536):
+                if record is not None:
+                    record.extend(chunk)
+                dst.sendall(chunk)
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+    def __enter__(self) -> RecordingProxy:
+        self._listener.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._listener.__exit__(*exc)
+
+
+def record_bytes(store: list[bytes]) -> Behaviour:
+    """A behaviour that never answers and keeps what the client sent until it hangs up."""
+
+    def behaviour(conn: socket.socket) -> None:
+        data = bytearray()
+        conn.settimeout(3)
+        with contextlib.suppress(OSError):
+            while chunk := conn.recv(65536):
+                data.extend(chunk)
+        store.append(bytes(data))
+
+    return behaviour

@@ -1,0 +1,39 @@
+"""Real DICOM archives for backup tests: pydicom's bundled files with fresh UIDs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from imagewarden.resilience.backup.sample import write_study_files
+
+
+def aes_encrypt(data: bytes) -> bytes:
+    """What ransomware does to a file: AES with a random key nobody here keeps."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    key, nonce = os.urandom(32), os.urandom(16)
+    encryptor = Cipher(algorithms.AES(key), modes.CTR(nonce)).encryptor()
+    return encryptor.update(data) + encryptor.finalize()
+
+
+@pytest.fixture(scope="session")
+def _pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("pristine") / "archive"
+    list(write_study_files(root, studies=4, series_per_study=2, instances_per_series=3, seed=5))
+    return root
+
+
+@pytest.fixture
+def archive(_pristine: Path, tmp_path: Path) -> Path:
+    """24 intact files: 4 studies x 2 series x 3 instances (CT, MR, RT dose, JPEG 2000, ...)."""
+    root = tmp_path / "archive"
+    shutil.copytree(_pristine, root)
+    return root
+
+
+def files_of(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.dcm") if p.is_file())

@@ -1,0 +1,105 @@
+"""The backup commands as users run them: exit codes, errors, recorded facts and findings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from imagewarden.catalog import Catalog
+from imagewarden.cli.app import app
+from imagewarden.engine import run_assessment
+from imagewarden.model import AssetType, FindingStatus
+from imagewarden.store import Store
+from tests import factories
+from tests.resilience.conftest import files_of
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_verify_then_compare_manifests(archive: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "1.jsonl", tmp_path / "2.jsonl"
+    code, stdout, _ = _run("backup", "verify", str(archive), "--manifest-out", str(first))
+    assert code == 0 and "24 files" in stdout and "24 ok" in stdout
+    files_of(archive)[0].write_bytes(b"\x00" * 10)
+    code, stdout, _ = _run(
+        "backup", "verify", str(archive), "--manifest-out", str(second), "--against", str(first)
+    )
+    assert code == 1
+    assert "0 missing, 1 changed, 0 added" in stdout
+    code, stdout, _ = _run("backup", "compare", str(first), str(second))
+    assert code == 1 and "1 changed" in stdout
+
+
+def test_verify_json_output(archive: Path) -> None:
+    code, stdout, _ = _run("backup", "verify", str(archive), "--json", "--jobs", "1")
+    summary = json.loads(stdout)
+    assert code == 0 and summary["files"] == 24 and summary["studies"] == 4
+
+
+def test_bad_inputs_exit_2_with_a_located_message(archive: Path, tmp_path: Path) -> None:
+    code, _, stderr = _run("backup", "verify", str(tmp_path / "absent"))
+    assert code == 2 and "not a folder" in stderr
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"format": "imagewarden-backup-manifest", "version": 1}\n{"path": 3\n')
+    code, _, stderr = _run("backup", "compare", str(bad), str(bad))
+    assert code == 2 and f"{bad}:2" in stderr and "Traceback" not in stderr
+    export = tmp_path / "export.csv"
+    export.write_text("study_instance_uid,instances\n1.2.3,many\n")
+    out = tmp_path / "m.jsonl"
+    code, _, stderr = _run(
+        "backup", "verify", str(archive), "--export-csv", str(export), "--manifest-out", str(out)
+    )
+    assert code == 2 and f"{export}:2" in stderr
+    assert not out.exists()  # inputs are read before the scan: nothing half-written
+
+
+def test_export_counts_find_a_short_study(archive: Path, tmp_path: Path) -> None:
+    from imagewarden.resilience.backup.verify import verify
+
+    studies = verify(archive, jobs=1).study_instances
+    export = tmp_path / "export.csv"
+    rows = [f"{uid},{count}" for uid, count in sorted(studies.items())]
+    export.write_text("StudyInstanceUID,Instances\n" + "\n".join(rows) + "\n")
+    code, stdout, _ = _run("backup", "verify", str(archive), "--export-csv", str(export))
+    assert code == 0 and "match" in stdout
+    next((archive / "study00002").rglob("*.dcm")).unlink()
+    code, stdout, _ = _run("backup", "verify", str(archive), "--export-csv", str(export))
+    assert code == 1 and "DO NOT MATCH" in stdout and "1 short" in stdout
+
+
+def test_results_become_facts_and_findings(archive: Path, tmp_path: Path, catalog: Catalog) -> None:
+    db = str(tmp_path / "iw.db")
+    with Store.open(db, create=True) as store:
+        store.save_inventory(
+            factories.inventory(
+                factories.asset("PACS-1", type=AssetType.PACS, vendor="Sectra", name="Main PACS")
+            )
+        )
+    files_of(archive)[0].write_bytes(b"")
+    code, _, stderr = _run("--db", db, "backup", "verify", str(archive), "--asset", "PACS-1")
+    assert code == 1, stderr
+    code, stdout, _ = _run(
+        "--db", db, "backup", "restore-test", str(archive),
+        "--sample", "5", "--rto", "0.0000001", "--asset", "PACS-1",
+    )  # fmt: skip
+    assert code == 1 and "EXCEEDS" in stdout
+    with Store.open(db) as store:
+        result = run_assessment(store, catalog)
+        checks = {f.check_id for f in result.findings if f.status is FindingStatus.OPEN}
+    assert "urn:imagewarden:check:backup-integrity-problems" in checks
+    assert "urn:imagewarden:check:backup-restore-exceeds-rto" in checks
+    assert "urn:imagewarden:check:backup-restore-never-tested" not in checks
+
+
+def test_unknown_asset_is_refused_before_anything_is_written(archive: Path, tmp_path: Path) -> None:
+    db = str(tmp_path / "iw.db")
+    Store.open(db, create=True).close()
+    code, _, stderr = _run("--db", db, "backup", "verify", str(archive), "--asset", "NOPE")
+    assert code == 2 and "NOPE" in stderr

@@ -1,0 +1,183 @@
+"""backup verify on real DICOM archives: intact, damaged, encrypted, odd file systems."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from imagewarden.resilience.backup.compare import compare_files, load_digests
+from imagewarden.resilience.backup.manifest import partial_path, read_records
+from imagewarden.resilience.backup.scan import scan_file
+from imagewarden.resilience.backup.verify import verify
+from tests.resilience.conftest import aes_encrypt, files_of
+
+
+def _problems(result_problems: list[tuple[str, list[str]]]) -> dict[str, list[str]]:
+    return dict(result_problems)
+
+
+def test_intact_archive_passes_with_counts(archive: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "m.jsonl"
+    result = verify(archive, jobs=2, manifest_out=manifest)
+    assert (result.files, result.ok, result.problem_files) == (24, 24, 0)
+    assert (result.studies, result.series) == (4, 8)
+    assert set(result.study_instances.values()) == {6}
+    records = list(read_records(manifest))
+    assert [r["path"] for r in records] == sorted(r["path"] for r in records)
+    first = records[0]
+    assert len(first["sha256"]) == 64 and first["sop_instance"].startswith("2.25.")
+    assert not partial_path(manifest).exists()
+
+
+def test_manifest_holds_no_patient_attributes(archive: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "m.jsonl"
+    verify(archive, jobs=1, manifest_out=manifest)
+    text = manifest.read_text()
+    assert "Synthetic" not in text and "SYN0000" not in text
+
+
+def test_damaged_copies_are_each_named(archive: Path) -> None:
+    files = files_of(archive)
+    truncated, flipped_header, encrypted, renamed, emptied = files[:5]
+    truncated.write_bytes(truncated.read_bytes()[: truncated.stat().st_size // 2])
+    data = bytearray(flipped_header.read_bytes())
+    data[130] ^= 0x01  # inside "DICM"
+    flipped_header.write_bytes(bytes(data))
+    encrypted.write_bytes(aes_encrypt(encrypted.read_bytes()))
+    renamed.rename(renamed.with_name(renamed.name + ".locked"))
+    emptied.write_bytes(b"")
+    (archive / "HOW_TO_DECRYPT_FILES.txt").write_text("send bitcoin")
+    (archive / "readme.txt").write_text("archive exported 2026-01-01")
+    (files[5].parent / "copy.dcm").write_bytes(files[5].read_bytes())  # duplicate SOP UID
+
+    result = verify(archive, jobs=2)
+    problems = _problems(result.problems)
+    rel = lambda p: p.relative_to(archive).as_posix()  # noqa: E731
+    assert problems[rel(truncated)] == ["truncated"]
+    assert problems[rel(flipped_header)] == ["bad_header:no_magic"]
+    assert problems[rel(encrypted)] == ["encrypted_suspect"]
+    assert problems[rel(renamed) + ".locked"] == ["extension_changed"]
+    assert problems[rel(emptied)] == ["empty"]
+    assert problems["HOW_TO_DECRYPT_FILES.txt"] == ["ransom_note"]
+    assert problems["readme.txt"] == ["not_dicom"]  # reported, not counted as damage
+    assert problems[rel(files[5].parent / "copy.dcm")] == ["duplicate_sop_instance"]
+    assert result.duplicate_sop_instances == 1
+    # every damaged file counts as an integrity problem; so does the ransom note
+    assert result.integrity_files == 7
+    assert result.ok == 24 - 5 - 0  # the 5 damaged ones; the copy is extra
+
+
+def test_bit_flip_in_pixel_data_shows_as_changed(archive: Path, tmp_path: Path) -> None:
+    first = tmp_path / "first.jsonl"
+    verify(archive, jobs=1, manifest_out=first)
+    victim = files_of(archive)[3]
+    data = bytearray(victim.read_bytes())
+    data[-100] ^= 0x10  # pixel data still parses: only the hash can tell
+    victim.write_bytes(bytes(data))
+    victim.with_name("extra.dcm").write_bytes(files_of(archive)[0].read_bytes())
+    files_of(archive)[-1].unlink()
+
+    second = tmp_path / "second.jsonl"
+    result = verify(archive, jobs=2, manifest_out=second, against=load_digests(first))
+    comparison = result.comparison
+    assert comparison is not None
+    assert comparison.changed_paths == [victim.relative_to(archive).as_posix()]
+    assert (comparison.missing, comparison.added, comparison.changed) == (1, 1, 1)
+    # the same answer from the two manifest files
+    offline = compare_files(first, second)
+    assert offline.as_dict() == comparison.as_dict()
+
+
+def test_runs_give_identical_records(archive: Path, tmp_path: Path) -> None:
+    one, two = tmp_path / "1.jsonl", tmp_path / "2.jsonl"
+    verify(archive, jobs=1, manifest_out=one)
+    verify(archive, jobs=2, manifest_out=two)
+    assert list(read_records(one)) == list(read_records(two))
+
+
+def test_resume_continues_an_interrupted_manifest(archive: Path, tmp_path: Path) -> None:
+    full = tmp_path / "full.jsonl"
+    verify(archive, jobs=1, manifest_out=full)
+    lines = full.read_text().splitlines(keepends=True)
+    manifest = tmp_path / "resumed.jsonl"
+    # an interrupted run: header, ten complete records and a torn eleventh line
+    partial_path(manifest).write_text("".join(lines[:11]) + lines[11][:20])
+    result = verify(archive, jobs=2, manifest_out=manifest, resume=True)
+    assert result.resumed == 10 and result.files == 24
+    assert list(read_records(manifest)) == list(read_records(full))
+
+
+def test_symlink_loops_broken_links_and_special_files(archive: Path) -> None:
+    (archive / "study00000" / "up").symlink_to("..")
+    (archive / "self").symlink_to("self")
+    (archive / "gone.dcm").symlink_to("nowhere.dcm")
+    os.mkfifo(archive / "pipe")
+    result = verify(archive, jobs=2)
+    problems = _problems(result.problems)
+    assert problems["study00000/up"] == ["symlink_loop"]
+    assert problems["self"] == ["symlink_loop"]
+    assert problems["gone.dcm"] == ["broken_symlink"]
+    assert problems["pipe"] == ["not_regular_file"]
+    assert result.ok == 24
+
+
+def test_file_changing_while_read_is_reported() -> None:
+    # /proc files report size 0 yet return bytes: the size seen before reading is not the
+    # size read, exactly like a file rewritten during the scan
+    record = scan_file("/proc/self", "status")
+    assert record["problems"] == ["changed_during_scan"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to an unprivileged user")
+def test_permission_denied_is_reported_not_fatal(archive: Path, tmp_path: Path) -> None:
+    # root reads everything, so the scan runs as "nobody" on a copy nobody may partly read
+    shared = Path("/tmp") / f"iw-perm-{os.getpid()}-{tmp_path.name}"
+    try:
+        subprocess.run(["cp", "-r", str(archive), str(shared)], check=True)
+        for path in [shared, *shared.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        locked_file = files_of(shared)[0]
+        locked_file.chmod(0o000)
+        (shared / "study00003").chmod(0o000)
+        code = (
+            "import json,sys; from pathlib import Path;"
+            "from imagewarden.resilience.backup.verify import verify;"
+            "r = verify(Path(sys.argv[1]), jobs=2);"
+            "print(json.dumps({'files': r.files, 'ok': r.ok, 'problems': r.problems}))"
+        )
+        done = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+             sys.executable, "-c", code, str(shared)],
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        report = json.loads(done.stdout)
+        problems = dict(report["problems"])
+        assert problems[locked_file.relative_to(shared).as_posix()] == ["permission_denied"]
+        assert problems["study00003"] == ["permission_denied"]
+        assert report["ok"] == 24 - 1 - 6
+    finally:
+        subprocess.run(["rm", "-rf", str(shared)], check=False)
+
+
+def test_interrupted_run_stops_cleanly_and_resumes(tmp_path: Path) -> None:
+    from imagewarden.resilience.backup.sample import write_study_files
+
+    root = tmp_path / "big"
+    list(write_study_files(root, studies=12, series_per_study=2, instances_per_series=6))
+    manifest = tmp_path / "m.jsonl"
+
+    def interrupt(files: int, _size: int) -> None:
+        if files >= 64:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        verify(root, jobs=2, manifest_out=manifest, progress=interrupt)
+    assert not manifest.exists() and partial_path(manifest).exists()
+    result = verify(root, jobs=2, manifest_out=manifest, resume=True)
+    assert result.resumed >= 64 and result.files == 144 and result.ok == 144
+    assert len(list(read_records(manifest))) == 144

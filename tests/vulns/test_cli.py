@@ -1,0 +1,153 @@
+"""The vulnerability commands as a user drives them: feeds, vulns list, SBOM/MDS2 import,
+VEX export, and the offline failure of ``feeds update``."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from imagewarden.cli.app import app
+from imagewarden.demo.enterprise import write_demo_inventory
+
+runner = CliRunner()
+
+
+def _cli(db: Path, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--db", str(db), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo inventory with the shared feeds imported and assessed (built once)."""
+    folder = tmp_path_factory.mktemp("cli")
+    db = folder / "iw.db"
+    shared = Path(__file__).resolve().parents[3] / "shared" / "data"
+    assert _cli(db, "init")[0] == 0
+    inventory = write_demo_inventory(folder / "inventory.json")
+    assert _cli(db, "import", "inventory", str(inventory))[0] == 0
+    code, _, err = _cli(db, "feeds", "import", str(shared))
+    assert code == 0, err
+    assert "known_exploited_vulnerabilities.json: kev, 1404 records" in err
+    assert _cli(db, "assess")[0] in (0, 1)
+    return db
+
+
+def _listed(db: Path, *filters: str) -> list[dict[str, object]]:
+    code, out, err = _cli(db, "vulns", "list", "--format", "json", *filters)
+    assert code == 0, err
+    rows: list[dict[str, object]] = json.loads(out)
+    return rows
+
+
+def test_vulns_list_filters(demo_db: Path) -> None:
+    every = _listed(demo_db)
+    kev = _listed(demo_db, "--kev")
+    assert kev and all(r["kev"] is True for r in kev)
+    assert {r["cve"] for r in kev} <= {"CVE-2017-0144", "CVE-2023-43208"}
+    assert len(kev) < len(every)
+    act = _listed(demo_db, "--priority", "act")
+    assert act and all(r["priority"] == "act" for r in act)
+    high_epss = _listed(demo_db, "--epss-above", "0.5")
+    assert high_epss and all(float(str(r["epss"])) > 0.5 for r in high_epss)
+    # Most urgent first.
+    order = {"act": 0, "attend": 1, "track": 2}
+    ranks = [order[str(r["priority"])] for r in every]
+    assert ranks == sorted(ranks)
+
+
+def test_export_vex_openvex_and_cyclonedx(demo_db: Path, tmp_path: Path) -> None:
+    rows = _listed(demo_db, "--kev")
+    target = str(rows[0]["id"])
+    code, _, err = _cli(demo_db, "findings", "false-positive", target, "--reason", "SMBv1 off")
+    assert code == 0, err
+    openvex = tmp_path / "vex.json"
+    code, _, err = _cli(
+        demo_db, "findings", "export-vex", "--format", "openvex", "-o", str(openvex)
+    )
+    assert code == 0, err
+    doc = json.loads(openvex.read_text())
+    assert doc["@context"] == "https://openvex.dev/ns/v0.2.0"
+    assert doc["author"] == "ImageWarden" and doc["version"] == 1
+    statements = doc["statements"]
+    assert len(statements) == len(_listed(demo_db))
+    product = f"urn:imagewarden:asset:{rows[0]['asset_id']}"
+    mine = [
+        s
+        for s in statements
+        if s["vulnerability"]["name"] == rows[0]["cve"] and s["products"][0]["@id"] == product
+    ]
+    assert mine == [
+        {
+            "vulnerability": {"name": rows[0]["cve"]},
+            "products": [{"@id": product}],
+            "status": "not_affected",
+            "justification": "component_not_present",
+            "impact_statement": "SMBv1 off",
+        }
+    ]
+    assert {s["status"] for s in statements} <= {
+        "not_affected",
+        "affected",
+        "fixed",
+        "under_investigation",
+    }
+    cdx = tmp_path / "vex.cdx.json"
+    code, _, err = _cli(demo_db, "findings", "export-vex", "--format", "cyclonedx", "-o", str(cdx))
+    assert code == 0, err
+    bom = json.loads(cdx.read_text())
+    assert (bom["bomFormat"], bom["specVersion"]) == ("CycloneDX", "1.5")
+    refs = {c["bom-ref"] for c in bom["components"]}
+    assert all(v["affects"][0]["ref"] in refs for v in bom["vulnerabilities"])
+    fp = [v for v in bom["vulnerabilities"] if v["bom-ref"] == target]
+    assert fp[0]["analysis"] == {"state": "false_positive", "detail": "SMBv1 off"}
+    assert fp[0]["ratings"][0]["score"] == rows[0]["cvss"]
+
+
+def test_import_sbom_and_mds2_need_a_known_asset(demo_db: Path, tmp_path: Path) -> None:
+    bom = tmp_path / "bom.json"
+    bom.write_text(json.dumps({"bomFormat": "CycloneDX", "components": []}))
+    code, _, err = _cli(demo_db, "import", "sbom", str(bom), "--asset", "NO-SUCH")
+    assert code == 2 and "no asset with id 'NO-SUCH'" in err
+    code, _, err = _cli(demo_db, "import", "sbom", str(bom), "--asset", "NIC-PACS-01")
+    assert code == 0, err
+    assert "0 components attached to NIC-PACS-01" in err
+
+
+def test_feeds_import_of_a_bad_file_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "iw.db"
+    assert _cli(db, "init")[0] == 0
+    bad = tmp_path / "epss.csv"
+    bad.write_text("cve,epss,percentile\nCVE-2017-0144,0.9\n")
+    code, out, err = _cli(db, "feeds", "import", str(bad))
+    assert code == 2
+    assert f"{bad}:2" in err and "Traceback" not in err + out
+    code, out, _ = _cli(db, "feeds", "status")
+    assert json.loads(out)["epss"] == 0
+
+
+def test_feeds_update_offline_fails_clearly(tmp_path: Path) -> None:
+    db = tmp_path / "iw.db"
+    assert _cli(db, "init")[0] == 0
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, out, err = _cli(
+        db,
+        "feeds",
+        "update",
+        "--dest",
+        str(tmp_path / "feeds"),
+        "--timeout",
+        "2",
+        "--kev-url",
+        f"http://127.0.0.1:{port}/kev.json",
+    )
+    assert code == 2
+    assert f"cannot download CISA KEV from 127.0.0.1:{port}" in err
+    assert "feeds import" in err and "Traceback" not in err + out
+    assert not any((tmp_path / "feeds").iterdir())
