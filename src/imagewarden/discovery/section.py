@@ -33,9 +33,10 @@ def _cell(value: FactValue | None) -> str:
 
 def discovery_section(store: Store, _catalog: Catalog) -> ReportSection | None:
     probed: dict[str, dict[str, FactValue]] = defaultdict(dict)
-    for obs in store.observations():
-        if obs.source is ObservationSource.PROBED and obs.subject_kind is SubjectKind.SERVICE:
-            probed[obs.subject_id][obs.name] = obs.value
+    for obs in store.observations(
+        source=ObservationSource.PROBED, subject_kind=SubjectKind.SERVICE
+    ):
+        probed[obs.subject_id][obs.name] = obs.value
     if not probed:
         return None
     assets = {a.id: a for a in store.assets()}

@@ -123,9 +123,7 @@ def backup_checks(store: Store, limit: int = 50) -> Sequence[dict[str, Any]]:
 def latest_facts(store: Store, name: str) -> dict[str, FactValue]:
     """Subject id -> the newest observed value of fact ``name``."""
     newest: dict[str, tuple[dt.datetime, FactValue]] = {}
-    for obs in store.observations():
-        if obs.name != name:
-            continue
+    for obs in store.observations(names=[name]):
         seen = newest.get(obs.subject_id)
         if seen is None or obs.observed_at >= seen[0]:
             newest[obs.subject_id] = (obs.observed_at, obs.value)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import Row
@@ -29,6 +29,9 @@ from imagewarden.model import (
     SubjectKind,
 )
 from imagewarden.store.schema import AssetRow, FindingRow, ObservationRow, ServiceRow, SiteRow
+
+# Enum lookups by value, without the Enum constructor's overhead (called per stored row).
+_SUBJECT_KINDS = {k.value: k for k in SubjectKind}
 
 
 def utc(value: dt.datetime) -> dt.datetime:
@@ -165,13 +168,16 @@ def observation_row(obs: Observation) -> dict[str, Any]:
     }
 
 
+_SOURCES = {s.value: s for s in ObservationSource}
+
+
 def observation_from_row(row: ObservationRow | Row[Any]) -> Observation:
     return Observation(
-        subject_kind=SubjectKind(row.subject_kind),
+        subject_kind=_SUBJECT_KINDS[row.subject_kind],
         subject_id=row.subject_id,
         name=row.name,
         value=decode_value(row.value_type, row.value),
-        source=ObservationSource(row.source),
+        source=_SOURCES[row.source],
         observed_at=utc(row.observed_at),
         collector=row.collector,
     )
@@ -204,6 +210,10 @@ def _risk_from_json(text: str) -> tuple[RiskFactor, ...]:
     return tuple(RiskFactor(**factor) for factor in json.loads(text))
 
 
+def _strings_json(values: tuple[str, ...]) -> str:
+    return json.dumps(list(values))
+
+
 @lru_cache(maxsize=8192)
 def _strings_from_json(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
@@ -211,35 +221,53 @@ def _strings_from_json(text: str) -> tuple[str, ...]:
 
 def _decoded(value: Any) -> Any:
     """Rows from this module's queries hold JSON text; ORM rows hold decoded values."""
+    if value == "{}":  # most findings carry no producer details
+        return {}
     return json.loads(value) if isinstance(value, str) else value
 
 
-def finding_row(finding: Finding, assessment_id: int | None) -> dict[str, Any]:
-    return {
-        "id": finding.id,
-        "check_id": finding.check_id,
-        "subject_kind": finding.subject_kind.value,
-        "subject_id": finding.subject_id,
-        "site_id": finding.site_id,
-        "asset_id": finding.asset_id,
-        "title": finding.title,
-        "severity": finding.severity.value,
-        "risk_score": finding.risk.score,
-        "risk_factors": _risk_json(finding.risk.factors),
-        "evidence": json.dumps(encode_evidence(finding.evidence)),
-        "safeguards": json.dumps(list(finding.safeguards)),
-        "extra": json.dumps(dict(finding.extra)),
-        "status": finding.status.value,
-        "status_reason": finding.status_reason,
-        "accepted_until": finding.accepted_until,
-        "first_seen": finding.first_seen,
-        "last_seen": finding.last_seen,
-        "mitigated_at": finding.mitigated_at,
-        "assessment_id": assessment_id,
-    }
+def finding_rows(findings: Iterable[Finding], assessment_id: int | None) -> list[dict[str, Any]]:
+    """Rows of many findings. Risk factors and safeguard lists are shared objects across
+    findings (the engine memoises them), so each distinct one is encoded once, keyed by
+    identity: the findings keep them alive for the whole call."""
+    encoded: dict[int, str] = {}
+
+    def once(value: object, encode: Callable[[], str]) -> str:
+        text = encoded.get(id(value))
+        if text is None:
+            text = encoded[id(value)] = encode()
+        return text
+
+    rows = []
+    for finding in findings:
+        factors, safeguards = finding.risk.factors, finding.safeguards
+        rows.append(
+            {
+                "id": finding.id,
+                "check_id": finding.check_id,
+                "subject_kind": finding.subject_kind.value,
+                "subject_id": finding.subject_id,
+                "site_id": finding.site_id,
+                "asset_id": finding.asset_id,
+                "title": finding.title,
+                "severity": finding.severity.value,
+                "risk_score": finding.risk.score,
+                "risk_factors": once(factors, partial(_risk_json, factors)),
+                "evidence": json.dumps(encode_evidence(finding.evidence)),
+                "safeguards": once(safeguards, partial(_strings_json, safeguards)),
+                "extra": json.dumps(dict(finding.extra)) if finding.extra else "{}",
+                "status": finding.status.value,
+                "status_reason": finding.status_reason,
+                "accepted_until": finding.accepted_until,
+                "first_seen": finding.first_seen,
+                "last_seen": finding.last_seen,
+                "mitigated_at": finding.mitigated_at,
+                "assessment_id": assessment_id,
+            }
+        )
+    return rows
 
 
-_SUBJECT_KINDS = {k.value: k for k in SubjectKind}
 _SEVERITIES = {s.value: s for s in Severity}
 _STATUSES = {s.value: s for s in FindingStatus}
 

@@ -205,9 +205,22 @@ class Store:
                 for row in connection.execute(query)
             ]
 
-    def observations(self) -> list[Observation]:
+    def observations(
+        self,
+        *,
+        names: Sequence[str] | None = None,
+        source: ObservationSource | None = None,
+        subject_kind: SubjectKind | None = None,
+    ) -> list[Observation]:
+        """Observations, optionally only of some facts, one source or one kind of subject."""
         # Core rows, not ORM objects: ten times faster for the 100k+ rows of a large enterprise.
         query = select(*ObservationRow.__table__.columns).order_by(ObservationRow.id)
+        if names is not None:
+            query = query.where(ObservationRow.name.in_(list(names)))
+        if source is not None:
+            query = query.where(ObservationRow.source == source.value)
+        if subject_kind is not None:
+            query = query.where(ObservationRow.subject_kind == subject_kind.value)
         with self.engine.connect() as connection:
             return [codec.observation_from_row(r) for r in connection.execute(query)]
 
@@ -272,7 +285,7 @@ class Store:
             session.add(run)
             session.flush()
             session.execute(delete(FindingRow))
-            rows = [codec.finding_row(f, run.id) for f in findings]
+            rows = codec.finding_rows(findings, run.id)
             statement = _finding_insert(self.engine.dialect.name)
             for start in range(0, len(rows), 5000):
                 session.execute(statement, rows[start : start + 5000])
