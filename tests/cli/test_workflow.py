@@ -253,3 +253,19 @@ def test_console_script_demo_prints_the_report_path(tmp_path: Path) -> None:
     assert html.index("Executive summary") < html.index("<svg")
     assert (tmp_path / "demo" / "findings.json").exists()
     assert (tmp_path / "demo" / "findings.csv").exists()
+
+
+def test_catalog_validate_checks_resilience_playbooks(tmp_path: Path) -> None:
+    import shutil
+
+    from imagewarden.catalog import default_catalog_dir
+
+    root = tmp_path / "catalog"
+    shutil.copytree(default_catalog_dir(), root)
+    roles = root / "resilience" / "roles.yaml"
+    text = roles.read_text(encoding="utf-8")
+    first_id = text.split("id:", 1)[1].split()[0]
+    roles.write_text(text.replace(f"id: {first_id}", "id: renamed-role", 1), encoding="utf-8")
+    result = runner.invoke(app, ["--catalog", str(root), "catalog", "validate"])
+    assert result.exit_code == 2
+    assert f"unknown role {first_id!r}" in result.stderr

@@ -124,3 +124,37 @@ def test_tabletop_command_writes_html_and_pdf(db: str, tmp_path: Path) -> None:
     assert (out / "tabletop.html").read_bytes() == (again / "tabletop.html").read_bytes()
     bad = runner.invoke(app, [*args, "--scenario", "alien-invasion"])
     assert bad.exit_code == 2 and "unknown scenario" in bad.stderr
+
+
+def test_after_action_improvements_become_plan_of_action_items(db: str) -> None:
+    iw = ["--db", db]
+    drill_id = runner.invoke(app, [*iw, "drill", "schedule", "--site", "north", "--title",
+                                   "PACS down", "--on", "2026-10-01"]).stdout.strip()  # fmt: skip
+    runner.invoke(app, [*iw, "drill", "log", drill_id, "PACS unreachable", "--kind", "inject",
+                        "--at", "2026-10-01T09:00:00"])  # fmt: skip
+    result = runner.invoke(app, [*iw, "drill", "report", drill_id, "--gap", "No forms",
+                                 "--improve", "Print downtime forms | Radiology manager | "
+                                 "2099-01-31"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+
+    def plan_rows() -> list[dict[str, str]]:
+        import csv
+        import io
+
+        out = Path(db).with_name("poam.csv")
+        result = runner.invoke(app, [*iw, "poam", "--csv", str(out)])
+        assert result.exit_code == 0, result.stderr
+        return list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+
+    rows = [r for r in plan_rows() if "Print downtime forms" in r["title"]]
+    assert len(rows) == 1
+    assert rows[0]["owner"] == "Radiology manager"
+    assert rows[0]["due"] == "2099-01-31"
+    assert rows[0]["source_kind"] == "drill"
+    assert rows[0]["status"] == "open"
+
+    with Store.open(db) as store:
+        item = next(i for i in drills.items(store) if i.text == "Print downtime forms")
+    assert runner.invoke(app, [*iw, "drill", "done", str(item.id)]).exit_code == 0
+    rows = [r for r in plan_rows() if "Print downtime forms" in r["title"]]
+    assert [r["status"] for r in rows] == ["closed"]

@@ -78,6 +78,16 @@ def _entries(path: Path, model: type[EntryT]) -> Iterator[EntryT]:
             ) from None
 
 
+def read_entries(path: Path, model: type[EntryT], *, missing_ok: bool = False) -> list[EntryT]:
+    """Every entry of a YAML list file, validated; errors name the file, line and field.
+
+    For capabilities that keep their own catalog data beside the core catalog.
+    """
+    if missing_ok and not path.exists():
+        return []
+    return list(_entries(path, model))
+
+
 def _single(path: Path, model: type[EntryT]) -> EntryT:
     data, _ = _read_yaml(path)
     try:

@@ -44,6 +44,7 @@ from imagewarden.governance.repository import GovernanceStore
 from imagewarden.model import Location, UserInputError
 from imagewarden.model.checklist import CSF_FUNCTIONS
 from imagewarden.report.atomic import write_text_atomic
+from imagewarden.resilience.drills import improvement_actions
 
 checklist_app = typer.Typer(
     help="Leadership checklists: list, answer, import, export.", no_args_is_help=True
@@ -373,6 +374,7 @@ def poam(
         [s.id for s in store.sites()],
         store.assets(),
         today,
+        improvements=improvement_actions(store),
     )
     gov.save_plan_items(items)
     if csv_path is not None:

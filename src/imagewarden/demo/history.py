@@ -246,6 +246,7 @@ def write_demo_governance_outputs(
     from imagewarden.governance.one_pager import write_board
     from imagewarden.governance.oscal import write_oscal_files
     from imagewarden.governance.poam import sync_plan
+    from imagewarden.resilience.drills import improvement_actions
 
     gov = GovernanceStore(store)
     today = dt.datetime.now(dt.UTC).date()
@@ -257,6 +258,7 @@ def write_demo_governance_outputs(
         [s.id for s in store.sites()],
         store.assets(),
         today,
+        improvements=improvement_actions(store),
     )
     gov.save_plan_items(items)
     paths = write_oscal_files(store, catalog, folder / "oscal", title=enterprise)

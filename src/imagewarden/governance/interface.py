@@ -88,7 +88,8 @@ class CultureTargets:
 class PlanItem:
     id: str
     source_kind: str
-    """"finding" (an open or accepted finding) or "gap" (a question not yet answered)."""
+    """"finding" (an open or accepted finding), "gap" (a question not yet answered) or
+    "drill" (an improvement item of an exercise's after-action report)."""
     source_id: str
     site_id: str
     title: str
@@ -100,3 +101,16 @@ class PlanItem:
     """open, overdue, risk_accepted or closed."""
     created_on: dt.date
     closed_on: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImprovementAction:
+    """An improvement item from an exercise's after-action report (see resilience.drills)."""
+
+    source_id: str
+    """Stable id of the item, e.g. "drill-3-item-7"."""
+    site_id: str
+    title: str
+    owner: str
+    due_on: dt.date | None
+    done: bool

@@ -1,5 +1,6 @@
-"""Plan of action and milestones: every current finding and every unanswered question becomes
-a plan item with an owner, a milestone, a due date and a status.
+"""Plan of action and milestones: every current finding, every unanswered question and every
+open improvement item of a drill's after-action report becomes a plan item with an owner, a
+milestone, a due date and a status.
 
 * Items are keyed by their source (finding id, or site + question), so a sync keeps what a
   person changed (owner, milestone, due date) and only adds, updates status and closes.
@@ -23,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from imagewarden.catalog import Catalog
 from imagewarden.governance.checklists import questions
-from imagewarden.governance.interface import AnswerRecord, PlanItem
+from imagewarden.governance.interface import AnswerRecord, ImprovementAction, PlanItem
 from imagewarden.governance.metrics import quarter_end, quarter_of
 from imagewarden.model import Asset, Finding, FindingStatus, Severity
 
@@ -90,6 +91,7 @@ def sync_plan(
     site_ids: Sequence[str],
     assets: Iterable[Asset],
     today: dt.date,
+    improvements: Iterable[ImprovementAction] = (),
 ) -> list[PlanItem]:
     """The plan after this sync: new items added, statuses refreshed, resolved items closed."""
     owners = {a.id: a.owner for a in assets if a.owner}
@@ -131,6 +133,25 @@ def sync_plan(
                 created_on=today,
             )
             live[iid] = replace(item, status=_status(item, False, today), closed_on=None)
+    for action in improvements:
+        if action.done:
+            continue  # a done item is not live: its plan item closes below
+        iid = item_id("drill", action.source_id)
+        old = previous.get(iid)
+        item = old or PlanItem(
+            id=iid,
+            source_kind="drill",
+            source_id=action.source_id,
+            site_id=action.site_id,
+            title=action.title,
+            severity=Severity.MEDIUM.value,
+            owner=action.owner or UNASSIGNED,
+            milestone="Carry out the after-action improvement",
+            due_on=action.due_on,
+            status="open",
+            created_on=today,
+        )
+        live[iid] = replace(item, status=_status(item, False, today), closed_on=None)
     closed = [
         i if i.status == "closed" else replace(i, status="closed", closed_on=today)
         for iid, i in previous.items()

@@ -7,10 +7,9 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from imagewarden.catalog.loader import default_catalog_dir
+from imagewarden.catalog.loader import default_catalog_dir, read_entries
 from imagewarden.model import Location, UserInputError
 from imagewarden.resilience.schema import Playbook, Role, Scenario, ServiceNode, Step
 
@@ -18,34 +17,8 @@ T = TypeVar("T", bound=BaseModel)
 
 
 def _load_list(path: Path, model: type[T]) -> list[T]:
-    if not path.exists():
-        return []  # a partial catalog folder (e.g. only services) is allowed
-    try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"cannot read: {exc}", Location(str(path))) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise UserInputError(f"invalid YAML: {exc}", Location(str(path), line)) from None
-    if data is None:
-        return []
-    if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
-        raise UserInputError("expected a list of entries", Location(str(path), 1))
-    entries = []
-    for item, item_node in zip(data, node.value, strict=True):
-        try:
-            entries.append(model.model_validate(item))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise UserInputError(
-                f"{where}: {first['msg']}",
-                Location(str(path), item_node.start_mark.line + 1, field=model.__name__),
-            ) from None
-    return entries
+    # A partial catalog folder (e.g. only services) is allowed.
+    return read_entries(path, model, missing_ok=True)
 
 
 @dataclass(frozen=True)

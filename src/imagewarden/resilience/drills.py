@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,9 @@ from imagewarden.model import SubjectKind, UserInputError
 from imagewarden.resilience.records import record_facts
 from imagewarden.store import Store
 from imagewarden.store.resilience_tables import DrillEventRow, DrillItemRow, DrillRow
+
+if TYPE_CHECKING:
+    from imagewarden.governance.interface import ImprovementAction
 
 EVENT_KINDS = ("inject", "action", "note")
 ITEM_KINDS = ("went_well", "gap", "improvement")
@@ -195,3 +199,22 @@ def open_improvements_by_site(store: Store) -> dict[str, list[Item]]:
         if item.kind == "improvement" and item.done_on is None:
             found.setdefault(site_of[item.drill_id], []).append(item)
     return found
+
+
+def improvement_actions(store: Store) -> list[ImprovementAction]:
+    """Every improvement item of every after-action report, for the plan of action."""
+    from imagewarden.governance.interface import ImprovementAction
+
+    site_of = {d.id: d.site_id for d in drills(store)}
+    return [
+        ImprovementAction(
+            source_id=f"drill-{item.drill_id}-item-{item.id}",
+            site_id=site_of[item.drill_id],
+            title=f"Drill improvement: {item.text}",
+            owner=item.owner,
+            due_on=item.due,
+            done=item.done_on is not None,
+        )
+        for item in items(store)
+        if item.kind == "improvement"
+    ]
