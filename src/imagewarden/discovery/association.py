@@ -18,6 +18,9 @@ from imagewarden.discovery import pdu
 from imagewarden.discovery.interface import ProbeContext, Target
 from imagewarden.discovery.sop_classes import contexts
 
+_PEER_CLOSE_WAIT = 0.5
+"""Seconds to wait for a peer to close its end after a release or a rejection."""
+
 
 class Outcome(StrEnum):
     ACCEPTED = "accepted"
@@ -147,7 +150,7 @@ class Association:
         except (OSError, TimeoutError, asyncio.IncompleteReadError, pdu.PduError, ConnectionError):
             pass
         finally:
-            await self.close()
+            await self.close(wait_for_peer=True)
 
     async def abort(self) -> None:
         if self.open:
@@ -156,8 +159,19 @@ class Association:
                 await self._send(pdu.abort_pdu())
         await self.close()
 
-    async def close(self) -> None:
+    async def close(self, *, wait_for_peer: bool = False) -> None:
+        """Close the connection. With ``wait_for_peer`` (after a release or a rejection, when
+        the peer is expected to close too), half-close first and wait, briefly, for the peer
+        to close its end: the next association to the same host then never overlaps this
+        one from the device's point of view, even on a slow embedded stack."""
         self.open = False
+        if wait_for_peer and self._writer.can_write_eof():
+            with contextlib.suppress(OSError, TimeoutError, ConnectionError, RuntimeError):
+                self._writer.write_eof()
+                async with asyncio.timeout(_PEER_CLOSE_WAIT):
+                    for _ in range(64):  # bounded: late bytes are read and dropped, never kept
+                        if not await self._reader.read(4096):
+                            break
         self._writer.close()
         with contextlib.suppress(OSError, TimeoutError, asyncio.CancelledError, Exception):
             async with asyncio.timeout(0.5):
@@ -200,7 +214,7 @@ async def associate(
             if result == 0 and i in proposed
         )
         return AssociationResult(Outcome.ACCEPTED, accept=reply, accepted_syntaxes=accepted), assoc
-    await assoc.close()
+    await assoc.close(wait_for_peer=True)
     if isinstance(reply, pdu.AssociateReject):
         return AssociationResult(Outcome.REJECTED, reject=reply), None
     if isinstance(reply, pdu.Abort):

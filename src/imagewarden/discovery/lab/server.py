@@ -56,14 +56,62 @@ class Usage:
             self.active = max(0, self.active - 1)
 
 
-def _nodelay(server: ThreadedAssociationServer) -> None:
-    """Turn Nagle off on accepted sockets (pynetdicom leaves it on: ~40 ms per exchange)."""
+class _CountedSocket(socket.socket):
+    """An accepted plain socket that reports its close before the FIN leaves."""
+
+    __slots__ = ()
+
+    def shutdown(self, how: int) -> None:
+        _release(self)
+        super().shutdown(how)
+
+    def close(self) -> None:
+        _release(self)
+        super().close()
+
+
+class _CountedTlsSocket(ssl.SSLSocket):
+    """The same for a TLS socket."""
+
+    def shutdown(self, how: int) -> None:
+        _release(self)
+        super().shutdown(how)
+
+    def close(self) -> None:
+        _release(self)
+        super().close()
+
+
+_LIVE: dict[int, Usage] = {}
+_LIVE_LOCK = threading.Lock()
+
+
+def _release(sock: socket.socket) -> None:
+    with _LIVE_LOCK:
+        usage = _LIVE.pop(id(sock), None)
+    if usage is not None:
+        usage.closed()
+
+
+def _count_connections(server: ThreadedAssociationServer, usage: Usage) -> None:
+    """Count connections at the TCP level and turn Nagle off on accepted sockets.
+
+    pynetdicom's connection events fire from its state machine some time after the socket
+    closed, so they would count a prober's next connection as overlapping the last one. Here a
+    connection counts from accept until the server shuts the socket down, which happens before
+    the peer can see the close. (Nagle: pynetdicom leaves it on, ~40 ms per exchange.)
+    """
     original = server.get_request
 
     def get_request() -> tuple[socket.socket, Any]:
         sock, address = original()
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        counted = _CountedTlsSocket if isinstance(sock, ssl.SSLSocket) else _CountedSocket
+        sock.__class__ = counted
+        with _LIVE_LOCK:
+            _LIVE[id(sock)] = usage
+        usage.opened()
         return sock, address
 
     server.get_request = get_request  # type: ignore[method-assign]
@@ -127,8 +175,6 @@ class Lab:
         for persona in self.personas:
             usage = self.usage[persona.address]
             handlers: list[Any] = [
-                (evt.EVT_CONN_OPEN, lambda _e, u=usage: u.opened()),
-                (evt.EVT_CONN_CLOSE, lambda _e, u=usage: u.closed()),
                 (evt.EVT_C_STORE, lambda _e: 0xA700),  # never keeps anything (out of resources)
                 (evt.EVT_C_FIND, _find_handler(persona)),
             ]
@@ -143,7 +189,7 @@ class Lab:
             )
             if server is None:  # only None when block=True
                 raise RuntimeError(f"lab SCP {persona.name} did not start")
-            _nodelay(server)
+            _count_connections(server, usage)
             self._servers.append(server)
 
     def stop(self) -> None:
