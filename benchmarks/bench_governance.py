@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from imagewarden.catalog import load_catalog
-from imagewarden.governance.culture import read_gophish_csv
+from imagewarden.governance.culture import GOPHISH_EXPORT_HEADER, read_gophish_csv
 from imagewarden.governance.metrics import culture_metrics
 from imagewarden.governance.oscal import assessment_results
 from imagewarden.model import Finding, RiskScore, Severity, SubjectKind, finding_fingerprint
@@ -43,22 +43,7 @@ def _write(path: Path, rows: int) -> None:
     start = dt.datetime(2026, 4, 7, 9, 0, tzinfo=dt.UTC)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "id",
-                "status",
-                "ip",
-                "latitude",
-                "longitude",
-                "send_date",
-                "reported",
-                "modified_date",
-                "email",
-                "first_name",
-                "last_name",
-                "position",
-            ]
-        )
+        writer.writerow(GOPHISH_EXPORT_HEADER)
         for n in range(rows):
             sent = start + dt.timedelta(seconds=n)
             writer.writerow(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from imagewarden.catalog import Catalog
 from imagewarden.governance.checklists import questions
-from imagewarden.governance.culture import read_gophish_csv, read_training
+from imagewarden.governance.culture import GOPHISH_EXPORT_HEADER, read_gophish_csv, read_training
 from imagewarden.governance.interface import AnswerRecord
 from imagewarden.governance.maturity import maturity, snapshot_rows
 from imagewarden.governance.repository import GovernanceStore
@@ -162,22 +162,7 @@ def _write_campaign(path: Path, quarter: int, day: dt.date, rng: random.Random) 
     sent = dt.datetime.combine(day - dt.timedelta(days=30), dt.time(9, 0), dt.UTC)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "id",
-                "status",
-                "ip",
-                "latitude",
-                "longitude",
-                "send_date",
-                "reported",
-                "modified_date",
-                "email",
-                "first_name",
-                "last_name",
-                "position",
-            ]
-        )
+        writer.writerow(GOPHISH_EXPORT_HEADER)
         for n, (email, department) in enumerate(_staff()):
             at = sent + dt.timedelta(seconds=n * 7)
             roll = rng.random()

@@ -48,6 +48,22 @@ TRAINING_COLUMNS: tuple[Column, ...] = (
     Column("kind", ("type", "activity")),
     Column("site", ("site_id", "location")),
 )
+GOPHISH_EXPORT_HEADER: tuple[str, ...] = (
+    "id",
+    "status",
+    "ip",
+    "latitude",
+    "longitude",
+    "send_date",
+    "reported",
+    "modified_date",
+    "email",
+    "first_name",
+    "last_name",
+    "position",
+)
+"""The columns of GoPhish's results export, in its order (for writers of test and demo data)."""
+
 GOPHISH_COLUMNS: tuple[Column, ...] = (
     Column("email", (), True),
     Column("status", (), True),
