@@ -24,7 +24,15 @@ from imagewarden.governance.metrics import (
     misses,
 )
 from imagewarden.governance.repository import GovernanceStore
-from imagewarden.model import Check, FactValue, Finding, Severity, SubjectKind, finding_fingerprint
+from imagewarden.model import (
+    ENTERPRISE_SITE_ID,
+    Check,
+    FactValue,
+    Finding,
+    Severity,
+    SubjectKind,
+    finding_fingerprint,
+)
 from imagewarden.model.checklist import Answer
 from imagewarden.store import Store
 
@@ -38,7 +46,7 @@ CULTURE_CHECKS = {
     "report_rate": "urn:imagewarden:check:culture-phishing-report-rate-below-target",
     "minutes_to_report": "urn:imagewarden:check:culture-time-to-report-above-target",
 }
-ENTERPRISE = "enterprise"
+ENTERPRISE = ENTERPRISE_SITE_ID
 _ORDER = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
 
 

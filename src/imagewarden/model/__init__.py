@@ -29,9 +29,19 @@ from imagewarden.model.enums import (
 from imagewarden.model.errors import Location, UserInputError
 from imagewarden.model.facts import FACTS, FactSpec, FactType, FactValue
 from imagewarden.model.finding import Finding, RiskFactor, RiskScore, finding_fingerprint
-from imagewarden.model.inventory import Asset, Inventory, Observation, Service, Site
+from imagewarden.model.inventory import (
+    ENTERPRISE_SITE_ID,
+    ENTERPRISE_SITE_NAME,
+    Asset,
+    Inventory,
+    Observation,
+    Service,
+    Site,
+)
 
 __all__ = [
+    "ENTERPRISE_SITE_ID",
+    "ENTERPRISE_SITE_NAME",
     "FACTS",
     "AppliesTo",
     "AssessmentRun",

@@ -15,6 +15,11 @@ from imagewarden.model.enums import (
 )
 from imagewarden.model.facts import FactValue
 
+ENTERPRISE_SITE_ID = "enterprise"
+"""Site id of findings about the whole organisation rather than one site (e.g. phishing
+results of a campaign that spans every site)."""
+ENTERPRISE_SITE_NAME = "Enterprise-wide"
+
 
 @dataclass(frozen=True, slots=True)
 class Site:

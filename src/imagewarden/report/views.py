@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from imagewarden.catalog import Catalog
 from imagewarden.model import (
+    ENTERPRISE_SITE_ID,
+    ENTERPRISE_SITE_NAME,
     Asset,
     Check,
     DefenseLayer,
@@ -73,7 +75,7 @@ def risk_order(view: FindingView) -> tuple[int, int, str, str]:
 
 
 def site_names(sites: Iterable[Site]) -> dict[str, str]:
-    return {s.id: s.name for s in sites}
+    return {ENTERPRISE_SITE_ID: ENTERPRISE_SITE_NAME, **{s.id: s.name for s in sites}}
 
 
 def view_findings(context: ReportContext) -> tuple[FindingView, ...]:
