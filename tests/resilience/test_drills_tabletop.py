@@ -134,7 +134,8 @@ def test_after_action_improvements_become_plan_of_action_items(db: str) -> None:
                         "--at", "2026-10-01T09:00:00"])  # fmt: skip
     result = runner.invoke(app, [*iw, "drill", "report", drill_id, "--gap", "No forms",
                                  "--improve", "Print downtime forms | Radiology manager | "
-                                 "2099-01-31"])  # fmt: skip
+                                 "2099-01-31",
+                                 "--out", str(Path(db).with_name("aar.html"))])  # fmt: skip
     assert result.exit_code == 0, result.stderr
 
     def plan_rows() -> list[dict[str, str]]:
