@@ -9,6 +9,7 @@ credential of the product that answered. Never a POST, PUT or DELETE; redirects 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -56,15 +57,31 @@ class _Client:
 
     async def get(
         self, path: str, auth: tuple[str, str] | None = None, accept: str = "application/json"
-    ) -> httpx.Response | None:
+    ) -> _Reply | None:
         await self.ctx.admit(self.target)
+        headers = {"Accept": accept}
         try:
-            return await self.client.get(self.base + path, auth=auth, headers={"Accept": accept})
+            async with self.client.stream("GET", self.base + path, auth=auth, headers=headers) as r:
+                # Read at most _MAX_BODY + 1 bytes: a peer cannot make the prober hold a large
+                # body in memory, and a body over the limit is treated as unreadable.
+                content = bytearray()
+                async for chunk in r.aiter_bytes():
+                    content += chunk[: _MAX_BODY + 1 - len(content)]
+                    if len(content) > _MAX_BODY:
+                        break
+                return _Reply(r.status_code, r.headers, bytes(content))
         except httpx.HTTPError:
             return None
 
 
-def _json(response: httpx.Response) -> Any:
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+
+def _json(response: _Reply) -> Any:
     if len(response.content) > _MAX_BODY:
         return None
     try:
