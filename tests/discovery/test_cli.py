@@ -138,7 +138,7 @@ def test_discovery_merges_into_inventory_and_feeds_findings(
             "safe; authorised by ImageWarden demo lab" in o.collector for o in probed
         )  # the audit trail of who allowed the scan
         findings = run_assessment(store, catalog).findings  # type: ignore[arg-type]
-        section = discovery_section(store, catalog)  # type: ignore[arg-type]
+        section = discovery_section(store, store.assets())  # type: ignore[arg-type]
     assert section is not None
     rows = section.data["tables"][0]["rows"]
     assert any(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from imagewarden.model import FactValue, ObservationSource, SubjectKind
+from imagewarden.model import Asset, FactValue, ObservationSource, SubjectKind
 from imagewarden.report.sections import ReportSection
 
 if TYPE_CHECKING:
-    from imagewarden.catalog import Catalog
     from imagewarden.store import Store
 
 _COLUMNS = (
@@ -31,7 +31,7 @@ def _cell(value: FactValue | None) -> str:
     return str(value)
 
 
-def discovery_section(store: Store, _catalog: Catalog) -> ReportSection | None:
+def discovery_section(store: Store, assets: Sequence[Asset]) -> ReportSection | None:
     probed: dict[str, dict[str, FactValue]] = defaultdict(dict)
     for obs in store.observations(
         source=ObservationSource.PROBED, subject_kind=SubjectKind.SERVICE
@@ -39,12 +39,12 @@ def discovery_section(store: Store, _catalog: Catalog) -> ReportSection | None:
         probed[obs.subject_id][obs.name] = obs.value
     if not probed:
         return None
-    assets = {a.id: a for a in store.assets()}
+    by_id = {a.id: a for a in assets}
     rows = []
     for key in sorted(probed):
         facts = probed[key]
         asset_id, _, endpoint = key.rpartition(":")
-        asset = assets.get(asset_id)
+        asset = by_id.get(asset_id)
         protocol, _, port = endpoint.partition("/")
         address = asset.ip_addresses[0] if asset and asset.ip_addresses else ""
         product = " ".join(

@@ -19,6 +19,7 @@ from imagewarden.governance.maturity import FUNCTION_NAMES, RULES, TIER_NAMES, m
 from imagewarden.governance.metrics import ALL, METRICS, culture_metrics, format_value, trend
 from imagewarden.governance.poam import quarterly_review
 from imagewarden.governance.repository import GovernanceStore
+from imagewarden.model import Finding
 from imagewarden.model.checklist import CSF_FUNCTIONS, Answer
 from imagewarden.report.charts import Datum, bar_chart
 from imagewarden.store import Store
@@ -40,7 +41,14 @@ def maturity_trend(store: Store) -> list[TrendPoint]:
     ]
 
 
-def governance_data(store: Store, catalog: Catalog, today: dt.date) -> dict[str, Any] | None:
+def governance_data(
+    store: Store,
+    catalog: Catalog,
+    today: dt.date,
+    *,
+    findings: Sequence[Finding],
+    site_ids: Sequence[str],
+) -> dict[str, Any] | None:
     gov = GovernanceStore(store)
     answers = gov.current_answers()
     training = gov.training()
@@ -48,7 +56,7 @@ def governance_data(store: Store, catalog: Catalog, today: dt.date) -> dict[str,
     items = gov.plan_items()
     if not answers and not training and not campaigns and not items:
         return None
-    sites = [s.id for s in store.sites()]
+    sites = list(site_ids)
     index = question_index(catalog)
     counts = Counter(a.answer.value for a in answers)
     overdue = [a for a in answers if a.overdue(today)]
@@ -56,7 +64,7 @@ def governance_data(store: Store, catalog: Catalog, today: dt.date) -> dict[str,
     by_site: dict[str, dict[str, int]] = defaultdict(dict)
     for m in levels:
         by_site[m.site_id][m.function] = m.tier
-    coverage = crosswalk(catalog, answers, store.findings())
+    coverage = crosswalk(catalog, answers, findings)
     metrics = culture_metrics(training, campaigns)
     points = maturity_trend(store)
     culture_rows = []

@@ -8,14 +8,19 @@ from typing import TYPE_CHECKING
 from imagewarden.report.sections import ReportSection
 
 if TYPE_CHECKING:
-    from imagewarden.catalog import Catalog
-    from imagewarden.store import Store
+    from imagewarden.report.sections import SectionSource
 
 
-def governance_section(store: Store, catalog: Catalog) -> ReportSection | None:
+def governance_section(source: SectionSource) -> ReportSection | None:
     from imagewarden.governance.overview import governance_data
 
-    data = governance_data(store, catalog, dt.datetime.now(dt.UTC).date())
+    data = governance_data(
+        source.store,
+        source.catalog,
+        dt.datetime.now(dt.UTC).date(),
+        findings=source.findings,
+        site_ids=[s.id for s in source.sites],
+    )
     if data is None:
         return None
     return ReportSection(

@@ -7,7 +7,7 @@ import datetime as dt
 from imagewarden.catalog import Catalog
 from imagewarden.engine import load_view
 from imagewarden.report.interface import ReportContext
-from imagewarden.report.sections import sections_for
+from imagewarden.report.sections import SectionSource, sections_for
 from imagewarden.store import Store
 
 
@@ -24,15 +24,18 @@ def gather_context(
     # Facts as of the assessment, so the report explains the findings it shows.
     as_of = run.started_at.date() if run is not None else now.date()
     view = load_view(store, catalog, as_of)
+    sites = tuple(view.sites.values())
+    assets = tuple(view.assets.values())
+    findings = tuple(store.findings())
     return ReportContext(
         title=title,
         generated_at=now,
         catalog=catalog,
-        sites=tuple(view.sites.values()),
-        assets=tuple(view.assets.values()),
-        findings=tuple(store.findings()),
+        sites=sites,
+        assets=assets,
+        findings=findings,
         asset_facts=view.asset_facts,
         assessment=run,
         enterprise=enterprise,
-        sections=sections_for(store, catalog),
+        sections=sections_for(SectionSource(store, catalog, sites, assets, findings)),
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
-from imagewarden.model import SubjectKind, UserInputError
+from imagewarden.model import Asset, Site, SubjectKind, UserInputError
 from imagewarden.resilience.data import shipped
 from imagewarden.resilience.inventory_view import SiteView
 from imagewarden.resilience.records import latest_facts, record_facts
@@ -18,12 +19,17 @@ def plans_for(store: Store, site_id: str | None = None) -> list[RecoveryPlan]:
         sites = [s for s in sites if s.id == site_id]
         if not sites:
             raise UserInputError(f"no site {site_id!r} in the inventory")
+    return plan_sites(store, sites, store.assets())
+
+
+def plan_sites(store: Store, sites: Sequence[Site], assets: Sequence[Asset]) -> list[RecoveryPlan]:
+    """Plans for these sites, with the restore times measured by restore tests."""
     measured = {
         subject: float(value)
         for subject, value in latest_facts(store, "backup.restore_hours_estimate").items()
         if isinstance(value, int | float)
     }
-    return plan_enterprise(sites, store.assets(), shipped().services, measured)
+    return plan_enterprise(sites, assets, shipped().services, measured)
 
 
 def record_plans(store: Store, plans: list[RecoveryPlan], now: dt.datetime | None = None) -> None:

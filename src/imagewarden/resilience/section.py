@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from imagewarden.resilience import drills as drill_records
 from imagewarden.resilience.data import shipped
-from imagewarden.resilience.planning import plans_for
+from imagewarden.resilience.planning import plan_sites
 from imagewarden.resilience.records import backup_checks, team
 
 if TYPE_CHECKING:
-    from imagewarden.catalog import Catalog
-    from imagewarden.report.sections import ReportSection
+    from imagewarden.report.sections import ReportSection, SectionSource
     from imagewarden.store import Store
 
 
@@ -38,14 +37,14 @@ def _backup_rows(store: Store) -> list[list[Any]]:
     return rows
 
 
-def resilience_section(store: Store, _catalog: Catalog) -> ReportSection | None:
+def resilience_section(source: SectionSource) -> ReportSection | None:
     from imagewarden.report.sections import ReportSection
 
-    sites = store.sites()
-    if not sites:
+    store = source.store
+    if not source.sites:
         return None
     data = shipped()
-    plans = plans_for(store)
+    plans = plan_sites(store, source.sites, source.assets)
     members = team(store)
     staffed = {m["role"] for m in members}
     today = dt.datetime.now(dt.UTC).date()

@@ -4,16 +4,15 @@ asset, and the CVEs to handle first."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from imagewarden.model import Finding, FindingStatus
+from imagewarden.model import Asset, Finding, FindingStatus, Site
 from imagewarden.report.sections import ReportSection
-from imagewarden.store import FindingFilter
 from imagewarden.vulns.producer import CVE_CHECK, KEV_CHECK
 
 if TYPE_CHECKING:
-    from imagewarden.catalog import Catalog
-    from imagewarden.store import Store
+    pass
 
 TOP_CVES = 15
 TOP_ASSETS = 25
@@ -104,15 +103,15 @@ def _cve_rows(active: list[Finding]) -> list[dict[str, Any]]:
     return rows[:TOP_CVES]
 
 
-def vulnerabilities_section(store: Store, catalog: Catalog) -> ReportSection | None:
-    findings = [
-        f for check in (KEV_CHECK, CVE_CHECK) for f in store.findings(FindingFilter(check_id=check))
-    ]
+def vulnerabilities_section(
+    all_findings: Sequence[Finding], sites: Sequence[Site], assets: Sequence[Asset]
+) -> ReportSection | None:
+    findings = [f for f in all_findings if f.check_id in (KEV_CHECK, CVE_CHECK)]
     if not findings:
         return None
     active = [f for f in findings if f.status in _ACTIVE]
-    site_names = {s.id: s.name for s in store.sites()}
-    asset_names = {a.id: a.name for a in store.assets()}
+    site_names = {s.id: s.name for s in sites}
+    asset_names = {a.id: a.name for a in assets}
     data = {
         "totals": {
             "findings": len(active),
