@@ -14,9 +14,9 @@ from functools import cache
 from typing import Any
 
 import httpx
-import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
-from imagewarden.catalog.loader import default_catalog_dir
+from imagewarden.catalog.loader import default_catalog_dir, read_entries
 from imagewarden.discovery import fingerprint
 from imagewarden.discovery.interface import (
     ProbeContext,
@@ -32,11 +32,23 @@ QIDO_PATHS = ("/dicom-web/studies", "/studies")
 _MAX_BODY = 256 * 1024
 
 
+class DefaultCredential(BaseModel):
+    """A vendor's documented default login (catalog data, validated like the rest)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    product: str
+    realm: str
+    path: str
+    username: str
+    password: str = Field(repr=False)  # public default, still kept out of reprs and logs
+    source: str
+
+
 @cache
-def default_credentials() -> tuple[dict[str, str], ...]:
+def default_credentials() -> tuple[DefaultCredential, ...]:
     path = default_catalog_dir() / "discovery" / "default_credentials.yaml"
-    data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return tuple({str(k): str(v) for k, v in entry.items()} for entry in data)
+    return tuple(read_entries(path, DefaultCredential))
 
 
 class _Client:
@@ -163,9 +175,9 @@ async def _qido(http: _Client, facts: dict[str, FactValue]) -> None:
 
 async def _default_credentials(http: _Client, realm: str) -> bool:
     for entry in default_credentials():
-        if entry["realm"].lower() not in realm.lower():
+        if entry.realm.lower() not in realm.lower():
             continue
-        response = await http.get(entry["path"], auth=(entry["username"], entry["password"]))
+        response = await http.get(entry.path, auth=(entry.username, entry.password))
         if response is not None and response.status_code == 200:
             return True
     return False
