@@ -43,3 +43,10 @@ def test_a_broken_fingerprint_file_is_reported_with_file_and_entry(tmp_path: Pat
     bad.write_text("- {id: x, vendor: V, product: P, supported_from: 'new', source: s}\n")
     with pytest.raises(UserInputError, match="supported_from"):
         fingerprint.load_implementations(bad)
+
+
+def test_outdated_compares_versions_like_the_vulnerability_matcher() -> None:
+    assert fingerprint.is_outdated("3.6.0", "3.6.8") is True
+    assert fingerprint.is_outdated("1.12.4", "1.12.0") is False
+    assert fingerprint.is_outdated("2.0", "2.0.0") is False  # same release, not older
+    assert fingerprint.is_outdated("PYNETDICOM_304", "3.0.0") is None  # not a version

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from imagewarden.catalog.loader import default_catalog_dir
 from imagewarden.discovery.interface import Product
 from imagewarden.model import Location, UserInputError
+from imagewarden.vulns import versions
 
 
 class Implementation(BaseModel):
@@ -49,14 +50,10 @@ class Implementation(BaseModel):
         return value
 
 
-def _version_tuple(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", text)[:4])
-
-
 def is_outdated(version: str, supported_from: str | None) -> bool | None:
     if not supported_from or not re.match(r"\d", version):
         return None
-    return _version_tuple(version) < _version_tuple(supported_from)
+    return versions.compare(version, supported_from) < 0
 
 
 def implementations_path() -> Path:
