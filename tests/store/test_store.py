@@ -107,14 +107,8 @@ def test_findings_round_trip_and_filters(db_url: str) -> None:
     b = _finding("urn:imagewarden:check:dicom-without-tls", "CT-2", Severity.MEDIUM)
     with Store.open(db_url, create=True) as store:
         run = store.record_assessment(
-            [a, b],
-            started_at=NOW,
-            finished_at=NOW,
-            catalog_version="x",
-            assets=2,
-            new=2,
-            mitigated=0,
-        )
+            [a, b], {}, started_at=NOW, finished_at=NOW, catalog_version="x", assets=2
+        ).run
         assert run.findings_open == 2 and run.findings_new == 2
         assert store.latest_assessment() == run
         stored = {f.id: f for f in store.findings()}

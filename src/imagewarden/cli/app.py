@@ -17,6 +17,7 @@ from imagewarden.cli import vulns as vulns_cli
 from imagewarden.cli.state import CliState, err
 from imagewarden.model import UserInputError
 from imagewarden.store import DB_ENV
+from imagewarden.store.errors import StoreUnavailable
 
 
 class _RootGroup(TyperGroup):
@@ -28,6 +29,9 @@ class _RootGroup(TyperGroup):
         except UserInputError as exc:
             err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
             raise typer.Exit(exit_codes.USAGE_OR_INPUT_ERROR) from None
+        except StoreUnavailable as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False)
+            raise typer.Exit(exit_codes.INFRASTRUCTURE_ERROR) from None
         except KeyboardInterrupt:
             err.print("interrupted; nothing more was written")
             raise typer.Exit(exit_codes.INTERRUPTED) from None

@@ -57,3 +57,6 @@ class Finding:
     mitigated_at: dt.datetime | None = None
     extra: Mapping[str, str | int | float | bool] = field(default_factory=dict)
     """Producer-specific details shown with the finding (e.g. CVE id, KEV, EPSS)."""
+    revision: int = 0
+    """Row version of the lifecycle fields (status, reason, acceptance date): every change
+    of them adds one, so a writer can change them only if nobody did since it read them."""

@@ -263,6 +263,7 @@ def finding_rows(findings: Iterable[Finding], assessment_id: int | None) -> list
                 "last_seen": finding.last_seen,
                 "mitigated_at": finding.mitigated_at,
                 "assessment_id": assessment_id,
+                "revision": finding.revision,
             }
         )
     return rows
@@ -301,4 +302,5 @@ def finding_from_row(row: FindingRow | Row[Any]) -> Finding:
         status_reason=row.status_reason,
         accepted_until=row.accepted_until,
         mitigated_at=utc(row.mitigated_at) if row.mitigated_at else None,
+        revision=row.revision,
     )

@@ -35,13 +35,30 @@ def resolve_url(db: str | None) -> str:
     return f"sqlite:///{Path(value).expanduser()}"
 
 
+SQLITE_BUSY_TIMEOUT = 30.0
+"""Seconds an SQLite writer waits for another writer before 'database is locked'."""
+WRITE = {"imagewarden_write": True}
+"""Execution options of a connection that will write: on SQLite its transactions begin with
+BEGIN IMMEDIATE, taking the write lock up front. A transaction that read first and then
+writes cannot wait for the lock (SQLite reports 'database is locked' at once to avoid a
+deadlock), so every writer asks for it before its first read."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own implicit BEGIN cannot say IMMEDIATE; _sqlite_begin issues it instead.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets the web app read while an assessment writes; foreign keys are off by default.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    write = connection.get_execution_options().get("imagewarden_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def create_db_engine(url: str) -> Engine:
@@ -51,6 +68,7 @@ def create_db_engine(url: str) -> Engine:
         raise UserInputError(f"unsupported database URL: {exc}", hint=f"--db or {DB_ENV}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 

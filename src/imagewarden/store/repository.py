@@ -7,7 +7,7 @@ so a failure leaves the database as it was.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -31,6 +31,7 @@ from imagewarden.model import (
 )
 from imagewarden.store import codec
 from imagewarden.store.database import (
+    WRITE,
     check_reachable,
     create_db_engine,
     current_revisions,
@@ -61,6 +62,19 @@ class ImportSummary:
     assets_added: int
     assets_updated: int
     observations: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedAssessment:
+    """What an assessment wrote: the run, the findings as stored, and what changed."""
+
+    run: AssessmentRun
+    findings: list[Finding]
+    new: int
+    mitigated: int
+    reopened: int
+    conflicts: int
+    """Findings whose status a person changed while the assessment ran (their decision kept)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +129,7 @@ class Store:
         again rather than stale.
         """
         now = now or dt.datetime.now(dt.UTC)
-        with Session(self.engine) as session, session.begin():
+        with self.writer() as session, session.begin():
             site_ids = [s.id for s in inventory.sites]
             existing_sites = self._existing(session, SiteRow.id, site_ids)
             new_sites = [
@@ -258,38 +272,198 @@ class Store:
         with self.engine.connect() as connection:
             return [codec.finding_from_row(r) for r in connection.execute(query)]
 
+    def writer(self) -> Session:
+        """A session for one write transaction (takes SQLite's write lock up front)."""
+        return Session(self.engine.execution_options(**WRITE))
+
     def record_assessment(
         self,
         findings: Iterable[Finding],
+        previous: Mapping[str, Finding],
         *,
         started_at: dt.datetime,
         finished_at: dt.datetime,
         catalog_version: str,
         assets: int,
-        new: int,
-        mitigated: int,
-    ) -> AssessmentRun:
-        """Replace the findings with the merged result of an assessment, in one transaction."""
+    ) -> RecordedAssessment:
+        """Write the merged result of an assessment in place, in one transaction.
+
+        ``previous`` is what the assessment read before it evaluated. Facts (title, severity,
+        risk, evidence, last_seen) are always updated. Lifecycle fields (status, reason,
+        acceptance date) change only where the merge changed them AND the row's revision is
+        still the one that was read: a decision a person recorded while the assessment ran
+        is never overwritten (compare-and-set). Such findings are reported as conflicts and
+        keep the person's decision.
+        """
         findings = list(findings)
-        open_count = sum(f.status is FindingStatus.OPEN for f in findings)
-        with Session(self.engine) as session, session.begin():
+        with self.writer() as session, session.begin():
             run = AssessmentRow(
                 started_at=started_at,
                 finished_at=finished_at,
                 catalog_version=catalog_version,
                 assets=assets,
-                findings_open=open_count,
-                findings_new=new,
-                findings_mitigated=mitigated,
+                findings_open=0,
+                findings_new=0,
+                findings_mitigated=0,
             )
             session.add(run)
             session.flush()
-            session.execute(delete(FindingRow))
-            rows = codec.finding_rows(findings, run.id)
-            statement = _finding_insert(self.engine.dialect.name)
-            for start in range(0, len(rows), 5000):
-                session.execute(statement, rows[start : start + 5000])
-            return _run_from_row(run)
+            added = [f for f in findings if f.id not in previous]
+            kept = [f for f in findings if f.id in previous]
+            inserted = self._insert_new_findings(session, added, run.id)
+            moved = self._moved_since(session, previous)
+            self._update_finding_facts(session, kept, run.id)
+            changed = [
+                f for f in kept if f.id not in moved and _lifecycle(f) != _lifecycle(previous[f.id])
+            ]
+            self._set_lifecycles(session, changed, previous)
+            conflicts = {
+                f.id for f in kept if f.id in moved and _lifecycle(f) != _lifecycle(previous[f.id])
+            }
+            counted = _status_counts(changed, previous)
+            run.findings_new = len(inserted)
+            run.findings_mitigated = counted["mitigated"]
+            run.findings_open = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(FindingRow)
+                    .where(FindingRow.status == FindingStatus.OPEN.value)
+                )
+                or 0
+            )
+            # Rows another writer touched are returned as stored, not as this run merged them.
+            stored = self._findings_by_id(
+                session, sorted(moved | {f.id for f in added if f.id not in inserted})
+            )
+            result = [stored.get(f.id, f) for f in findings]
+            return RecordedAssessment(
+                run=_run_from_row(run),
+                findings=result,
+                new=len(inserted),
+                mitigated=counted["mitigated"],
+                reopened=counted["reopened"],
+                conflicts=len(conflicts),
+            )
+
+    def _insert_new_findings(
+        self, session: Session, findings: Sequence[Finding], assessment_id: int
+    ) -> set[str]:
+        """Insert findings never seen before; returns the ids actually inserted (a row that
+        appeared meanwhile is left as it is)."""
+        if not findings:
+            return set()
+        existing = self._existing(session, FindingRow.id, [f.id for f in findings])
+        fresh = [f for f in findings if f.id not in existing]
+        rows = codec.finding_rows(fresh, assessment_id)
+        statement = _finding_insert(self.engine.dialect.name)
+        for start in range(0, len(rows), 5000):
+            session.execute(statement, rows[start : start + 5000])
+        return {f.id for f in fresh}
+
+    @staticmethod
+    def _update_finding_facts(
+        session: Session, findings: Sequence[Finding], assessment_id: int
+    ) -> None:
+        """What the assessment observed, never the lifecycle fields a person may own."""
+        if not findings:
+            return
+        columns = (
+            "check_id",
+            "subject_kind",
+            "subject_id",
+            "title",
+            "severity",
+            "risk_score",
+            "site_id",
+            "asset_id",
+            "last_seen",
+            "assessment_id",
+            *codec.FINDING_JSON_COLUMNS,
+        )
+        # Only these keys: Core adds any other column named in the parameters to the SET
+        # clause, which would write the stale lifecycle fields this update must not touch.
+        rows = [
+            {"key": row["id"]} | {name: row[name] for name in columns}
+            for row in codec.finding_rows(findings, assessment_id)
+        ]
+        table = cast(Table, FindingRow.__table__)
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("key"))
+            .values(
+                {
+                    name: _json_bind(name, session)
+                    if name in codec.FINDING_JSON_COLUMNS
+                    else bindparam(name)
+                    for name in columns
+                }
+            )
+        )
+        for start in range(0, len(rows), 5000):
+            session.connection().execute(statement, rows[start : start + 5000])
+
+    @staticmethod
+    def _moved_since(session: Session, previous: Mapping[str, Finding]) -> set[str]:
+        """Findings whose lifecycle someone changed after the assessment read them.
+
+        Inside the write transaction: SQLite's write lock is held (BEGIN IMMEDIATE) and on
+        PostgreSQL the rows are locked (FOR UPDATE), so nobody can change them until commit.
+        """
+        table = cast(Table, FindingRow.__table__)
+        moved: set[str] = set()
+        connection = session.connection()
+        for chunk in _chunks(sorted(previous)):
+            query = (
+                select(table.c.id, table.c.revision).where(table.c.id.in_(chunk)).with_for_update()
+            )
+            for key, revision in connection.execute(query):
+                if revision != previous[key].revision:
+                    moved.add(key)
+        return moved
+
+    @staticmethod
+    def _set_lifecycles(
+        session: Session, findings: Sequence[Finding], previous: Mapping[str, Finding]
+    ) -> None:
+        """Write each changed lifecycle, guarded by the revision that was read."""
+        if not findings:
+            return
+        table = cast(Table, FindingRow.__table__)
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("key"), table.c.revision == bindparam("read"))
+            .values(
+                status=bindparam("status"),
+                status_reason=bindparam("status_reason"),
+                accepted_until=bindparam("accepted_until"),
+                mitigated_at=bindparam("mitigated_at"),
+                revision=table.c.revision + 1,
+            )
+        )
+        rows = [
+            {
+                "key": f.id,
+                "read": previous[f.id].revision,
+                "status": f.status.value,
+                "status_reason": f.status_reason,
+                "accepted_until": f.accepted_until,
+                "mitigated_at": f.mitigated_at,
+            }
+            for f in findings
+        ]
+        connection = session.connection()
+        for start in range(0, len(rows), 5000):
+            connection.execute(statement, rows[start : start + 5000])
+
+    @staticmethod
+    def _findings_by_id(session: Session, ids: Sequence[str]) -> dict[str, Finding]:
+        found: dict[str, Finding] = {}
+        connection = session.connection()
+        for chunk in _chunks(ids):
+            query = select(*_finding_columns()).where(FindingRow.id.in_(chunk))
+            for row in connection.execute(query):
+                found[row.id] = codec.finding_from_row(row)
+        return found
 
     def latest_assessment(self) -> AssessmentRun | None:
         with Session(self.engine) as session:
@@ -303,7 +477,8 @@ class Store:
         reason: str,
         accepted_until: dt.date | None = None,
     ) -> Finding:
-        with Session(self.engine) as session, session.begin():
+        """Record a person's decision about a finding; it survives a running assessment."""
+        with self.writer() as session, session.begin():
             row = session.get(FindingRow, finding_id)
             if row is None:
                 raise UserInputError(
@@ -312,8 +487,43 @@ class Store:
             row.status = status.value
             row.status_reason = reason
             row.accepted_until = accepted_until
+            row.revision = row.revision + 1
             session.flush()
             return codec.finding_from_row(row)
+
+
+def _lifecycle(finding: Finding) -> tuple[object, ...]:
+    return (
+        finding.status,
+        finding.status_reason,
+        finding.accepted_until,
+        finding.mitigated_at,
+    )
+
+
+def _status_counts(changed: Sequence[Finding], previous: Mapping[str, Finding]) -> dict[str, int]:
+    """Mitigations and reopenings this run wrote."""
+    counts = {"mitigated": 0, "reopened": 0}
+    for finding in changed:
+        before = previous[finding.id].status
+        if finding.status is FindingStatus.MITIGATED and before is not FindingStatus.MITIGATED:
+            counts["mitigated"] += 1
+        elif finding.status is FindingStatus.OPEN and before is not FindingStatus.OPEN:
+            counts["reopened"] += 1
+    return counts
+
+
+def _json_bind(name: str, session: Session) -> Any:
+    return _json_text_bind(FindingRow.__table__.c[name], session.get_bind().dialect.name)
+
+
+def _json_text_bind(column: Any, dialect: str) -> Any:
+    """A bind taking the codec's JSON text as is (a JSON-typed bind would encode it again).
+
+    PostgreSQL needs the text cast to its json type; SQLite stores JSON as text already.
+    """
+    text = bindparam(column.name, type_=Text())
+    return cast_to(text, column.type) if dialect == "postgresql" else text
 
 
 def _finding_columns() -> list[Any]:
@@ -327,17 +537,13 @@ def _finding_columns() -> list[Any]:
 
 
 def _finding_insert(dialect: str) -> Any:
-    """INSERT taking the codec's JSON text as is (a JSON-typed bind would encode it again).
-
-    PostgreSQL needs the text cast to its json type; SQLite stores JSON as text already.
-    """
+    """INSERT of codec rows, the JSON columns as text."""
     table = cast(Table, FindingRow.__table__)
 
     def value(column: Any) -> Any:
         if column.name not in codec.FINDING_JSON_COLUMNS:
             return bindparam(column.name)
-        text = bindparam(column.name, type_=Text())
-        return cast_to(text, column.type) if dialect == "postgresql" else text
+        return _json_text_bind(column, dialect)
 
     return insert(table).values({column.name: value(column) for column in table.columns})
 

@@ -132,3 +132,5 @@ class FindingRow(Base):
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     mitigated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     assessment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Lifecycle row version: compare-and-set guard for status changes (see Store)."""
