@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from imagewarden import __version__
@@ -27,7 +28,8 @@ class _RootGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except UserInputError as exc:
-            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            # The message quotes user input (e.g. '[::1]:104'): escaped, never read as markup.
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
             raise typer.Exit(exit_codes.USAGE_OR_INPUT_ERROR) from None
         except StoreUnavailable as exc:
             err.print(f"error: {exc}", markup=False, highlight=False)

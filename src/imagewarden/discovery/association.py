@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from imagewarden.discovery import pdu
-from imagewarden.discovery.interface import ProbeContext, Target
+from imagewarden.discovery.interface import ProbeContext, ScopeRefusal, Target
 from imagewarden.discovery.sop_classes import contexts
 
 _PEER_CLOSE_WAIT = 0.5
@@ -190,6 +190,8 @@ async def associate(
     """Request an association; on acceptance the caller must release (or abort) it."""
     try:
         reader, writer = await ctx.connect(target, tls=tls)
+    except ScopeRefusal:
+        raise  # not a closed port: the scheduler records it as not contacted
     except (OSError, TimeoutError):
         return AssociationResult(Outcome.REFUSED), None
     proposed_contexts = contexts(abstract_syntaxes)

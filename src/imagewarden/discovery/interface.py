@@ -2,8 +2,10 @@
 
 A probe gets one target (host, port, kind) and a ``ProbeContext`` through which it opens every
 connection: the context enforces the scope, the rate limits and the timeouts, so no probe can
-reach an address the scope did not allow. A probe returns a ``ServiceResult``: facts named in
-``imagewarden.model.facts`` and nothing else, never a payload from the peer.
+reach an address the scope did not allow. A probe that needs a client library's own sockets
+(HTTP) dials through the context's guard (``dialable``, ``check_peer``) all the same. A probe
+returns a ``ServiceResult``: facts named in ``imagewarden.model.facts`` and nothing else, never
+a payload from the peer.
 """
 
 from __future__ import annotations
@@ -92,6 +94,14 @@ class ServiceResult:
     """Facts about the host rather than the service (e.g. credentials.default_reported)."""
 
 
+class ScopeRefusal(PermissionError):
+    """A connection the scope does not allow: never dialled, or dropped before a byte is sent.
+
+    Probes let it through (it is not a closed port): the scheduler records the target as
+    not contacted, with the reason.
+    """
+
+
 class ProbeContext(Protocol):
     """What a probe may use: scoped connections, options, titles. Implemented by the scheduler."""
 
@@ -107,6 +117,14 @@ class ProbeContext(Protocol):
         self, target: Target, *, tls: bool = False
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """Open a TCP (or TLS, unverified) connection after the scope and rate checks."""
+        ...
+
+    def dialable(self, host: str) -> str:
+        """The canonical address to dial for ``host``; ScopeRefusal when the scope refuses it."""
+        ...
+
+    def check_peer(self, dialled: str, peername: object) -> None:
+        """ScopeRefusal unless a new socket's peer is ``dialled`` and inside the scope."""
         ...
 
 

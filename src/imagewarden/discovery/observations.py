@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from imagewarden.discovery.addresses import canonical_text
 from imagewarden.discovery.interface import Product, ServiceResult
 from imagewarden.model import (
     Asset,
@@ -85,7 +86,8 @@ def to_inventory(
     for result in results:
         if result.open and result.protocol is not None:
             by_host[result.target.host].append(result)
-    owner = {ip: a for a in known_assets for ip in a.ip_addresses}
+    # Targets carry canonical addresses; an inventory may spell one differently (::ffff:...).
+    owner = {canonical_text(ip): a for a in known_assets for ip in a.ip_addresses}
     assets: list[Asset] = []
     observations: list[Observation] = []
 

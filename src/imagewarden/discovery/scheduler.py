@@ -2,7 +2,12 @@
 
 - Every connection goes through ``ScopedContext.connect``, which refuses an address outside
   the scope (exclusions win) or past the time window, then waits for the global and per-host
-  rate limits. No probe opens a socket any other way.
+  rate limits. It dials the canonical address through the socket guard (``guard.py``), which
+  checks the scope again right before dialling and checks the connected peer before a byte
+  is sent. The HTTP probe's client dials through the same guard; no probe opens a socket any
+  other way.
+- Hosts are grouped, paced and counted by canonical address: two spellings of one host are
+  one host.
 - Hosts are probed concurrently up to ``hosts_in_parallel``; the targets of one host run
   ``associations_per_host`` at a time (1 by default), so a device never sees two of our
   associations at once.
@@ -19,6 +24,8 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
+from imagewarden.discovery.addresses import canonical_text
+from imagewarden.discovery.guard import assert_dialable, assert_peer, refuse
 from imagewarden.discovery.interface import (
     DicomTitles,
     ProbeOptions,
@@ -62,23 +69,40 @@ class ScopedContext:
             dt.datetime.now(dt.UTC)
         )
         if reason is not None:
-            raise PermissionError(reason)
-        await self._per_host[target.host].wait()
+            raise refuse(target.host, reason)
+        host = canonical_text(target.host)
+        await self._per_host[host].wait()
         await self._global.wait()
-        self.connections[target.host] += 1
+        self.connections[host] += 1
+
+    def dialable(self, host: str) -> str:
+        return assert_dialable(host, self.scope)
+
+    def check_peer(self, dialled: str, peername: object) -> None:
+        assert_peer(peername, dialled, self.scope)
 
     async def connect(
         self, target: Target, *, tls: bool = False
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         await self.admit(target)
+        address = self.dialable(target.host)
         budget = self.options.connect_timeout + (self.options.read_timeout if tls else 0.0)
-        async with asyncio.timeout(budget):
-            reader, writer = await asyncio.open_connection(
-                target.host,
-                target.port,
-                ssl=client_context() if tls else None,
-                server_hostname="" if tls else None,
-            )
+        writer: asyncio.StreamWriter | None = None
+        try:
+            async with asyncio.timeout(budget):
+                # A numeric host only: the canonical address is dialled, never looked up.
+                reader, writer = await asyncio.open_connection(
+                    address, target.port, flags=socket.AI_NUMERICHOST
+                )
+                # The peer is checked before anything is sent, so TLS starts only afterwards.
+                self.check_peer(address, writer.get_extra_info("peername"))
+                if tls:
+                    # No server name (SNI): the target is an address, not a name.
+                    await writer.start_tls(client_context(), server_hostname=None)
+        except BaseException:
+            if writer is not None:
+                writer.close()
+            raise
         sock = writer.get_extra_info("socket")
         if sock is not None:
             # Without this every request/response pair waits ~40 ms for a delayed ACK.
@@ -116,7 +140,7 @@ async def discover(
     by_host: dict[str, list[Target]] = defaultdict(list)
     for target in targets:
         if runs(target.kind, options.profile):
-            by_host[target.host].append(target)
+            by_host[canonical_text(target.host)].append(target)
     hosts = asyncio.Semaphore(rate.hosts_in_parallel)
     results: dict[Target, ServiceResult] = {}
 

@@ -3,25 +3,45 @@
 A scope is a YAML file. Nothing outside its networks and hosts is ever contacted, exclusions
 always win over inclusions, and a scan outside the time window is refused. Every mistake in
 the file is reported with its line and field, before any packet is sent.
+
+Every address is compared in its canonical form (``addresses.py``): ``::ffff:10.0.0.5`` and
+``10.0.0.5`` are one host, so an include in one spelling cannot reach a host excluded in the
+other. Targets carry canonical addresses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
+from imagewarden.discovery.addresses import (
+    Address,
+    Network,
+    canonical,
+    canonical_address,
+    canonical_network,
+    canonical_text,
+    exclusion_aliases,
+    parse_target,
+)
 from imagewarden.discovery.interface import DicomTitles, ProbeOptions, Profile, Target, TargetKind
 from imagewarden.model import Location, UserInputError
 
-IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+CanonicalHost = Annotated[str, AfterValidator(lambda text: str(canonical_address(text)))]
+"""An address in any spelling, kept in canonical form (ValueError names a bad one)."""
 AeTitle = Annotated[
     str, StringConstraints(pattern=r"^[\x21-\x5b\x5d-\x7e][\x20-\x5b\x5d-\x7e]{0,15}$")
 ]
@@ -51,7 +71,7 @@ class Ports(_Model):
 class KnownDicomService(_Model):
     """A DICOM service whose configured AE titles the site knows (from the PACS config)."""
 
-    host: str
+    host: CanonicalHost
     port: Port
     called_ae: AeTitle
     calling_ae: AeTitle | None = None
@@ -109,11 +129,17 @@ def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     return line
 
 
-def _network(text: str, where: Location) -> IpNetwork:
+def _network(text: str, where: Location) -> Network:
     try:
-        return ipaddress.ip_network(text.strip(), strict=False)
-    except ValueError:
-        raise UserInputError(f"not an IP address or network: {text!r}", where) from None
+        return canonical_network(text)
+    except ValueError as exc:
+        raise UserInputError(str(exc), where) from None
+
+
+def _sort_key(target: Target) -> tuple[int, Address, int]:
+    # IPv4 before IPv6: ipaddress refuses to order addresses of different versions.
+    address = canonical_address(target.host)
+    return address.version, address, target.port
 
 
 @dataclass(frozen=True)
@@ -122,24 +148,31 @@ class Scope:
 
     source: str
     spec: ScopeFile
-    include: tuple[IpNetwork, ...]
-    exclude: tuple[IpNetwork, ...]
+    include: tuple[Network, ...]
+    exclude: tuple[Network, ...]
 
     @property
     def profile(self) -> Profile:
         return self.spec.profile
 
     def refusal(self, host: str) -> str | None:
-        """Why ``host`` may not be contacted, or None when it may. Exclusions always win."""
+        """Why ``host`` (any spelling) may not be contacted, or None when it may."""
         try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return f"{host!r} is not an IP address; the scope names addresses only"
+            address = canonical_address(host)
+        except ValueError as exc:
+            return str(exc)  # a host name, a zone id or garbage: the scope names addresses
+        return self._refusal(address)
+
+    def _refusal(self, address: Address) -> str | None:
+        # Exclusions always win, and are tested on every spelling of the host (mapped,
+        # compatible, translated): an exclusion written ::ffff:0:0/95 covers every IPv4 host.
+        aliases = exclusion_aliases(address)
         for net in self.exclude:
-            if address in net:
-                return f"{host} is excluded by the scope ({net})"
+            if any(alias in net for alias in aliases):
+                return f"{address} is excluded by the scope ({net})"
+        # Inclusions match the canonical address only, so they can never widen the scope.
         if not any(address in net for net in self.include):
-            return f"{host} is outside the scope's networks and hosts"
+            return f"{address} is outside the scope's networks and hosts"
         return None
 
     def window_refusal(self, now: dt.datetime) -> str | None:
@@ -153,14 +186,13 @@ class Scope:
 
     def hosts(self) -> Iterator[str]:
         """Every allowed address, in order, without duplicates; exclusions removed."""
-        seen: set[str] = set()
+        seen: set[Address] = set()
         for net in self.include:
             addresses = [net.network_address] if net.num_addresses == 1 else net.hosts()
-            for address in addresses:
-                text = str(address)
-                if text not in seen and self.refusal(text) is None:
-                    seen.add(text)
-                    yield text
+            for address in map(canonical, addresses):
+                if address not in seen and self._refusal(address) is None:
+                    seen.add(address)
+                    yield str(address)
 
     def targets(self, only: tuple[str, ...] = ()) -> list[Target]:
         """Every (host, port, kind) to probe; ``only`` narrows to hosts or host:port pairs."""
@@ -173,30 +205,30 @@ class Scope:
             (TargetKind.HTTP, ports.http),
             (TargetKind.HL7, ports.hl7),
         )
-        wanted = set(only)
+        wanted = _parse_only(only)
         result: list[Target] = []
         for host in self.hosts():
             for kind, numbers in kinds:
                 for port in numbers:
-                    if wanted and host not in wanted and f"{host}:{port}" not in wanted:
+                    if wanted and (host, None) not in wanted and (host, port) not in wanted:
                         continue
                     result.append(Target(host, port, kind))
         unique: dict[tuple[str, int], Target] = {}
         for target in result:
             unique.setdefault((target.host, target.port), target)
-        return sorted(unique.values(), key=lambda t: (ipaddress.ip_address(t.host), t.port))
+        return sorted(unique.values(), key=_sort_key)
 
     def check_only(self, only: tuple[str, ...]) -> None:
         """Refuse any ``--target`` the scope does not allow, naming the reason."""
-        for item in only:
-            host = item.rsplit(":", 1)[0] if item.count(":") == 1 else item
+        for host, _ in _parse_only(only):
             reason = self.refusal(host)
             if reason is not None:
                 raise UserInputError(f"target refused: {reason}", Location(self.source))
 
     def titles(self, target: Target) -> DicomTitles:
+        host = canonical_text(target.host)  # known services' hosts are canonical too
         for known in self.spec.dicom.services:
-            if known.host == target.host and known.port == target.port:
+            if known.host == host and known.port == target.port:
                 calling = known.calling_ae or self.spec.dicom.calling_ae
                 return DicomTitles(calling, known.called_ae, True, known.calling_ae is not None)
         return DicomTitles(self.spec.dicom.calling_ae, self.spec.dicom.called_ae, False)
@@ -217,6 +249,18 @@ class Scope:
             read_timeout=rate.read_timeout,
             max_query_matches=self.spec.limits.max_query_matches,
         )
+
+
+def _parse_only(only: Iterable[str]) -> set[tuple[str, int | None]]:
+    """``--target`` values as (canonical host, port or None)."""
+    wanted: set[tuple[str, int | None]] = set()
+    for item in only:
+        try:
+            address, port = parse_target(item)
+        except ValueError as exc:
+            raise UserInputError(f"--target: {exc}") from None
+        wanted.add((str(address), port))
+    return wanted
 
 
 def parse_scope(text: str, source: str) -> Scope:
@@ -253,7 +297,7 @@ def parse_scope(text: str, source: str) -> Scope:
             Location(source, _line_of(node, ("window",)), field="window"),
         )
 
-    def nets(key: str, values: tuple[str, ...]) -> tuple[IpNetwork, ...]:
+    def nets(key: str, values: tuple[str, ...]) -> tuple[Network, ...]:
         return tuple(
             _network(v, Location(source, _line_of(node, (key, i)), field=f"{key}[{i}]"))
             for i, v in enumerate(values)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from imagewarden.discovery.interface import ProbeContext, ServiceResult, Target
+from imagewarden.discovery.interface import ProbeContext, ScopeRefusal, ServiceResult, Target
 from imagewarden.discovery.probes.tls import probe_tls
 from imagewarden.model import FactValue, ServiceProtocol
 
@@ -20,6 +20,8 @@ _SILENCE = 0.3
 async def probe_hl7(target: Target, ctx: ProbeContext) -> ServiceResult:
     try:
         reader, writer = await ctx.connect(target)
+    except ScopeRefusal:
+        raise  # not a closed port: the scheduler records it as not contacted
     except (OSError, TimeoutError):
         return ServiceResult(target, False, None)
     banner = False

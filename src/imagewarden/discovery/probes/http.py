@@ -26,6 +26,7 @@ from imagewarden.discovery.interface import (
     Target,
     TargetKind,
 )
+from imagewarden.discovery.probes.http_transport import GuardedTransport
 from imagewarden.model import FactValue, ServiceProtocol
 
 QIDO_PATHS = ("/dicom-web/studies", "/studies")
@@ -64,7 +65,9 @@ class _Client:
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,  # never through a proxy: the scope is about this host only
-            transport=httpx.AsyncHTTPTransport(retries=0, verify=False),
+            # Every connection dials through the scope's socket guard (canonical address,
+            # peer checked before a byte is sent), like ScopedContext.connect.
+            transport=GuardedTransport(ctx),
         )
 
     async def get(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from imagewarden.discovery.interface import ProbeContext, Target
+from imagewarden.discovery.interface import ProbeContext, ScopeRefusal, Target
 
 
 async def is_open(target: Target, ctx: ProbeContext) -> bool:
     try:
         _, writer = await ctx.connect(target)
+    except ScopeRefusal:
+        raise  # not a closed port: the scheduler records it as not contacted
     except (OSError, TimeoutError):
         return False
     writer.close()

@@ -16,7 +16,7 @@ from functools import cache
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from imagewarden.discovery.interface import ProbeContext, Target
+from imagewarden.discovery.interface import ProbeContext, ScopeRefusal, Target
 from imagewarden.model import FactValue
 
 LEGACY_VERSIONS = frozenset({"SSLv3", "TLSv1", "TLSv1.1"})
@@ -75,6 +75,8 @@ async def probe_tls(target: Target, ctx: ProbeContext) -> dict[str, FactValue] |
     """Handshake facts, or None when the port does not speak TLS (or is closed)."""
     try:
         _, writer = await ctx.connect(target, tls=True)
+    except ScopeRefusal:
+        raise  # not a closed port: the scheduler records it as not contacted
     except (OSError, TimeoutError):
         return None
     try:
