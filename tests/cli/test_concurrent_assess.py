@@ -10,8 +10,8 @@ import time
 
 import pytest
 
+from imagewarden.app import open_store
 from imagewarden.model import AssetType
-from imagewarden.store import Store
 from imagewarden.store.locks import exclusive
 from tests.factories import asset, inventory
 
@@ -35,7 +35,7 @@ def _fleet(db_url: str, size: int = ASSETS) -> None:
         asset(f"A-{i}", site=f"s{i % 5}", type=(AssetType.CT, AssetType.MR)[i % 2])
         for i in range(size)
     ]
-    with Store.open(db_url, create=True) as store:
+    with open_store(db_url, create=True) as store:
         store.save_inventory(inventory(*assets))
 
 
@@ -47,7 +47,7 @@ def test_two_assessments_at_once_both_succeed(db_url: str) -> None:
     assert codes == [0, 0], results
     for _stdout, stderr in results:
         assert "locked" not in stderr and "Traceback" not in stderr and "unique" not in stderr
-    with Store.open(db_url) as store:
+    with open_store(db_url) as store:
         counts = store.counts()
         (latest,) = [store.latest_assessment()]
     assert counts["assessments"] == 2
@@ -59,14 +59,14 @@ def test_two_assessments_at_once_both_succeed(db_url: str) -> None:
 
 def test_assessment_waits_for_the_running_one_then_refuses_with_exit_3(db_url: str) -> None:
     _fleet(db_url, 5)
-    with Store.open(db_url) as store, exclusive(store.engine, "assessment", wait=1):
+    with open_store(db_url) as store, exclusive(store.engine, "assessment", wait=1):
         waiting = _imagewarden(db_url, "assess", "--wait", "1")
         _stdout, stderr = waiting.communicate(timeout=60)
     assert waiting.returncode == 3, stderr
     assert "another assessment is running on this database; waiting up to 1 s" in stderr
     assert "gave up after waiting 1 s" in stderr
     assert "Traceback" not in stderr
-    with Store.open(db_url) as store:
+    with open_store(db_url) as store:
         assert store.counts()["assessments"] == 0
 
 
@@ -79,7 +79,7 @@ def _first_stderr_line(process: subprocess.Popen[str], timeout: float) -> str:
 
 def test_waiting_assessment_runs_once_the_lock_is_free(db_url: str) -> None:
     _fleet(db_url, 5)
-    with Store.open(db_url) as store:
+    with open_store(db_url) as store:
         with exclusive(store.engine, "assessment", wait=1):
             waiting = _imagewarden(db_url, "assess", "--wait", "60")
             told = _first_stderr_line(waiting, timeout=60)
@@ -88,7 +88,7 @@ def test_waiting_assessment_runs_once_the_lock_is_free(db_url: str) -> None:
         _stdout, stderr = waiting.communicate(timeout=120)
     assert waiting.returncode == 0, stderr
     assert "assessed 5 assets" in stderr
-    with Store.open(db_url) as store:
+    with open_store(db_url) as store:
         assert store.counts()["assessments"] == 1
 
 
@@ -97,7 +97,7 @@ def test_triage_during_a_running_assessment_is_never_lost(db_url: str) -> None:
     _fleet(db_url)
     first = _imagewarden(db_url, "assess")
     assert first.communicate(timeout=240)[0] is not None and first.returncode == 0
-    with Store.open(db_url) as store:
+    with open_store(db_url) as store:
         targets = [f.id for f in store.findings()][:3]
     decided: list[str] = []
     running = _imagewarden(db_url, "assess")
@@ -113,6 +113,6 @@ def test_triage_during_a_running_assessment_is_never_lost(db_url: str) -> None:
             running = _imagewarden(db_url, "assess")  # keep an assessment running throughout
     running.communicate(timeout=240)
     assert running.returncode == 0
-    with Store.open(db_url) as store:
+    with open_store(db_url) as store:
         status = {f.id: f.status.value for f in store.findings()}
     assert [status[i] for i in decided] == ["accepted"] * len(decided)

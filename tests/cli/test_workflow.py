@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from imagewarden.app import open_store
 from imagewarden.cli.app import app
 
 runner = CliRunner()
@@ -95,9 +96,8 @@ def inventory_csv(tmp_path: Path) -> Path:
 
 
 def _counts(db: Path) -> dict[str, int]:
-    from imagewarden.store import Store
 
-    with Store.open(str(db)) as store:
+    with open_store(str(db)) as store:
         return store.counts()
 
 

@@ -6,8 +6,8 @@ import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
+from imagewarden.app import open_store
 from imagewarden.model import FactValue, SubjectKind
-from imagewarden.store import Store
 
 ACCESS_CHECKS = {
     "urn:imagewarden:check:dicom-any-called-ae",
@@ -22,7 +22,7 @@ ACCESS_CHECKS = {
 def service_facts(db: str) -> dict[str, dict[str, FactValue]]:
     """Probed facts per service key (asset:protocol/port)."""
     facts: dict[str, dict[str, FactValue]] = defaultdict(dict)
-    with Store.open(db) as store:
+    with open_store(db) as store:
         for obs in store.observations():
             if obs.subject_kind is SubjectKind.SERVICE:
                 facts[obs.subject_id][obs.name] = obs.value
@@ -36,7 +36,7 @@ def by_port(db: str, port: int) -> dict[str, FactValue]:
 
 
 def open_checks(db: str) -> set[str]:
-    with Store.open(db) as store:
+    with open_store(db) as store:
         return {f.check_id for f in store.findings() if f.status.value == "open"}
 
 

@@ -10,14 +10,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from imagewarden.app import open_store
 from imagewarden.cli.app import app
 from imagewarden.discovery.lab.personas import DEFAULT_PERSONAS, Persona, relocated
 from imagewarden.discovery.lab.scope import lab_scope
 from imagewarden.discovery.lab.server import Lab
 from imagewarden.discovery.section import discovery_section
-from imagewarden.engine import run_assessment
 from imagewarden.model import Service, ServiceProtocol
-from imagewarden.store import Store
+from tests.assessing import run_assessment
 from tests.discovery.peers import Listener
 from tests.factories import asset, fact, inventory
 
@@ -115,13 +115,13 @@ def test_discovery_merges_into_inventory_and_feeds_findings(
         ip_addresses=(hardened.address,),
         services=(Service(ServiceProtocol.HL7, 2575, tls=False),),
     )
-    with Store.open(db) as store:
+    with open_store(db) as store:
         store.save_inventory(inventory(known, observations=(fact("PACS-1", "phi.stored", True),)))
     scope = _write(tmp_path / "scope.yaml", lab)
     result = runner.invoke(app, ["--db", db, "discover", "--scope", str(scope)])
     assert result.exit_code == 0, result.output
     assert f"{promiscuous.address}:{promiscuous.port}  dicom" in result.stdout
-    with Store.open(db) as store:
+    with open_store(db) as store:
         assets = {a.id: a for a in store.assets()}
         merged = assets["PACS-1"]
         assert merged.managed is True

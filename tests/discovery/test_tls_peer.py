@@ -15,10 +15,10 @@ from cryptography.x509.oid import NameOID
 from pynetdicom import AE
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
+from imagewarden.app import open_store
 from imagewarden.discovery.observations import to_inventory
-from imagewarden.engine import run_assessment
 from imagewarden.model import Site
-from imagewarden.store import Store
+from tests.assessing import run_assessment
 from tests.discovery.conftest import discover, make_scope
 
 TLS_PORT, PLAIN_PORT = 2762, 11112
@@ -107,7 +107,7 @@ def test_tls_facts_and_plain_fallback_on_the_same_host(
     assert results[PLAIN_PORT].facts["service.tls"] is False
 
     db = f"sqlite:///{tmp_path / 't.db'}"
-    with Store.open(db, create=True) as store:
+    with open_store(db, create=True) as store:
         store.save_inventory(
             to_inventory(list(results.values()), [], Site("lab", "Lab"), dt.datetime.now(dt.UTC))
         )

@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from imagewarden.app import open_store
 from imagewarden.discovery import pdu
 from imagewarden.discovery.interface import Profile
 from imagewarden.discovery.lab.personas import Persona
 from imagewarden.discovery.lab.server import Lab
 from imagewarden.model import ServiceProtocol
-from imagewarden.store import Store
 from tests.discovery.conftest import discover, make_scope
 from tests.discovery.peers import Listener, RecordingProxy, record_bytes, silent
 
@@ -116,5 +116,5 @@ def test_ctrl_c_stops_cleanly_and_writes_nothing(tmp_path: Path, net: Callable[[
         _, stderr = proc.communicate(timeout=15)
     assert proc.returncode == 130
     assert b"Traceback" not in stderr
-    with Store.open(db) as store:
+    with open_store(db) as store:
         assert store.assets() == []

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from imagewarden.app import open_store
 from imagewarden.catalog import Catalog
-from imagewarden.engine import CatalogRules, EnterpriseView, run_assessment
+from imagewarden.engine import CatalogRules, EnterpriseView
 from imagewarden.model import Finding, FindingStatus
 from imagewarden.store import FindingFilter, Store
 from imagewarden.store.errors import LockTimeout
 from imagewarden.store.locks import exclusive
+from tests.assessing import run_assessment
 from tests.factories import NOW, asset, inventory
 
 EOL_CHECK = "urn:imagewarden:check:os-end-of-life"
@@ -51,7 +53,7 @@ def _eol_finding(store: Store) -> Finding:
 
 @pytest.fixture
 def assessed(db_url: str, catalog: Catalog) -> str:
-    with Store.open(db_url, create=True) as store:
+    with open_store(db_url, create=True) as store:
         store.save_inventory(inventory(asset("CT-1"), asset("MR-1")))
         run_assessment(store, catalog, now=NOW)
         assert _eol_finding(store).status is FindingStatus.OPEN
@@ -60,7 +62,7 @@ def assessed(db_url: str, catalog: Catalog) -> str:
 
 def test_acceptance_recorded_during_an_assessment_is_kept(assessed: str, catalog: Catalog) -> None:
     later = NOW + dt.timedelta(days=1)
-    with Store.open(assessed) as store, Store.open(assessed) as other:
+    with open_store(assessed) as store, open_store(assessed) as other:
         target = _eol_finding(store).id
 
         def accept() -> None:
@@ -80,7 +82,7 @@ def test_acceptance_recorded_during_an_assessment_is_kept(assessed: str, catalog
 
 def test_reacceptance_beats_the_expiry_reopening(assessed: str, catalog: Catalog) -> None:
     """The run wants to reopen an expired acceptance; the person renewed it meanwhile."""
-    with Store.open(assessed) as store, Store.open(assessed) as other:
+    with open_store(assessed) as store, open_store(assessed) as other:
         target = _eol_finding(store).id
         store.set_finding_status(target, FindingStatus.ACCEPTED, "old", dt.date(2026, 11, 15))
         after_expiry = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
@@ -99,7 +101,7 @@ def test_reacceptance_beats_the_expiry_reopening(assessed: str, catalog: Catalog
 
 def test_false_positive_is_not_turned_into_mitigated(assessed: str, catalog: Catalog) -> None:
     """The run no longer sees the weakness and would mitigate it; the person's call stands."""
-    with Store.open(assessed) as store, Store.open(assessed) as other:
+    with open_store(assessed) as store, open_store(assessed) as other:
         target = _eol_finding(store).id
 
         def dismiss() -> None:
@@ -114,7 +116,7 @@ def test_false_positive_is_not_turned_into_mitigated(assessed: str, catalog: Cat
 
 
 def test_without_interference_the_lifecycle_still_moves(assessed: str, catalog: Catalog) -> None:
-    with Store.open(assessed) as store:
+    with open_store(assessed) as store:
         target = _eol_finding(store).id
         producer = Interleaved(catalog, lambda: None, keep=lambda f: f.id != target)
         gone = run_assessment(store, catalog, now=NOW + dt.timedelta(days=1), producers=[producer])
@@ -128,7 +130,7 @@ def test_without_interference_the_lifecycle_still_moves(assessed: str, catalog: 
 
 
 def test_every_decision_adds_one_to_the_revision(assessed: str) -> None:
-    with Store.open(assessed) as store:
+    with open_store(assessed) as store:
         target = _eol_finding(store)
         first = store.set_finding_status(target.id, FindingStatus.FALSE_POSITIVE, "a")
         second = store.set_finding_status(target.id, FindingStatus.OPEN, "b")
@@ -138,26 +140,26 @@ def test_every_decision_adds_one_to_the_revision(assessed: str) -> None:
 def test_a_second_assessment_waits_then_gives_up(assessed: str, catalog: Catalog) -> None:
     told: list[str] = []
     with (
-        Store.open(assessed) as store,
+        open_store(assessed) as store,
         exclusive(store.engine, "assessment", wait=1),
         pytest.raises(LockTimeout, match="another assessment is running"),
     ):
         run_assessment(store, catalog, lock_wait=0.5, on_wait=lambda: told.append("wait"))
     assert told == ["wait"]
-    with Store.open(assessed) as store:
+    with open_store(assessed) as store:
         assert store.counts()["assessments"] == 1  # the refused run wrote nothing
 
 
 def test_the_sqlite_lock_file_is_removed_after_the_run(tmp_path: Path, catalog: Catalog) -> None:
     path = tmp_path / "iw.db"
-    with Store.open(str(path), create=True) as store:
+    with open_store(str(path), create=True) as store:
         store.save_inventory(inventory(asset("CT-1")))
         run_assessment(store, catalog, now=NOW)
     assert sorted(p.name for p in tmp_path.iterdir() if "lock" in p.name) == []
 
 
 def test_result_findings_match_what_is_stored(assessed: str, catalog: Catalog) -> None:
-    with Store.open(assessed) as store:
+    with open_store(assessed) as store:
         result = run_assessment(store, catalog, now=NOW + dt.timedelta(hours=1))
         stored = {f.id: f for f in store.findings()}
     returned = {f.id: f for f in result.findings}

@@ -11,8 +11,8 @@ from tests.factories import asset, inventory
 from tests.governance.conftest import DATA
 from typer.testing import CliRunner
 
+from imagewarden.app import open_store
 from imagewarden.cli.app import app
-from imagewarden.store import Store
 
 runner = CliRunner()
 
@@ -27,13 +27,13 @@ def invoke(db: Path, *args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "iw.db"
-    with Store.open(str(path), create=True) as store:
+    with open_store(str(path), create=True) as store:
         store.save_inventory(inventory(asset("CT-1", "north"), asset("MR-1", "south")))
     return path
 
 
 def _rows(db: Path, table: str) -> int:
-    with Store.open(str(db)) as store, store.engine.connect() as c:
+    with open_store(str(db)) as store, store.engine.connect() as c:
         return int(c.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
 
 

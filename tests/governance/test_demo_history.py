@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from tests.assessing import run_assessment
 from tests.governance.test_poam_exports import _errors
 
+from imagewarden.app import Workspace, installed_capabilities, open_store
+from imagewarden.app.reports import write_board
 from imagewarden.catalog import Catalog
 from imagewarden.demo.enterprise import write_demo_inventory
 from imagewarden.demo.history import write_demo_governance_outputs, write_demo_history
-from imagewarden.engine import run_assessment
 from imagewarden.governance.metrics import ALL, culture_metrics, trend
 from imagewarden.governance.overview import maturity_trend
 from imagewarden.governance.repository import GovernanceStore
 from imagewarden.inventory import ImportContext, read_inventory
-from imagewarden.store import Store
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -27,7 +28,7 @@ TODAY = dt.date(2026, 11, 25)
 def test_demo_history_shows_progress_and_its_exports_validate(
     tmp_path: Path, catalog: Catalog, sqlite_url: str
 ) -> None:
-    with Store.open(sqlite_url, create=True) as store:
+    with open_store(sqlite_url, create=True) as store:
         path = write_demo_inventory(tmp_path / "inventory.json")
         context = ImportContext(catalog, observed_at=dt.datetime.now(dt.UTC))
         store.save_inventory(read_inventory(path, context))
@@ -50,5 +51,7 @@ def test_demo_history_shows_progress_and_its_exports_validate(
         pm = json.loads((tmp_path / "oscal" / "poam.json").read_text("utf-8"))
         assert _errors(ar, "oscal_assessment-results_schema.json") == []
         assert _errors(pm, "oscal_poam_schema.json") == []
-        assert len(pypdf.PdfReader(tmp_path / "board.pdf").pages) == 1
-        assert {p.name for p in outputs} >= {"board.pdf", "board.html", "poam.json"}
+        assert {p.name for p in outputs} >= {"poam.json", "assessment-results.json"}
+        workspace = Workspace(store, catalog, installed_capabilities())
+        board = write_board(workspace, tmp_path / "board", enterprise="Demo")
+        assert len(pypdf.PdfReader(board.paths[1]).pages) == 1

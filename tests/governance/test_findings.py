@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tests.assessing import run_assessment
+
 from imagewarden.catalog import Catalog
-from imagewarden.engine import run_assessment
 from imagewarden.governance.interface import AnswerRecord, TrainingRecord
 from imagewarden.governance.repository import GovernanceStore
 from imagewarden.model import FindingStatus, Severity

@@ -14,9 +14,9 @@ import jsonschema
 import pytest
 import regex
 from jsonschema import Draft7Validator, validators
+from tests.assessing import run_assessment
 
 from imagewarden.catalog import Catalog
-from imagewarden.engine import run_assessment
 from imagewarden.governance.defectdojo import defectdojo_findings
 from imagewarden.governance.interface import AnswerRecord
 from imagewarden.governance.oscal import assessment_results, plan_of_action

@@ -6,21 +6,21 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from tests.assessing import gather, run_assessment
 from tests.governance.conftest import DATA
 
 from imagewarden.catalog import Catalog
-from imagewarden.engine import run_assessment
 from imagewarden.governance.culture import read_gophish_csv
 from imagewarden.governance.interface import AnswerRecord
 from imagewarden.governance.repository import GovernanceStore
 from imagewarden.model.checklist import Answer
 from imagewarden.report import render_report
-from imagewarden.report.gather import gather_context
 from imagewarden.store import Store
 
 
 def test_no_section_without_governance_data(catalog: Catalog, store: Store) -> None:
-    context = gather_context(store, catalog, title="t")
+    run_assessment(store, catalog)
+    context = gather(store, catalog, title="t")
     assert "governance" not in {s.key for s in context.sections}
 
 
@@ -41,7 +41,7 @@ def test_section_in_html_and_json(tmp_path: Path, catalog: Catalog, store: Store
     )
     gov.save_campaign(read_gophish_csv(DATA / "gophish-results.csv"))
     run_assessment(store, catalog)
-    context = gather_context(store, catalog, title="t")
+    context = gather(store, catalog, title="t")
     section = next(s for s in context.sections if s.key == "governance")
     assert section.title == "Governance and culture"
     render_report(context, "html", tmp_path / "r.html")

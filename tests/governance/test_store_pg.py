@@ -6,16 +6,16 @@ import datetime as dt
 
 from tests.governance.conftest import DATA
 
+from imagewarden.app import open_store
 from imagewarden.governance.culture import read_gophish_json
 from imagewarden.governance.interface import AnswerRecord, PlanItem, TrainingRecord
 from imagewarden.governance.poam import item_id
 from imagewarden.governance.repository import GovernanceStore
 from imagewarden.model.checklist import Answer
-from imagewarden.store import Store
 
 
 def test_records_round_trip(db_url: str) -> None:
-    with Store.open(db_url, create=True) as store:
+    with open_store(db_url, create=True) as store:
         gov = GovernanceStore(store)
         gov.add_answers(
             [

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from imagewarden.report.charts import (
+from imagewarden.render.charts import (
     Datum,
     StackedRow,
     bar_chart,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from imagewarden.report.pdf import html_to_pdf
+from imagewarden.render.pdf import html_to_pdf
 
 
 def test_html_becomes_a_pdf(tmp_path: Path) -> None:

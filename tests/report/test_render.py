@@ -8,8 +8,8 @@ from typing import TextIO
 import pytest
 
 from imagewarden.model import UserInputError
+from imagewarden.render import charts as charts_module
 from imagewarden.report import RENDERERS, json_export, render_report
-from imagewarden.report import charts as charts_module
 from imagewarden.report.interface import ReportContext
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from imagewarden.catalog import Catalog
 from imagewarden.model import DefenseLayer, FindingStatus, SafeguardType, Severity
+from imagewarden.render.labels import SITE_WIDE
 from imagewarden.report.interface import ReportContext
-from imagewarden.report.labels import SITE_WIDE
 from imagewarden.report.readiness import CRITICAL_CEILING, readiness
 from imagewarden.report.safeguard_plan import PlanItem
 from imagewarden.report.summary import build_summary

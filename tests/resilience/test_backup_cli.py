@@ -7,12 +7,12 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from imagewarden.app import open_store
 from imagewarden.catalog import Catalog
 from imagewarden.cli.app import app
-from imagewarden.engine import run_assessment
 from imagewarden.model import AssetType, FindingStatus
-from imagewarden.store import Store
 from tests import factories
+from tests.assessing import run_assessment
 from tests.resilience.conftest import files_of
 
 runner = CliRunner()
@@ -76,7 +76,7 @@ def test_export_counts_find_a_short_study(archive: Path, tmp_path: Path) -> None
 
 def test_results_become_facts_and_findings(archive: Path, tmp_path: Path, catalog: Catalog) -> None:
     db = str(tmp_path / "iw.db")
-    with Store.open(db, create=True) as store:
+    with open_store(db, create=True) as store:
         store.save_inventory(
             factories.inventory(
                 factories.asset("PACS-1", type=AssetType.PACS, vendor="Sectra", name="Main PACS")
@@ -90,7 +90,7 @@ def test_results_become_facts_and_findings(archive: Path, tmp_path: Path, catalo
         "--sample", "5", "--rto", "0.0000001", "--asset", "PACS-1",
     )  # fmt: skip
     assert code == 1 and "EXCEEDS" in stdout
-    with Store.open(db) as store:
+    with open_store(db) as store:
         result = run_assessment(store, catalog)
         checks = {f.check_id for f in result.findings if f.status is FindingStatus.OPEN}
     assert "urn:imagewarden:check:backup-integrity-problems" in checks
@@ -100,6 +100,6 @@ def test_results_become_facts_and_findings(archive: Path, tmp_path: Path, catalo
 
 def test_unknown_asset_is_refused_before_anything_is_written(archive: Path, tmp_path: Path) -> None:
     db = str(tmp_path / "iw.db")
-    Store.open(db, create=True).close()
+    open_store(db, create=True).close()
     code, _, stderr = _run("--db", db, "backup", "verify", str(archive), "--asset", "NOPE")
     assert code == 2 and "NOPE" in stderr

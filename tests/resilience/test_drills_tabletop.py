@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from imagewarden.app import open_store
 from imagewarden.catalog import Catalog
 from imagewarden.cli.app import app
-from imagewarden.engine import run_assessment
 from imagewarden.model import FindingStatus, Site, UserInputError
 from imagewarden.resilience import drills
 from imagewarden.resilience.data import shipped
 from imagewarden.resilience.inventory_view import SiteView
 from imagewarden.resilience.render import render_html
 from imagewarden.resilience.tabletop import generate
-from imagewarden.store import Store
+from tests.assessing import run_assessment
 from tests.resilience.department import department
 
 runner = CliRunner()
@@ -28,13 +28,13 @@ DRILL_OVERDUE = "urn:imagewarden:check:site-downtime-drill-overdue"
 @pytest.fixture
 def db(tmp_path: Path) -> str:
     path = str(tmp_path / "iw.db")
-    with Store.open(path, create=True) as store:
+    with open_store(path, create=True) as store:
         store.save_inventory(department())
     return path
 
 
 def _open_checks(db: str, catalog: Catalog) -> set[str]:
-    with Store.open(db) as store:
+    with open_store(db) as store:
         result = run_assessment(store, catalog)
     return {
         f"{f.check_id}@{f.subject_id}" for f in result.findings if f.status is FindingStatus.OPEN
@@ -67,7 +67,7 @@ def test_drill_lifecycle_through_the_cli(db: str, tmp_path: Path, catalog: Catal
     checks = _open_checks(db, catalog)
     assert f"{OVERDUE}@north" in checks  # the 2020 item is late
     assert f"{DRILL_OVERDUE}@north" not in checks  # a drill was just done
-    items = {i.text: i.id for i in drills.items(Store.open(db))}
+    items = {i.text: i.id for i in drills.items(open_store(db))}
     result = runner.invoke(app, [*iw, "done", str(items["Print downtime forms"])])
     assert result.exit_code == 0
     assert f"{OVERDUE}@north" not in _open_checks(db, catalog)
@@ -80,7 +80,7 @@ def test_drill_input_errors(db: str) -> None:
     assert bad_date.exit_code == 2 and "not a date" in bad_date.stderr
     with pytest.raises(UserInputError, match="owner"):
         drills.parse_improvement("Fix it | 2026-01-01")
-    with Store.open(db) as store:
+    with open_store(db) as store:
         drill_id = drills.schedule(store, "north", "x", dt.date(2026, 1, 1))
         with pytest.raises(UserInputError, match="no log yet"):
             drills.finish(store, drill_id, [])
@@ -154,7 +154,7 @@ def test_after_action_improvements_become_plan_of_action_items(db: str) -> None:
     assert rows[0]["source_kind"] == "drill"
     assert rows[0]["status"] == "open"
 
-    with Store.open(db) as store:
+    with open_store(db) as store:
         item = next(i for i in drills.items(store) if i.text == "Print downtime forms")
     assert runner.invoke(app, [*iw, "drill", "done", str(item.id)]).exit_code == 0
     rows = [r for r in plan_rows() if "Print downtime forms" in r["title"]]

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from imagewarden.app import open_store
 from imagewarden.cli.app import app
 from imagewarden.model import Site
 from imagewarden.resilience.data import shipped
 from imagewarden.resilience.inventory_view import SiteView
 from imagewarden.resilience.ir import build_plan, render_playbook
 from imagewarden.resilience.schema import PHASES
-from imagewarden.store import Store
 from tests.resilience.department import department
 
 runner = CliRunner()
@@ -78,7 +78,7 @@ def test_contact_tree_and_unstaffed_roles() -> None:
 
 def test_ir_plan_command_writes_html_and_pdf(tmp_path: Path) -> None:
     db = str(tmp_path / "iw.db")
-    with Store.open(db, create=True) as store:
+    with open_store(db, create=True) as store:
         store.save_inventory(department())
     result = runner.invoke(
         app, ["--db", db, "ir", "team", "add", "--role", "pacs-admin", "--name", "PACS rota"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from imagewarden.app import open_store
 from imagewarden.catalog import Catalog
 from imagewarden.report import render_report
-from imagewarden.report.gather import gather_context
 from imagewarden.resilience import drills
 from imagewarden.resilience.records import save_backup_check
-from imagewarden.store import Store
+from tests.assessing import gather, run_assessment
 from tests.resilience.department import department
 
 NOW = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
@@ -19,7 +19,7 @@ NOW = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
 def test_resilience_section_in_html_and_json(
     tmp_path: Path, sqlite_url: str, catalog: Catalog
 ) -> None:
-    with Store.open(sqlite_url, create=True) as store:
+    with open_store(sqlite_url, create=True) as store:
         store.save_inventory(department())
         save_backup_check(
             store, kind="restore_test", root="/b", asset_id="PACS-1", started_at=NOW, files=10,
@@ -31,7 +31,8 @@ def test_resilience_section_in_html_and_json(
         drills.finish(
             store, drill_id, [drills.NewItem("improvement", "Forms", "Lead", NOW.date())], NOW
         )
-        context = gather_context(store, catalog, title="t")
+        run_assessment(store, catalog, now=NOW)
+        context = gather(store, catalog, title="t")
         render_report(context, "html", tmp_path / "r.html")
         render_report(context, "json", tmp_path / "r.json")
     section = next(s for s in context.sections if s.key == "resilience")

@@ -7,6 +7,7 @@ import datetime as dt
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from imagewarden.app import open_store
 from imagewarden.model import SubjectKind
 from imagewarden.resilience import drills
 from imagewarden.resilience.records import (
@@ -17,22 +18,21 @@ from imagewarden.resilience.records import (
     save_backup_check,
     team,
 )
-from imagewarden.store import Store
-from imagewarden.store.resilience_tables import Base
+from imagewarden.resilience.store.tables import Base
 from tests.resilience.department import department
 
 NOW = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
 
 
 def test_migration_creates_exactly_the_resilience_tables(db_url: str) -> None:
-    with Store.open(db_url, create=True) as store, store.engine.connect() as connection:
+    with open_store(db_url, create=True) as store, store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     ours = [d for d in diff if "resilience_" in repr(d)]
     assert ours == []
 
 
 def test_records_round_trip(db_url: str) -> None:
-    with Store.open(db_url, create=True) as store:
+    with open_store(db_url, create=True) as store:
         store.save_inventory(department())
         check_id = save_backup_check(
             store, kind="verify", root="/backup", asset_id="PACS-1", started_at=NOW,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from imagewarden.app import open_store
 from imagewarden.catalog import Catalog
 from imagewarden.store import Store
 from imagewarden.vulns.importer import FeedImporter
@@ -25,7 +26,7 @@ def shared() -> Path:
 
 @pytest.fixture
 def store(sqlite_url: str) -> Iterator[Store]:
-    with Store.open(sqlite_url, create=True) as opened:
+    with open_store(sqlite_url, create=True) as opened:
         yield opened
 
 

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 from imagewarden.catalog import Catalog
-from imagewarden.engine import run_assessment
 from imagewarden.model import (
     AssetType,
     Criticality,
@@ -24,6 +23,7 @@ from imagewarden.store import FindingFilter, Store
 from imagewarden.vulns.importer import FeedImporter
 from imagewarden.vulns.producer import CVE_CHECK, KEV_CHECK, vuln_producer
 from imagewarden.vulns.repository import VulnStore
+from tests.assessing import run_assessment
 from tests.factories import asset, fact, inventory
 
 NOW = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from imagewarden.app import open_store
 from imagewarden.catalog import Catalog
 from imagewarden.engine import load_view
 from imagewarden.model import Asset, AssetType, NetworkZone
-from imagewarden.store import Store
 from imagewarden.vulns.importer import FeedImporter
 from imagewarden.vulns.interface import VulnMatch
 from imagewarden.vulns.producer import VulnProducer
@@ -136,7 +136,7 @@ def found(
 ) -> list[VulnMatch]:
     """Every match of the test inventory against all shared feeds (built once)."""
     db = tmp_path_factory.mktemp("matching") / "db.sqlite"
-    with Store.open(str(db), create=True) as store:
+    with open_store(str(db), create=True) as store:
         FeedImporter(VulnStore(store.engine), catalog).import_paths([shared])
         store.save_inventory(inventory(*ASSETS, observations=OBSERVATIONS))
         view = load_view(store, catalog, TODAY)

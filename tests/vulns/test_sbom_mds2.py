@@ -10,13 +10,14 @@ import pytest
 from openpyxl import Workbook
 
 from imagewarden.catalog import Catalog
-from imagewarden.engine import load_view, run_assessment
+from imagewarden.engine import load_view
 from imagewarden.inventory.mds2 import read_mds2
 from imagewarden.inventory.sbom import SbomComponent, read_sbom
 from imagewarden.model import AssetType, NetworkZone, UserInputError
 from imagewarden.store import FindingFilter, Store
 from imagewarden.vulns.producer import VulnProducer
 from imagewarden.vulns.repository import VulnStore
+from tests.assessing import run_assessment
 from tests.factories import asset, inventory
 
 NOW = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from imagewarden.app import open_store
 from imagewarden.catalog import Catalog
 from imagewarden.engine import load_view
 from imagewarden.inventory.sbom import SbomComponent
 from imagewarden.model import UserInputError
-from imagewarden.store import Store
-from imagewarden.store.database import current_revisions
+from imagewarden.store.schema_versions import current_revisions
 from imagewarden.vulns.importer import FeedImporter
 from imagewarden.vulns.producer import VulnProducer
 from imagewarden.vulns.repository import VulnStore
@@ -25,7 +25,7 @@ NOW = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
 def test_feeds_and_matching_on_each_database(
     db_url: str, catalog: Catalog, shared: Path, tmp_path: Path
 ) -> None:
-    with Store.open(db_url, create=True) as store:
+    with open_store(db_url, create=True) as store:
         assert "v0001" in current_revisions(store.engine)
         importer = FeedImporter(VulnStore(store.engine), catalog)
         importer.import_paths([shared / "nvd", shared / "kev", shared / "csaf"], NOW)
@@ -71,8 +71,8 @@ def test_feeds_and_matching_on_each_database(
 def test_product_lookups_stay_within_the_parameter_limit(db_url: str) -> None:
     """Thousands of (vendor, product) keys, one vendor with 2,000 products: every query stays
     under SQLite's bound-parameter limit and every key is found, and no other."""
-    from imagewarden.store.vulns_tables import VulnCpeMatchRow
     from imagewarden.vulns.repository import _pair_filter
+    from imagewarden.vulns.store.tables import VulnCpeMatchRow
 
     pairs = {(f"v{v}", f"p{p}") for v in range(40) for p in range(60)}
     pairs |= {("big", f"p{p}") for p in range(2000)}
@@ -80,7 +80,7 @@ def test_product_lookups_stay_within_the_parameter_limit(db_url: str) -> None:
     for clause in clauses:
         params = clause.compile(compile_kwargs={"render_postcompile": True}).params
         assert len(params) <= 900
-    with Store.open(db_url, create=True) as store:
+    with open_store(db_url, create=True) as store:
         rows = [
             {
                 "cve_id": f"CVE-2026-{n:05d}",

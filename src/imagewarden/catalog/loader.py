@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from imagewarden.catalog.interface import Catalog
 from imagewarden.catalog.lifecycle import OsTable
 from imagewarden.catalog.products import ProductDictionary
+from imagewarden.catalog.sections import CatalogSection
 from imagewarden.model import (
     Check,
     Framework,
@@ -122,7 +123,7 @@ def _digest(root: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def load_catalog(root: Path | None = None) -> Catalog:
+def load_catalog(root: Path | None = None, sections: Iterable[CatalogSection[Any]] = ()) -> Catalog:
     """Load and schema-validate a catalog directory (the shipped one by default).
 
     Cross-references (check -> safeguard, safeguard -> framework id, facts) are checked by
@@ -145,4 +146,6 @@ def load_catalog(root: Path | None = None) -> Catalog:
         products=ProductDictionary(products),
         version=_digest(root),
         checklists=_unique(checklists, "checklist"),
+        root=root,
+        sections={section.name: section for section in sections},
     )

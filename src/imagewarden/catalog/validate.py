@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from imagewarden.catalog.interface import Catalog
-from imagewarden.model import FACTS, Condition, FactType, FrameworkRef, SubjectKind
+from imagewarden.model import FACTS, Condition, FactType, FrameworkRef, SubjectKind, UserInputError
 
 # Which facts each kind of check may read: a service check also sees its asset and site.
 _READABLE = {
@@ -141,6 +141,20 @@ def validate_catalog(catalog: Catalog) -> list[Problem]:
     for row in catalog.os_table.rows:
         if not row.source.strip():
             problems.append(Problem("os_lifecycle.yaml", f"{row.name} has no source"))
+    problems += _section_problems(catalog)
+    return problems
+
+
+def _section_problems(catalog: Catalog) -> list[Problem]:
+    """Each capability section loads (schema, file, line) and its references resolve."""
+    problems: list[Problem] = []
+    for name, section in sorted(catalog.sections.items()):
+        try:
+            data = catalog.section(section)
+        except UserInputError as exc:
+            problems.append(Problem(name, str(exc)))
+            continue
+        problems += section.validate(data, catalog)
     return problems
 
 

@@ -1,42 +1,153 @@
-"""The ``imagewarden`` command: a root group with one module per command group."""
+"""The ``imagewarden`` command: a root group, core commands, and every capability's commands.
+
+Errors end in one line and an exit code from ``exit_codes`` (README: "Exit codes"): a user's
+mistake 2, the database, disk or network 3, a bug 4 (the traceback only with ``--debug``),
+an interrupt 130. Messages go to stderr, data to stdout.
+"""
 
 from __future__ import annotations
 
+import sys
+import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
-from typer.core import TyperGroup
 
 from imagewarden import __version__
-from imagewarden.cli import catalog, demo, exit_codes, findings, inventory, report, workflow
-from imagewarden.cli import discover as discover_cli
-from imagewarden.cli import governance as governance_cli
-from imagewarden.cli import resilience as resilience_cli
-from imagewarden.cli import vulns as vulns_cli
-from imagewarden.cli.state import CliState, err
-from imagewarden.model import UserInputError
-from imagewarden.store import DB_ENV
-from imagewarden.store.errors import StoreUnavailable
+from imagewarden.cli import exit_codes
+from imagewarden.cli.lazy import LazyGroup
+from imagewarden.contracts.capability import SHARED_GROUPS, CommandSpec
+
+DB_ENV = "IMAGEWARDEN_DB"  # same as imagewarden.store.DB_ENV, without importing the store
+
+CORE_COMMANDS = (
+    CommandSpec(
+        "init", "Create the database (or upgrade an older one).", "imagewarden.cli.workflow:init"
+    ),
+    CommandSpec(
+        "assess", "Evaluate every check and update the findings.", "imagewarden.cli.workflow:assess"
+    ),
+    CommandSpec(
+        "report",
+        "Write the readiness report (HTML) or the findings (JSON, CSV).",
+        "imagewarden.cli.report:report",
+    ),
+    CommandSpec(
+        "board", "Write the one-page board summary (HTML and PDF).", "imagewarden.cli.report:board"
+    ),
+    CommandSpec(
+        "demo",
+        "Assess the embedded demo health system and write its reports.",
+        "imagewarden.cli.demo:demo",
+    ),
+    CommandSpec(
+        "catalog", "Inspect and validate the catalog.", "imagewarden.cli.catalog:catalog_app"
+    ),
+    CommandSpec(
+        "db", "The database schema: status and upgrade.", "imagewarden.cli.database:db_app"
+    ),
+    CommandSpec("assets", "List assets as stored.", "imagewarden.cli.assets:assets_app"),
+    CommandSpec(
+        "list",
+        "List findings, highest risk first.",
+        "imagewarden.cli.findings:list_findings",
+        parent="findings",
+    ),
+    CommandSpec(
+        "accept",
+        "Accept a risk until a date; it reopens when the date passes.",
+        "imagewarden.cli.findings:accept",
+        parent="findings",
+    ),
+    CommandSpec(
+        "false-positive",
+        "Mark a finding as a false positive.",
+        "imagewarden.cli.findings:false_positive",
+        parent="findings",
+    ),
+    CommandSpec(
+        "reopen",
+        "Withdraw an acceptance or a false-positive call.",
+        "imagewarden.cli.findings:reopen",
+        parent="findings",
+    ),
+)
+SHARED_HELP = {
+    "import": "Import data into the store.",
+    "findings": "List and triage findings.",
+    "export": "Exports for other tools.",
+}
 
 
-class _RootGroup(TyperGroup):
-    """Turns user mistakes into a one-line message and exit code 2, never a traceback."""
+def _report_error(exc: BaseException, debug: bool) -> int:
+    """Print one line for ``exc`` and return its exit code (imports only on this path)."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from imagewarden.model import InfrastructureError, UserInputError
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    known: BaseException = exc
+    if not isinstance(exc, UserInputError | InfrastructureError):
+        from imagewarden.store.database import mask_credentials
+        from imagewarden.store.errors import classify
+
+        known = classify(exc) or exc
+    if isinstance(known, UserInputError):
+        console.print(f"[bold red]error:[/] {escape(str(known))}")
+        return exit_codes.USAGE_OR_INPUT_ERROR
+    if isinstance(known, InfrastructureError):
+        console.print(f"[bold red]error:[/] {escape(str(known))}")
+        return exit_codes.INFRASTRUCTURE_ERROR
+    name = type(exc).__name__
+    console.print(
+        f"[bold red]error:[/] this is a bug in ImageWarden ({escape(name)}); "
+        "please report it" + ("" if debug else "; run again with --debug for details")
+    )
+    if debug:
+        text = "".join(traceback.format_exception(exc))
+        print(mask_credentials(text), file=sys.stderr)
+    return exit_codes.INTERNAL_ERROR
+
+
+class _RootGroup(LazyGroup):
+    """The root: every core and capability command, lazily; every failure turned into one
+    line and its exit code, never a bare traceback."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from imagewarden.contracts.registry import installed_capabilities
+
+        specs = [*CORE_COMMANDS, *(s for c in installed_capabilities() for s in c.commands)]
+        for name in SHARED_GROUPS:
+            group = _shared_group(name)
+            group.add_lazy(s for s in specs if s.parent == name)
+            self.add_command(group, name)
+        self.add_lazy(s for s in specs if s.parent is None)
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except UserInputError as exc:
-            # The message quotes user input (e.g. '[::1]:104'): escaped, never read as markup.
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
-            raise typer.Exit(exit_codes.USAGE_OR_INPUT_ERROR) from None
-        except StoreUnavailable as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False)
-            raise typer.Exit(exit_codes.INFRASTRUCTURE_ERROR) from None
+        except (typer.Exit, typer.Abort) as exc:
+            if isinstance(exc, typer.Abort):
+                typer.echo("interrupted; nothing more was written", err=True)
+                raise typer.Exit(exit_codes.INTERRUPTED) from None
+            raise
         except KeyboardInterrupt:
-            err.print("interrupted; nothing more was written")
+            typer.echo("interrupted; nothing more was written", err=True)
             raise typer.Exit(exit_codes.INTERRUPTED) from None
+        except Exception as exc:
+            if _is_click_usage(exc):
+                raise
+            debug = bool(ctx.obj is not None and getattr(ctx.obj, "debug", False))
+            raise typer.Exit(_report_error(exc, debug)) from None
+
+
+def _is_click_usage(exc: Exception) -> bool:
+    from typer._click.exceptions import ClickException
+
+    return isinstance(exc, ClickException)
 
 
 app = typer.Typer(
@@ -72,26 +183,37 @@ def root(
         Path | None,
         typer.Option("--catalog", help="Use this catalog directory instead of the built-in one."),
     ] = None,
+    log_level: Annotated[
+        str,
+        typer.Option(
+            "--log-level", help="debug, info, warning or error (default warning), on stderr."
+        ),
+    ] = "warning",
+    log_file: Annotated[
+        Path | None,
+        typer.Option("--log-file", help="Write the log to this file (created owner-only)."),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an internal error.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
     ] = False,
 ) -> None:
-    state = CliState(db=db, catalog_dir=catalog_dir)
+    from imagewarden.cli.logs import configure_logging
+    from imagewarden.cli.state import CliState
+
+    configure_logging(log_level, log_file)
+    state = CliState(db=db, catalog_dir=catalog_dir, debug=debug)
     ctx.obj = state
     ctx.call_on_close(state.close)
 
 
-workflow.register(app)
-report.register(app)
-demo.register(app)
-resilience_cli.register(app)
-discover_cli.register(app)
-governance_cli.register(app)
-app.add_typer(inventory.import_app, name="import")
-app.add_typer(findings.findings_app, name="findings")
-app.add_typer(catalog.catalog_app, name="catalog")
-vulns_cli.register(app, inventory.import_app, findings.findings_app)
+def _shared_group(name: str) -> LazyGroup:
+    """One of the core's shared groups (import, findings, export), filled by capabilities."""
+    return LazyGroup(name=name, help=SHARED_HELP[name], no_args_is_help=True, rich_markup_mode=None)
 
 
 def main() -> None:
-    app()
+    """Console-script entry point."""
+    app(prog_name="imagewarden")

@@ -24,7 +24,7 @@ def validate(ctx: typer.Context) -> None:
     problems = validate_catalog(catalog)
     problems += _resilience_problems(cli.catalog_dir or default_catalog_dir())
     for problem in problems:
-        err.print(f"[red]problem:[/] {problem}", markup=True, highlight=False)
+        err.print(f"problem: {problem}")
     types = Counter(s.type.value for s in catalog.safeguards.values())
     err.print(
         f"catalog {catalog.version}: {len(catalog.checks)} checks, "

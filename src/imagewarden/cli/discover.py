@@ -143,7 +143,3 @@ def discover(
         f"discover: {len(planned)} targets probed in {seconds:.1f} s, {len(found)} services "
         f"found, {added} new (unmanaged) assets; run 'imagewarden assess' for findings"
     )
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(discover)

@@ -10,19 +10,45 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from imagewarden.app.findings import (
+    FindingQuery,
+    accept_risk,
+    mark_false_positive,
+)
+from imagewarden.app.findings import (
+    list_findings as query_findings,
+)
+from imagewarden.app.findings import (
+    reopen as reopen_finding,
+)
 from imagewarden.cli.state import err, out, state
-from imagewarden.model import FindingStatus, Severity
-from imagewarden.store import FindingFilter
+from imagewarden.model import Finding, FindingStatus, Severity
 
-findings_app = typer.Typer(help="List and triage findings.", no_args_is_help=True)
+FindingId = Annotated[str, typer.Argument(help="Finding id (iwf-...), or a unique prefix of it.")]
+Reason = Annotated[str, typer.Option(help="Why; kept with the finding.")]
 
 
 class ListFormat(StrEnum):
+    """Output of ``findings list``."""
+
     TABLE = "table"
     JSON = "json"
 
 
-@findings_app.command("list")
+def _as_json(finding: Finding) -> dict[str, object]:
+    return {
+        "id": finding.id,
+        "check_id": finding.check_id,
+        "title": finding.title,
+        "severity": finding.severity.value,
+        "risk_score": finding.risk.score,
+        "status": finding.status.value,
+        "site_id": finding.site_id,
+        "asset_id": finding.asset_id,
+        "subject_id": finding.subject_id,
+    }
+
+
 def list_findings(
     ctx: typer.Context,
     site: Annotated[str | None, typer.Option(help="Only this site id.")] = None,
@@ -41,81 +67,54 @@ def list_findings(
     limit: Annotated[int, typer.Option(min=0, help="Show at most this many (0: all).")] = 0,
 ) -> None:
     """List findings, highest risk first."""
-    store = state(ctx).store()
-    if site is not None and site not in {s.id for s in store.sites()}:
-        known = ", ".join(s.id for s in store.sites()) or "none imported"
-        raise typer.BadParameter(f"unknown site {site!r} (sites: {known})", param_hint="--site")
-    rows = store.findings(FindingFilter(site, severity, check, status, asset))
-    if limit:
-        rows = rows[:limit]
+    query = FindingQuery(site, severity, check, status, asset, limit)
+    rows = query_findings(state(ctx).workspace(), query)
     if output is ListFormat.JSON:
-        data = [
-            {
-                "id": f.id,
-                "check_id": f.check_id,
-                "title": f.title,
-                "severity": f.severity.value,
-                "risk_score": f.risk.score,
-                "status": f.status.value,
-                "site_id": f.site_id,
-                "asset_id": f.asset_id,
-                "subject_id": f.subject_id,
-            }
-            for f in rows
-        ]
-        out.print_json(json.dumps(data))
+        out.file.write(json.dumps([_as_json(f) for f in rows], indent=2) + "\n")
         return
     table = Table(show_lines=False)
-    for column in ("id", "risk", "severity", "status", "site", "subject", "finding"):
+    table.add_column("id", no_wrap=True, overflow="fold")
+    for column in ("risk", "severity", "status", "site", "subject", "finding"):
         table.add_column(column)
     for f in rows:
         table.add_row(
-            f.id,
-            str(f.risk.score),
-            f.severity.value,
-            f.status.value,
-            f.site_id,
-            f.subject_id,
+            f.id, str(f.risk.score), f.severity.value, f.status.value, f.site_id, f.subject_id,
             f.title,
-        )
+        )  # fmt: skip
     out.print(table)
     err.print(f"{len(rows)} findings")
 
 
-@findings_app.command("accept")
 def accept(
     ctx: typer.Context,
-    finding_id: Annotated[str, typer.Argument(help="Finding id (iwf-...).")],
+    finding_id: FindingId,
     reason: Annotated[str, typer.Option(help="Why the risk is accepted.")],
     until: Annotated[
         dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="Date the acceptance expires.")
     ],
 ) -> None:
     """Accept a risk until a date; it reopens when the date passes."""
-    if until.date() <= dt.date.today():
-        raise typer.BadParameter("the expiry date must be in the future", param_hint="--until")
-    if not reason.strip():
-        raise typer.BadParameter("a reason is required", param_hint="--reason")
-    finding = (
-        state(ctx)
-        .store()
-        .set_finding_status(finding_id, FindingStatus.ACCEPTED, reason.strip(), until.date())
+    finding = accept_risk(
+        state(ctx).workspace(),
+        finding_id,
+        reason=reason,
+        until=until.date(),
+        today=dt.date.today(),
     )
     err.print(f"{finding.id} accepted until {until.date().isoformat()}")
 
 
-@findings_app.command("false-positive")
 def false_positive(
     ctx: typer.Context,
-    finding_id: Annotated[str, typer.Argument(help="Finding id (iwf-...).")],
+    finding_id: FindingId,
     reason: Annotated[str, typer.Option(help="Why the finding is wrong.")],
 ) -> None:
     """Mark a finding as a false positive."""
-    if not reason.strip():
-        raise typer.BadParameter("a reason is required", param_hint="--reason")
-    finding = (
-        state(ctx)
-        .store()
-        .set_finding_status(finding_id, FindingStatus.FALSE_POSITIVE, reason.strip())
-    )
+    finding = mark_false_positive(state(ctx).workspace(), finding_id, reason=reason)
     err.print(f"{finding.id} marked false positive")
+
+
+def reopen(ctx: typer.Context, finding_id: FindingId, reason: Reason) -> None:
+    """Withdraw an acceptance or a false-positive call: the finding is open again."""
+    finding = reopen_finding(state(ctx).workspace(), finding_id, reason=reason)
+    err.print(f"{finding.id} reopened")

@@ -36,14 +36,13 @@ from imagewarden.governance.maturity import (
     trend_chart,
 )
 from imagewarden.governance.metrics import METRICS, culture_metrics, format_value, misses
-from imagewarden.governance.one_pager import write_board
 from imagewarden.governance.oscal import write_oscal_files
 from imagewarden.governance.overview import maturity_trend
 from imagewarden.governance.poam import plan_csv, quarterly_review, sync_plan
 from imagewarden.governance.repository import GovernanceStore
 from imagewarden.model import Location, UserInputError
 from imagewarden.model.checklist import CSF_FUNCTIONS
-from imagewarden.report.atomic import write_text_atomic
+from imagewarden.render.atomic import write_text_atomic
 from imagewarden.resilience.drills import improvement_actions
 
 checklist_app = typer.Typer(
@@ -437,27 +436,3 @@ def export_defectdojo(
     }
     doc = defectdojo_findings(store.findings(), cli.catalog, due)
     _write(out_path, json.dumps(doc, indent=2) + "\n", "DefectDojo findings")
-
-
-def board(
-    ctx: typer.Context,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for board.html and board.pdf.")],
-    enterprise: Annotated[str, typer.Option(help="Organisation name.")] = "",
-    pdf: Annotated[bool, typer.Option(help="Also write the PDF.")] = True,
-) -> None:
-    """The board one-pager: readiness score, top five risks, trend and three asks."""
-    cli = state(ctx)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    html, pdf_path = out_dir / "board.html", out_dir / "board.pdf"
-    write_board(cli.store(), cli.catalog, html, pdf_path if pdf else None, enterprise=enterprise)
-    err.print(f"board one-pager written to {html}" + (f" and {pdf_path}" if pdf else ""))
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(checklist_app, name="checklist")
-    app.command("crosswalk")(crosswalk)
-    app.command("maturity")(maturity_command)
-    app.add_typer(culture_app, name="culture")
-    app.command("poam")(poam)
-    app.add_typer(export_app, name="export")
-    app.command("board")(board)

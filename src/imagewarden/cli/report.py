@@ -1,23 +1,14 @@
-"""``imagewarden report``: render the latest assessment."""
+"""``imagewarden report`` and ``imagewarden board``: documents of the latest assessment."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from imagewarden.app.reports import DEFAULT_TITLE, ReportFormat, write_board, write_report
 from imagewarden.cli.state import err, out, state
-from imagewarden.model import UserInputError
-from imagewarden.report import render_report
-from imagewarden.report.gather import gather_context
-
-
-class ReportFormat(StrEnum):
-    HTML = "html"
-    JSON = "json"
-    CSV = "csv"
 
 
 def report(
@@ -26,25 +17,26 @@ def report(
     fmt: Annotated[
         ReportFormat, typer.Option("--format", case_sensitive=False, help="html, json or csv.")
     ] = ReportFormat.HTML,
-    title: Annotated[str, typer.Option(help="Report title.")] = "Imaging cybersecurity readiness",
+    title: Annotated[str, typer.Option(help="Report title.")] = DEFAULT_TITLE,
     enterprise: Annotated[
         str, typer.Option(help="Name of the health system shown in the header.")
     ] = "",
 ) -> None:
     """Write the readiness report (HTML) or the findings (JSON, CSV) of the latest assessment."""
-    cli = state(ctx)
-    store = cli.store()
-    if store.latest_assessment() is None:
-        raise UserInputError("no assessment yet", hint="run 'imagewarden assess' first")
-    if output.is_dir():
-        raise UserInputError("is a directory; give a file name", hint=str(output))
-    if not output.parent.exists():
-        raise UserInputError(f"folder {output.parent} does not exist")
-    context = gather_context(store, cli.catalog, title=title, enterprise=enterprise)
-    render_report(context, fmt.value, output)
+    written = write_report(state(ctx).workspace(), fmt, output, title=title, enterprise=enterprise)
     err.print(f"{fmt.value} report written")
-    out.print(str(output))
+    for path in written.paths:
+        out.print(str(path))
 
 
-def register(app: typer.Typer) -> None:
-    app.command()(report)
+def board(
+    ctx: typer.Context,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for board.html and board.pdf.")],
+    enterprise: Annotated[str, typer.Option(help="Name of the organisation.")] = "",
+    pdf: Annotated[bool, typer.Option(help="Also write board.pdf.")] = True,
+) -> None:
+    """Write the one-page board summary: readiness, top five risks, trend, three asks."""
+    written = write_board(state(ctx).workspace(), out_dir, enterprise=enterprise, pdf=pdf)
+    err.print("board one-pager written")
+    for path in written.paths:
+        out.print(str(path))

@@ -262,7 +262,7 @@ def recovery_plan_command(
     for plan in plans:
         verdict = "within" if plan.within_target else "BEYOND"
         out.print(
-            f"[bold]{plan.site.name}[/]: critical imaging back after {plan.critical_hours:.0f} h "
+            f"{plan.site.name}: critical imaging back after {plan.critical_hours:.0f} h "
             f"({verdict} 72 h); everything after {plan.all_hours:.0f} h"
         )
         table = Table(box=None, pad_edge=False)
@@ -495,11 +495,3 @@ def tabletop_generate_command(
         f"{len(package.injects)} injects, {len(package.questions)} roles"
     )
     out.print(str(out_dir / "tabletop.html"))
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(tabletop_app, name="tabletop")
-    app.add_typer(drill_app, name="drill")
-    app.add_typer(ir_app, name="ir")
-    app.add_typer(backup_app, name="backup")
-    app.add_typer(recovery_app, name="recovery")

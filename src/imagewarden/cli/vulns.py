@@ -14,7 +14,7 @@ from rich.table import Table
 
 from imagewarden.cli.state import err, out, state
 from imagewarden.model import Finding, FindingStatus, Location, UserInputError
-from imagewarden.report.atomic import write_text_atomic
+from imagewarden.render.atomic import write_text_atomic
 from imagewarden.store import FindingFilter, Store
 from imagewarden.vulns.feeds.download import Source, default_sources, download
 from imagewarden.vulns.importer import FeedImporter
@@ -251,11 +251,3 @@ def export_vex(
     )
     write_text_atomic(output, json.dumps(document, indent=2) + "\n")
     err.print(f"{output}: {len(rows)} statements ({vex_format.value})")
-
-
-def register(app: typer.Typer, import_app: typer.Typer, findings_app: typer.Typer) -> None:
-    app.add_typer(feeds_app, name="feeds")
-    app.add_typer(vulns_app, name="vulns")
-    import_app.command("sbom")(import_sbom)
-    import_app.command("mds2")(import_mds2)
-    findings_app.command("export-vex")(export_vex)

@@ -6,19 +6,19 @@ from typing import Annotated
 
 import typer
 
+from imagewarden.app.assessment import assess as run_assess
+from imagewarden.app.database import initialise
 from imagewarden.cli import exit_codes
-from imagewarden.cli.state import err, state
-from imagewarden.engine import run_assessment
+from imagewarden.cli.state import err, out, state
 from imagewarden.engine.assess import DEFAULT_LOCK_WAIT
-from imagewarden.model import FindingStatus, Severity
-from imagewarden.store import resolve_url
+from imagewarden.model import Severity
 
 
 def init(ctx: typer.Context) -> None:
-    """Create the database (or upgrade its schema to this version)."""
-    cli = state(ctx)
-    cli.store(create=True)
-    err.print(f"database ready: {resolve_url(cli.db)}")
+    """Create the database (or upgrade an older one, after copying it aside)."""
+    done = initialise(state(ctx).db)
+    err.print("database ready:")
+    out.print(done.url)
 
 
 def assess(
@@ -41,32 +41,22 @@ def assess(
     ] = DEFAULT_LOCK_WAIT,
 ) -> None:
     """Evaluate every catalog check against the inventory and update the findings."""
-    cli = state(ctx)
-    store = cli.store()
+    workspace = state(ctx).workspace()
 
     def waiting() -> None:
         err.print(f"another assessment is running on this database; waiting up to {wait:g} s")
 
-    result = run_assessment(store, cli.catalog, lock_wait=wait, on_wait=waiting)
-    open_findings = [f for f in result.findings if f.status is FindingStatus.OPEN]
-    by_severity = dict.fromkeys(reversed(Severity), 0)
-    for finding in open_findings:
-        by_severity[finding.severity] += 1
-    summary = ", ".join(f"{n} {s.value}" for s, n in by_severity.items() if n)
+    summary = run_assess(workspace, lock_wait=wait, on_wait=waiting)
+    counts = ", ".join(f"{n} {s.value}" for s, n in summary.open_by_severity.items() if n)
     err.print(
-        f"assessed {result.run.assets} assets: {len(open_findings)} open findings"
-        f"{' (' + summary + ')' if summary else ''}; {result.new} new, "
-        f"{result.mitigated} mitigated, {result.reopened} reopened"
+        f"assessed {summary.assets} assets: {summary.open_findings} open findings"
+        f"{' (' + counts + ')' if counts else ''}; {summary.new} new, "
+        f"{summary.mitigated} mitigated, {summary.reopened} reopened"
     )
-    if result.conflicts:
+    if summary.conflicts:
         err.print(
-            f"{result.conflicts} findings were triaged while this assessment ran; "
+            f"{summary.conflicts} findings were triaged while this assessment ran; "
             "their new status was kept"
         )
-    if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in open_findings):
+    if fail_on is not None and summary.has_open_at_or_above(fail_on):
         raise typer.Exit(exit_codes.FINDINGS_AT_OR_ABOVE_THRESHOLD)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(init)
-    app.command()(assess)

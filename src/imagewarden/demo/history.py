@@ -13,9 +13,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 from imagewarden.catalog import Catalog
+from imagewarden.contracts import ImprovementAction
 from imagewarden.governance.checklists import questions
 from imagewarden.governance.culture import GOPHISH_EXPORT_HEADER, read_gophish_csv, read_training
 from imagewarden.governance.interface import AnswerRecord
@@ -224,14 +226,15 @@ def write_demo_history(
 
 
 def write_demo_governance_outputs(
-    store: Store, catalog: Catalog, folder: Path, enterprise: str
+    store: Store,
+    catalog: Catalog,
+    folder: Path,
+    enterprise: str,
+    improvements: Sequence[ImprovementAction] = (),
 ) -> list[Path]:
-    """After the demo's assessment: sync the plan of action, then write the OSCAL exports and
-    the board one-pager (HTML and PDF)."""
-    from imagewarden.governance.one_pager import write_board
+    """After the demo's assessment: sync the plan of action, then write the OSCAL exports."""
     from imagewarden.governance.oscal import write_oscal_files
     from imagewarden.governance.poam import sync_plan
-    from imagewarden.resilience.drills import improvement_actions
 
     gov = GovernanceStore(store)
     today = dt.datetime.now(dt.UTC).date()
@@ -243,10 +246,7 @@ def write_demo_governance_outputs(
         [s.id for s in store.sites()],
         store.assets(),
         today,
-        improvements=improvement_actions(store),
+        improvements=improvements,
     )
     gov.save_plan_items(items)
-    paths = write_oscal_files(store, catalog, folder / "oscal", title=enterprise)
-    html, pdf = folder / "board.html", folder / "board.pdf"
-    write_board(store, catalog, html, pdf, enterprise=enterprise)
-    return [*paths, html, pdf]
+    return list(write_oscal_files(store, catalog, folder / "oscal", title=enterprise))

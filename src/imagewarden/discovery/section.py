@@ -6,8 +6,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from imagewarden.contracts import ReportSection
 from imagewarden.model import Asset, FactValue, ObservationSource, SubjectKind
-from imagewarden.report.sections import ReportSection
 
 if TYPE_CHECKING:
     from imagewarden.store import Store

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from imagewarden.catalog import Catalog
+from imagewarden.contracts.producers import EnterpriseView, Facts
 from imagewarden.model import (
     Asset,
     AssetCategory,
@@ -23,21 +23,6 @@ from imagewarden.model import (
     Site,
     SubjectKind,
 )
-
-Facts = dict[str, FactValue]
-
-
-@dataclass(frozen=True)
-class EnterpriseView:
-    """Sites, assets and their facts as of one moment: the engine's whole input."""
-
-    today: dt.date
-    sites: Mapping[str, Site]
-    assets: Mapping[str, Asset]
-    site_facts: Mapping[str, Facts]
-    asset_facts: Mapping[str, Facts]
-    service_facts: Mapping[str, Facts]
-    """Keyed by service key (``asset:protocol/port``); asset facts are not repeated here."""
 
 
 def _latest(observations: Iterable[Observation]) -> dict[tuple[SubjectKind, str], Facts]:
@@ -79,30 +64,33 @@ def _days_since(value: FactValue | None, today: dt.date) -> int | None:
     return (today - value).days if isinstance(value, dt.date) else None
 
 
-def _derive_asset(facts: Facts, asset: Asset, catalog: Catalog, today: dt.date) -> None:
+def _derive_asset(facts: Facts, asset: Asset, catalog: Catalog, today: dt.date) -> Facts:
+    """Facts the engine derives for an asset from its record, observations and the catalog."""
+    derived: Facts = {}
     row = catalog.os_table.lookup(asset.os, asset.os_version)
-    facts["os.known"] = row is not None
+    derived["os.known"] = row is not None
     if row is not None:
-        facts["os.end_of_support"] = row.end_of_support
-        facts["os.days_to_end_of_support"] = (row.end_of_support - today).days
-        facts["os.past_end_of_support"] = row.end_of_support < today
+        derived["os.end_of_support"] = row.end_of_support
+        derived["os.days_to_end_of_support"] = (row.end_of_support - today).days
+        derived["os.past_end_of_support"] = row.end_of_support < today
     if asset.end_of_support is not None:
-        facts["device.days_to_end_of_support"] = (asset.end_of_support - today).days
-        facts["device.past_end_of_support"] = asset.end_of_support < today
+        derived["device.days_to_end_of_support"] = (asset.end_of_support - today).days
+        derived["device.past_end_of_support"] = asset.end_of_support < today
     if asset.network_zone.value != "unknown":
-        facts["network.shared_segment"] = asset.network_zone.is_shared
+        derived["network.shared_segment"] = asset.network_zone.is_shared
     if asset.vendor:
-        facts["vendor.known"] = catalog.products.vendor(asset.vendor) is not None
+        derived["vendor.known"] = catalog.products.vendor(asset.vendor) is not None
     mode = facts.get("remote_access.mode")
     if isinstance(mode, str):
-        facts["remote_access.enabled"] = mode != "none"
+        derived["remote_access.enabled"] = mode != "none"
     for source, target in (
         ("patch.last_applied", "patch.days_since_last_applied"),
         ("backup.last_tested", "backup.days_since_last_test"),
     ):
         days = _days_since(facts.get(source), today)
         if days is not None:
-            facts[target] = days
+            derived[target] = days
+    return derived
 
 
 def _service_facts(service: Service, observed: Facts) -> Facts:
@@ -127,17 +115,19 @@ _HIGH = {Criticality.HIGH.value, Criticality.CRITICAL.value}
 _CLOUDISH = {AssetCategory.CLOUD.value, AssetCategory.AI.value}
 
 
-def _derive_site(facts: Facts, members: list[Facts], today: dt.date) -> None:
-    facts["site.imaging_asset_count"] = len(members)
+def _derive_site(facts: Facts, members: list[Facts], today: dt.date) -> Facts:
+    """Facts the engine derives for a site from its own facts and its assets' facts."""
+    derived: Facts = {}
+    derived["site.imaging_asset_count"] = len(members)
     days = _days_since(facts.get("site.last_downtime_drill"), today)
     if days is not None:
-        facts["site.days_since_downtime_drill"] = days
+        derived["site.days_since_downtime_drill"] = days
     archives = [m for m in members if m.get("asset.category") == AssetCategory.ARCHIVE.value]
     immutable = [m.get("backup.immutable") for m in archives]
     if any(value is False for value in immutable):
-        facts["site.archive_without_immutable_backup"] = True
+        derived["site.archive_without_immutable_backup"] = True
     elif immutable and all(value is True for value in immutable):
-        facts["site.archive_without_immutable_backup"] = False
+        derived["site.archive_without_immutable_backup"] = False
     by_vendor: dict[str, list[Facts]] = defaultdict(list)
     for m in members:
         is_cloud = m.get("asset.category") in _CLOUDISH and (
@@ -146,10 +136,11 @@ def _derive_site(facts: Facts, members: list[Facts], today: dt.date) -> None:
         )
         if is_cloud and m.get("asset.criticality") in _HIGH and m.get("asset.vendor"):
             by_vendor[str(m["asset.vendor"])].append(m)
-    facts["site.single_vendor_critical_cloud"] = any(
+    derived["site.single_vendor_critical_cloud"] = any(
         len(group) >= 2 and any(m.get("ai.downtime_fallback") is False for m in group)
         for group in by_vendor.values()
     )
+    return derived
 
 
 def build_view(
@@ -165,11 +156,15 @@ def build_view(
     asset_facts: dict[str, Facts] = {}
     service_facts: dict[str, Facts] = {}
     members: dict[str, list[Facts]] = defaultdict(list)
+    asset_derived: dict[str, Facts] = {}
+    site_derived: dict[str, Facts] = {}
     for asset in asset_map.values():
         facts = _record_facts(asset)
         facts.update(observed.get((SubjectKind.ASSET, asset.id), {}))
-        _derive_asset(facts, asset, catalog, today)
+        derived = _derive_asset(facts, asset, catalog, today)
+        facts.update(derived)
         asset_facts[asset.id] = facts
+        asset_derived[asset.id] = derived
         members[asset.site_id].append(facts)
         for service in asset.services:
             key = service.key(asset.id)
@@ -179,6 +174,16 @@ def build_view(
     site_facts: dict[str, Facts] = {}
     for site_id in site_map:
         facts = dict(observed.get((SubjectKind.SITE, site_id), {}))
-        _derive_site(facts, members.get(site_id, []), today)
+        derived = _derive_site(facts, members.get(site_id, []), today)
+        facts.update(derived)
         site_facts[site_id] = facts
-    return EnterpriseView(today, site_map, asset_map, site_facts, asset_facts, service_facts)
+        site_derived[site_id] = derived
+    return EnterpriseView(
+        today,
+        site_map,
+        asset_map,
+        site_facts,
+        asset_facts,
+        service_facts,
+        derived={SubjectKind.ASSET: asset_derived, SubjectKind.SITE: site_derived},
+    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 
 from imagewarden.catalog import Catalog
+from imagewarden.contracts import EnterpriseView
 from imagewarden.engine.conditions import evaluate
-from imagewarden.engine.facts import EnterpriseView
 from imagewarden.engine.redaction import redact
 from imagewarden.engine.risk import score
 from imagewarden.model import Asset, Check, FactValue, Finding, SubjectKind, finding_fingerprint

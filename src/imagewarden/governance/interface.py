@@ -101,16 +101,3 @@ class PlanItem:
     """open, overdue, risk_accepted or closed."""
     created_on: dt.date
     closed_on: dt.date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ImprovementAction:
-    """An improvement item from an exercise's after-action report (see resilience.drills)."""
-
-    source_id: str
-    """Stable id of the item, e.g. "drill-3-item-7"."""
-    site_id: str
-    title: str
-    owner: str
-    due_on: dt.date | None
-    done: bool

@@ -20,7 +20,7 @@ from imagewarden.catalog import Catalog
 from imagewarden.governance.interface import PlanItem
 from imagewarden.governance.repository import GovernanceStore
 from imagewarden.model import Finding, FindingStatus
-from imagewarden.report.atomic import write_text_atomic
+from imagewarden.render.atomic import write_text_atomic
 from imagewarden.store import Store
 
 OSCAL_VERSION = "1.2.3"

@@ -21,7 +21,7 @@ from imagewarden.governance.poam import quarterly_review
 from imagewarden.governance.repository import GovernanceStore
 from imagewarden.model import Finding
 from imagewarden.model.checklist import CSF_FUNCTIONS, Answer
-from imagewarden.report.charts import Datum, bar_chart
+from imagewarden.render.charts import Datum, bar_chart
 from imagewarden.store import Store
 
 

@@ -23,8 +23,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from imagewarden.catalog import Catalog
+from imagewarden.contracts import ImprovementAction
 from imagewarden.governance.checklists import questions
-from imagewarden.governance.interface import AnswerRecord, ImprovementAction, PlanItem
+from imagewarden.governance.interface import AnswerRecord, PlanItem
 from imagewarden.governance.metrics import quarter_end, quarter_of
 from imagewarden.model import Asset, Finding, FindingStatus, Severity
 

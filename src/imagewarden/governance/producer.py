@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 
 from imagewarden.catalog import Catalog
-from imagewarden.engine.facts import EnterpriseView
-from imagewarden.engine.risk import score
+from imagewarden.contracts import EnterpriseView
+from imagewarden.engine import score
 from imagewarden.governance.checklists import PlacedQuestion, question_index
 from imagewarden.governance.interface import AnswerRecord, Campaign, CultureTargets, TrainingRecord
 from imagewarden.governance.metrics import (

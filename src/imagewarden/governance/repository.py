@@ -18,9 +18,7 @@ from imagewarden.governance.interface import (
     PlanItem,
     TrainingRecord,
 )
-from imagewarden.model.checklist import Answer
-from imagewarden.store import Store
-from imagewarden.store.governance_tables import (
+from imagewarden.governance.store.tables import (
     AnswerRow,
     CampaignResultRow,
     CampaignRow,
@@ -28,6 +26,8 @@ from imagewarden.store.governance_tables import (
     PlanItemRow,
     TrainingRow,
 )
+from imagewarden.model.checklist import Answer
+from imagewarden.store import Store
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:

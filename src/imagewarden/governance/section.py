@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from imagewarden.report.sections import ReportSection
+from imagewarden.contracts import ReportSection
 
 if TYPE_CHECKING:
-    from imagewarden.report.sections import SectionSource
+    from imagewarden.contracts import SectionSource
 
 
 def governance_section(source: SectionSource) -> ReportSection | None:
@@ -26,6 +26,6 @@ def governance_section(source: SectionSource) -> ReportSection | None:
     return ReportSection(
         key="governance",
         title="Governance and culture",
-        template="governance.html.j2",
+        template="governance/section.html.j2",
         data=data,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from imagewarden.report.charts import DEFAULT_COLOUR, FONT, MUTED, TEXT, TRACK
+from imagewarden.render.charts import DEFAULT_COLOUR, FONT, MUTED, TEXT, TRACK
 
 
 def _e(text: object) -> str:

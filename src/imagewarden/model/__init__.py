@@ -26,7 +26,7 @@ from imagewarden.model.enums import (
     Severity,
     SubjectKind,
 )
-from imagewarden.model.errors import Location, UserInputError
+from imagewarden.model.errors import InfrastructureError, Location, UserInputError
 from imagewarden.model.facts import FACTS, FactSpec, FactType, FactValue
 from imagewarden.model.finding import Finding, RiskFactor, RiskScore, finding_fingerprint
 from imagewarden.model.inventory import (
@@ -60,6 +60,7 @@ __all__ = [
     "FindingStatus",
     "Framework",
     "FrameworkRef",
+    "InfrastructureError",
     "Inventory",
     "Location",
     "NetworkZone",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,3 +18,5 @@ class AssessmentRun:
     findings_open: int
     findings_new: int
     findings_mitigated: int
+    method: Mapping[str, Any] = field(default_factory=dict)
+    """How the run scored and what it ran (risk formula, producers), as stored with it."""

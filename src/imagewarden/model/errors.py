@@ -39,3 +39,11 @@ class UserInputError(Exception):
         if self.hint:
             text += f" ({self.hint})"
         return text
+
+
+class InfrastructureError(Exception):
+    """The machine, the database or the network could not do the work; not the user's input
+    and not a bug (a locked or full database, an unreachable server, a full disk).
+
+    Messages are one line for a person and never quote SQL or stored rows.
+    """

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TextIO
 
 from imagewarden.model import FactValue
-from imagewarden.report.atomic import atomic_text_writer
+from imagewarden.render.atomic import atomic_text_writer
+from imagewarden.render.labels import ref_label
 from imagewarden.report.interface import ReportContext
-from imagewarden.report.labels import ref_label
 from imagewarden.report.views import FindingView, view_findings
 
 COLUMNS: tuple[str, ...] = (

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from imagewarden.model import Asset, Criticality, FactValue, NetworkZone
+from imagewarden.render.labels import CRITICALITY_RANK
 from imagewarden.report.interface import ReportContext
-from imagewarden.report.labels import CRITICALITY_RANK
 from imagewarden.report.views import site_names
 
 

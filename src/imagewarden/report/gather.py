@@ -1,32 +1,52 @@
-"""Gather a ReportContext from the store and the engine's fact view (read-only)."""
+"""Gather a ReportContext from what the latest assessment stored (read-only)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from imagewarden.catalog import Catalog
-from imagewarden.engine import load_view
+from imagewarden.contracts import Capability, SectionSource
+from imagewarden.model import Asset, FactValue, SubjectKind, UserInputError
 from imagewarden.report.interface import ReportContext
-from imagewarden.report.sections import SectionSource, sections_for
+from imagewarden.report.sections import sections_for, template_packages
 from imagewarden.store import Store
+
+
+def _record_facts(asset: Asset) -> dict[str, FactValue]:
+    facts: dict[str, FactValue] = {"asset.type": asset.type.value}
+    for name, value in (
+        ("asset.os", asset.os),
+        ("asset.os_version", asset.os_version),
+        ("asset.end_of_support", asset.end_of_support),
+        ("asset.segment", asset.segment),
+    ):
+        if value not in (None, ""):
+            facts[name] = value
+    return facts
 
 
 def gather_context(
     store: Store,
     catalog: Catalog,
+    capabilities: Sequence[Capability] = (),
     *,
     title: str,
     enterprise: str = "",
     now: dt.datetime | None = None,
+    board: bool = False,
 ) -> ReportContext:
+    """Everything a report of the latest assessment shows; refuses when there is none."""
     now = now or dt.datetime.now(dt.UTC)
     run = store.latest_assessment()
-    # Facts as of the assessment, so the report explains the findings it shows.
-    as_of = run.started_at.date() if run is not None else now.date()
-    view = load_view(store, catalog, as_of)
-    sites = tuple(view.sites.values())
-    assets = tuple(view.assets.values())
+    if run is None:
+        raise UserInputError("no assessment yet", hint="run 'imagewarden assess' first")
+    sites = tuple(store.sites())
+    assets = tuple(store.assets())
+    derived = store.derived_facts(SubjectKind.ASSET)
+    asset_facts = {a.id: {**_record_facts(a), **derived.get(a.id, {})} for a in assets}
     findings = tuple(store.findings())
+    source = SectionSource(store, catalog, sites, assets, findings, run, now)
     return ReportContext(
         title=title,
         generated_at=now,
@@ -34,8 +54,9 @@ def gather_context(
         sites=sites,
         assets=assets,
         findings=findings,
-        asset_facts=view.asset_facts,
+        asset_facts=asset_facts,
         assessment=run,
         enterprise=enterprise,
-        sections=sections_for(SectionSource(store, catalog, sites, assets, findings)),
+        sections=sections_for(source, capabilities, board=board),
+        templates=template_packages(capabilities),
     )

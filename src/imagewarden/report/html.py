@@ -15,14 +15,13 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from imagewarden.engine.risk import RISK_FORMULA
 from imagewarden.model import FrameworkRef, Severity
-from imagewarden.report import charts
-from imagewarden.report.atomic import write_text_atomic
-from imagewarden.report.charts import Datum, StackedRow
-from imagewarden.report.interface import ReportContext
-from imagewarden.report.labels import (
+from imagewarden.render import charts
+from imagewarden.render.atomic import write_text_atomic
+from imagewarden.render.charts import Datum, StackedRow
+from imagewarden.render.labels import (
     CATEGORY_LABEL,
+    GRADE_COLOUR,
     LAYER_LABEL,
     SAFEGUARD_TYPE_LABEL,
     SEVERITIES_DESC,
@@ -34,19 +33,23 @@ from imagewarden.report.labels import (
     format_when,
     ref_label,
 )
+from imagewarden.report.interface import ReportContext
 from imagewarden.report.readiness import FORMULA
 from imagewarden.report.summary import Summary, build_summary
 from imagewarden.report.views import FindingView
 
-GRADE_COLOUR = {"A": "#1e7b4a", "B": "#3b7d23", "C": "#8a6100", "D": "#b9410c", "F": "#8b1a1a"}
 LAYER_COLOUR = "#2f5d8a"
 CATEGORY_COLOUR = "#4a5b8c"
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def _environment(templates: tuple[tuple[str, str], ...] = ()) -> jinja2.Environment:
+    """The report's templates, and each capability's as ``<capability>/<file>``."""
+    prefixed = {name: jinja2.PackageLoader(package, "templates") for name, package in templates}
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("imagewarden.report", "templates"),
+        loader=jinja2.ChoiceLoader(
+            [jinja2.PackageLoader("imagewarden.report", "templates"), jinja2.PrefixLoader(prefixed)]
+        ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -207,7 +210,7 @@ def page_model(context: ReportContext) -> dict[str, Any]:
         "findings_in_detail": len(summary.findings) <= DETAIL_LIMIT,
         "group_by_check": _group_by_check,
         "risk_factors": _risk_factor_weights(summary),
-        "risk_formula": RISK_FORMULA,
+        "risk_formula": tuple(assessment.method.get("risk_formula", ())) if assessment else (),
         "formula": FORMULA,
         "severities": SEVERITIES_DESC,
         "severity_label": SEVERITY_LABEL,
@@ -221,8 +224,14 @@ def page_model(context: ReportContext) -> dict[str, Any]:
     }
 
 
+def environment(context: ReportContext) -> jinja2.Environment:
+    """The template environment for this context's capability sections."""
+    return _environment(tuple(sorted(context.templates.items())))
+
+
 def render_html(context: ReportContext) -> str:
-    return _environment().get_template("report.html.j2").render(page_model(context))
+    """The whole readiness report as one HTML document."""
+    return environment(context).get_template("report.html.j2").render(page_model(context))
 
 
 class HtmlRenderer:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from imagewarden.catalog import Catalog
+from imagewarden.contracts import ReportSection
 from imagewarden.model import AssessmentRun, Asset, FactValue, Finding, Site
-from imagewarden.report.sections import ReportSection
 
 
 @dataclass(frozen=True)
 class ReportContext:
-    """Everything a report shows, gathered from the store and the engine's fact view."""
+    """Everything a report shows, read from what the latest assessment stored."""
 
     title: str
     generated_at: dt.datetime
@@ -25,12 +25,15 @@ class ReportContext:
     findings: tuple[Finding, ...]
     """All findings of the latest assessment, any status; renderers choose what to show."""
     asset_facts: Mapping[str, Mapping[str, FactValue]]
-    """Per asset id: every fact the engine saw, derived ones included (e.g. os.end_of_support)."""
+    """Per asset id: its record facts and the facts the assessment derived and stored
+    (e.g. os.end_of_support)."""
     assessment: AssessmentRun | None
     enterprise: str = ""
     """Name of the health system or organisation, shown in the header."""
     sections: tuple[ReportSection, ...] = ()
-    """Sections contributed by other capabilities (see report/sections.py)."""
+    """Sections contributed by capabilities (see report/sections.py)."""
+    templates: Mapping[str, str] = field(default_factory=dict)
+    """Capability name -> package with the ``templates`` folder of its sections."""
 
 
 class Renderer(Protocol):

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from imagewarden.model import FactValue, FrameworkRef, Safeguard
-from imagewarden.report.atomic import atomic_text_writer
+from imagewarden.render.atomic import atomic_text_writer
 from imagewarden.report.interface import ReportContext
 from imagewarden.report.readiness import FORMULA
 from imagewarden.report.summary import Summary, build_summary

@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from imagewarden.model import FindingStatus, Severity
+from imagewarden.render.labels import SEVERITIES_DESC, number_word, plural
 from imagewarden.report.end_of_life import EndOfLifeAsset
-from imagewarden.report.labels import SEVERITIES_DESC, number_word, plural
 from imagewarden.report.readiness import CRITICAL_CEILING, Readiness
 from imagewarden.report.safeguard_plan import PlanItem, SafeguardPlan
 from imagewarden.report.views import FindingView

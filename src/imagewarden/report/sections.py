@@ -1,83 +1,37 @@
-"""Report sections contributed by capabilities (vulnerabilities, resilience, governance, ...).
+"""Report sections contributed by capabilities, gathered through the composition root.
 
-A capability adds a factory to ``FACTORIES``. The factory gets a ``SectionSource``: the
-store, plus the sites, assets and findings the report has already read from it (read those
-rather than the store again: on a large enterprise each read costs a noticeable part of the
-report's time budget). It returns a ``ReportSection``, or None when it has nothing to show.
-The HTML report renders each section with its partial template from
-``report/templates/sections/``, after the built-in sections; the JSON export includes each
-section's data under ``sections.<key>``.
+Each capability may declare a ``report_section`` (and a ``board_section``) factory; it gets a
+``SectionSource`` and returns a ``ReportSection`` rendered by the capability's own partial
+template (``<capability>/<file>`` from its templates package), or None when it has nothing
+to show. The HTML report renders sections after the built-in ones; the JSON export includes
+each section's data under ``sections.<key>``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
 
-if TYPE_CHECKING:
-    from imagewarden.catalog import Catalog
-    from imagewarden.model import Asset, Finding, Site
-    from imagewarden.store import Store
+from imagewarden.contracts import Capability, ReportSection, SectionSource
+
+GENERIC_TEMPLATES = ("table.html.j2",)
+"""Partials of the report itself that any section may use by bare name."""
 
 
-@dataclass(frozen=True)
-class ReportSection:
-    key: str
-    """Stable identifier, used as the HTML anchor and the JSON key."""
-    title: str
-    template: str
-    """Partial template file name under report/templates/sections/."""
-    data: Mapping[str, Any]
-    """JSON-ready data the partial renders (available to it as ``data``)."""
+def sections_for(
+    source: SectionSource, capabilities: Iterable[Capability], *, board: bool = False
+) -> tuple[ReportSection, ...]:
+    """Every capability's section (or board panel) for this report, in capability order."""
+    made: list[ReportSection] = []
+    for capability in capabilities:
+        factory = capability.board_section if board else capability.report_section
+        if factory is None:
+            continue
+        section = factory(source)
+        if section is not None:
+            made.append(section)
+    return tuple(made)
 
 
-@dataclass(frozen=True)
-class SectionSource:
-    """What a section may read."""
-
-    store: Store
-    catalog: Catalog
-    sites: tuple[Site, ...]
-    assets: tuple[Asset, ...]
-    findings: tuple[Finding, ...]
-    """Every finding of the latest assessment, any status."""
-
-
-SectionFactory = Callable[[SectionSource], ReportSection | None]
-
-
-def _vulnerabilities(source: SectionSource) -> ReportSection | None:
-    # Imported here: the vulnerabilities capability builds on this module.
-    from imagewarden.vulns.report_section import vulnerabilities_section
-
-    return vulnerabilities_section(source.findings, source.sites, source.assets)
-
-
-def _governance(source: SectionSource) -> ReportSection | None:
-    # Imported here: the governance package reads the store and the report's charts.
-    from imagewarden.governance.section import governance_section
-
-    return governance_section(source)
-
-
-def _resilience(source: SectionSource) -> ReportSection | None:
-    # Imported here: the resilience package reads the store and builds on this module.
-    from imagewarden.resilience.section import resilience_section
-
-    return resilience_section(source)
-
-
-def _discovery(source: SectionSource) -> ReportSection | None:
-    # Imported here: the discovery capability builds on this module.
-    from imagewarden.discovery.section import discovery_section
-
-    return discovery_section(source.store, source.assets)
-
-
-FACTORIES: list[SectionFactory] = [_vulnerabilities, _governance, _resilience, _discovery]
-
-
-def sections_for(source: SectionSource) -> tuple[ReportSection, ...]:
-    made = (factory(source) for factory in FACTORIES)
-    return tuple(section for section in made if section is not None)
+def template_packages(capabilities: Iterable[Capability]) -> dict[str, str]:
+    """Capability name -> package holding its ``templates`` folder."""
+    return {c.name: c.templates for c in capabilities if c.templates is not None}

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from imagewarden.model import DefenseLayer, FindingStatus, Severity
+from imagewarden.render.labels import CATEGORY_LABEL, SEVERITIES_DESC
 from imagewarden.report.end_of_life import EndOfLifeAsset, end_of_life_assets
 from imagewarden.report.interface import ReportContext
-from imagewarden.report.labels import CATEGORY_LABEL, SEVERITIES_DESC
 from imagewarden.report.narrative import ExecutiveSummary, executive_summary
 from imagewarden.report.readiness import Readiness, readiness
 from imagewarden.report.safeguard_plan import SafeguardPlan, safeguard_plan

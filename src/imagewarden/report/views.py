@@ -22,8 +22,8 @@ from imagewarden.model import (
     Safeguard,
     Site,
 )
+from imagewarden.render.labels import SITE_WIDE
 from imagewarden.report.interface import ReportContext
-from imagewarden.report.labels import SITE_WIDE
 
 CURRENT_STATUSES = frozenset({FindingStatus.OPEN, FindingStatus.ACCEPTED})
 """Statuses that are current risk. Mitigated and false-positive findings are history."""

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from imagewarden.model import SubjectKind, UserInputError
 from imagewarden.resilience.records import record_facts
+from imagewarden.resilience.store.tables import DrillEventRow, DrillItemRow, DrillRow
 from imagewarden.store import Store
-from imagewarden.store.resilience_tables import DrillEventRow, DrillItemRow, DrillRow
 
 if TYPE_CHECKING:
-    from imagewarden.governance.interface import ImprovementAction
+    from imagewarden.contracts import ImprovementAction
 
 EVENT_KINDS = ("inject", "action", "note")
 ITEM_KINDS = ("went_well", "gap", "improvement")
@@ -203,7 +203,7 @@ def open_improvements_by_site(store: Store) -> dict[str, list[Item]]:
 
 def improvement_actions(store: Store) -> list[ImprovementAction]:
     """Every improvement item of every after-action report, for the plan of action."""
-    from imagewarden.governance.interface import ImprovementAction
+    from imagewarden.contracts import ImprovementAction
 
     site_of = {d.id: d.site_id for d in drills(store)}
     return [

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from imagewarden.catalog import Catalog
-from imagewarden.engine.facts import EnterpriseView
-from imagewarden.engine.interface import FindingProducer
-from imagewarden.engine.risk import score
+from imagewarden.contracts import EnterpriseView, FindingProducer
+from imagewarden.engine import score
 from imagewarden.model import Check, FactValue, Finding, SubjectKind, finding_fingerprint
 from imagewarden.resilience.drills import Item, open_improvements_by_site
 from imagewarden.store import Store

@@ -20,8 +20,8 @@ from imagewarden.model import (
     SubjectKind,
     UserInputError,
 )
+from imagewarden.resilience.store.tables import BackupCheckRow
 from imagewarden.store import Store, codec
-from imagewarden.store.resilience_tables import BackupCheckRow
 from imagewarden.store.schema import ObservationRow
 
 COLLECTOR = "imagewarden-resilience"
@@ -133,7 +133,7 @@ def latest_facts(store: Store, name: str) -> dict[str, FactValue]:
 def add_team_member(
     store: Store, *, role: str, name: str, contact: str, rank: int, site_id: str
 ) -> None:
-    from imagewarden.store.resilience_tables import TeamMemberRow
+    from imagewarden.resilience.store.tables import TeamMemberRow
 
     with Session(store.engine) as session, session.begin():
         session.add(
@@ -142,7 +142,7 @@ def add_team_member(
 
 
 def team(store: Store) -> list[dict[str, Any]]:
-    from imagewarden.store.resilience_tables import TeamMemberRow
+    from imagewarden.resilience.store.tables import TeamMemberRow
 
     with Session(store.engine) as session:
         query = select(TeamMemberRow).order_by(

@@ -9,7 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from imagewarden.report.atomic import write_text_atomic
+from imagewarden.render.atomic import write_text_atomic
 
 
 @cache
@@ -37,6 +37,6 @@ def write_outputs(html: str, out: Path, pdf: Path | None = None) -> None:
     """Write the HTML (atomically) and, when asked, the same document as PDF."""
     write_text_atomic(out, html)
     if pdf is not None:
-        from imagewarden.report.pdf import html_to_pdf
+        from imagewarden.render.pdf import html_to_pdf
 
         html_to_pdf(html, pdf)

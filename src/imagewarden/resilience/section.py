@@ -11,7 +11,7 @@ from imagewarden.resilience.planning import plan_sites
 from imagewarden.resilience.records import backup_checks, team
 
 if TYPE_CHECKING:
-    from imagewarden.report.sections import ReportSection, SectionSource
+    from imagewarden.contracts import ReportSection, SectionSource
     from imagewarden.store import Store
 
 
@@ -38,7 +38,7 @@ def _backup_rows(store: Store) -> list[list[Any]]:
 
 
 def resilience_section(source: SectionSource) -> ReportSection | None:
-    from imagewarden.report.sections import ReportSection
+    from imagewarden.contracts import ReportSection
 
     store = source.store
     if not source.sites:
@@ -60,7 +60,7 @@ def resilience_section(source: SectionSource) -> ReportSection | None:
     return ReportSection(
         key="resilience",
         title="Resilience: backups, recovery, drills",
-        template="resilience.html.j2",
+        template="resilience/section.html.j2",
         data={
             "backups": _backup_rows(store),
             "plans": [

@@ -1,6 +1,34 @@
-"""Store: SQLAlchemy models, Alembic migrations and the repository every capability uses."""
+"""Store: the core tables, the unit-of-work session API and the migration machinery.
 
-from imagewarden.store.database import DB_ENV, resolve_url
-from imagewarden.store.repository import FindingFilter, ImportSummary, Store
+Capabilities keep their own tables and repositories in their own ``store`` modules, built on
+``Store.reading()`` / ``Store.writing()`` and on a migration branch of their own (see
+``schema_versions``); nothing outside a store module writes SQL.
+"""
 
-__all__ = ["DB_ENV", "FindingFilter", "ImportSummary", "Store", "resolve_url"]
+from imagewarden.store.database import DB_ENV, display_url, mask_credentials, resolve_url
+from imagewarden.store.errors import LockTimeout, StoreUnavailable
+from imagewarden.store.findings import FindingFilter, RecordedAssessment
+from imagewarden.store.observations import ObservationBatch, replace_observations
+from imagewarden.store.repository import ImportSummary, Store, UpgradeOutcome
+from imagewarden.store.schema import Base
+from imagewarden.store.schema_versions import Schema, SchemaState, SchemaStatus
+
+__all__ = [
+    "DB_ENV",
+    "Base",
+    "FindingFilter",
+    "ImportSummary",
+    "LockTimeout",
+    "ObservationBatch",
+    "RecordedAssessment",
+    "Schema",
+    "SchemaState",
+    "SchemaStatus",
+    "Store",
+    "StoreUnavailable",
+    "UpgradeOutcome",
+    "display_url",
+    "mask_credentials",
+    "replace_observations",
+    "resolve_url",
+]

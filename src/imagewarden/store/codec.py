@@ -63,6 +63,16 @@ def decode_value(value_type: str, text: str) -> FactValue:
     return text
 
 
+def encode_facts(facts: Mapping[str, FactValue]) -> dict[str, list[str]]:
+    """Facts as JSON-ready [type, text] pairs that decode back to the same typed values."""
+    return {name: list(encode_value(value)) for name, value in facts.items()}
+
+
+def decode_facts(data: Mapping[str, Any]) -> dict[str, FactValue]:
+    """The inverse of ``encode_facts``."""
+    return {name: decode_value(pair[0], pair[1]) for name, pair in data.items()}
+
+
 def encode_evidence(evidence: Mapping[str, FactValue]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in evidence.items()}
 

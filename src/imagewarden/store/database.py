@@ -1,23 +1,35 @@
-"""Opening a store: URL resolution, SQLite tuning and schema migrations."""
+"""Database URLs and engines: resolution, SQLite tuning, and file creation rules."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from imagewarden.model import UserInputError
 
-if TYPE_CHECKING:
-    from alembic.config import Config
-
 DB_ENV = "IMAGEWARDEN_DB"
 DEFAULT_DB_FILE = "imagewarden.db"
-_MIGRATIONS = Path(__file__).parent / "migrations"
+
+SQLITE_BUSY_TIMEOUT = 30.0
+"""Seconds an SQLite writer waits for another writer before 'database is locked'."""
+WRITE = {"imagewarden_write": True}
+"""Execution options of a connection that will write: on SQLite its transactions begin with
+BEGIN IMMEDIATE, taking the write lock up front. A transaction that read first and then
+writes cannot wait for the lock (SQLite reports 'database is locked' at once to avoid a
+deadlock), so every writer asks for it before its first read."""
+
+_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<userinfo>[^@/\s]*)@", re.I)
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with the user and password of every URL in it replaced by ``***``."""
+    return _CREDENTIALS.sub(lambda m: f"{m.group('scheme')}***@", text)
 
 
 def resolve_url(db: str | None) -> str:
@@ -29,19 +41,40 @@ def resolve_url(db: str | None) -> str:
     if "://" in value:
         try:
             make_url(value)
-        except (ArgumentError, ValueError) as exc:
-            raise UserInputError(f"invalid database URL: {exc}", hint=f"--db or {DB_ENV}") from None
+        except (ArgumentError, ValueError):
+            raise UserInputError(
+                f"invalid database URL: {mask_credentials(value)}", hint=f"--db or {DB_ENV}"
+            ) from None
         return value
     return f"sqlite:///{Path(value).expanduser()}"
 
 
-SQLITE_BUSY_TIMEOUT = 30.0
-"""Seconds an SQLite writer waits for another writer before 'database is locked'."""
-WRITE = {"imagewarden_write": True}
-"""Execution options of a connection that will write: on SQLite its transactions begin with
-BEGIN IMMEDIATE, taking the write lock up front. A transaction that read first and then
-writes cannot wait for the lock (SQLite reports 'database is locked' at once to avoid a
-deadlock), so every writer asks for it before its first read."""
+def display_url(url: str) -> str:
+    """The URL as it may be shown or logged: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return mask_credentials(url)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def create_sqlite_file(path: Path) -> None:
+    """Create an empty database file readable by its owner only (it will hold personal data);
+    SQLite gives its -wal and -shm files the same permissions."""
+    if not path.parent.is_dir():
+        raise UserInputError(f"folder {path.parent} does not exist", hint="--db")
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(descriptor)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -62,56 +95,15 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 def create_db_engine(url: str) -> Engine:
+    """An engine for ``url``; a driver that is not installed is the user's error (exit 2)."""
     try:
         engine = create_engine(url)
-    except (NoSuchModuleError, ArgumentError) as exc:
-        raise UserInputError(f"unsupported database URL: {exc}", hint=f"--db or {DB_ENV}") from None
+    except (NoSuchModuleError, ArgumentError, ImportError):
+        raise UserInputError(
+            f"unsupported database URL or driver not installed: {display_url(url)}",
+            hint=f"--db or {DB_ENV}; e.g. postgresql+psycopg://host/db or a file path",
+        ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
-
-
-# Alembic is imported where it is used: it costs a tenth of a second on every command.
-def _alembic_config() -> Config:
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    return config
-
-
-def current_revisions(engine: Engine) -> set[str]:
-    """Revisions the database is at: empty when it was never initialised."""
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as connection:
-        return set(MigrationContext.configure(connection).get_current_heads())
-
-
-def head_revisions() -> set[str]:
-    """Newest revisions. Each capability's tables are a branch of their own on top of the
-    initial schema (branch label = capability), so capabilities migrate independently."""
-    from alembic.script import ScriptDirectory
-
-    return set(ScriptDirectory.from_config(_alembic_config()).get_heads())
-
-
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revisions (creating it on an empty database)."""
-    from alembic import command
-
-    config = _alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "heads")
-
-
-def check_reachable(engine: Engine, url: str) -> None:
-    try:
-        with engine.connect():
-            pass
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        safe = make_url(url).render_as_string(hide_password=True)
-        raise UserInputError(f"cannot open database {safe}: {reason}") from None

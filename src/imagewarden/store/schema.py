@@ -103,6 +103,8 @@ class AssessmentRow(Base):
     findings_open: Mapped[int] = mapped_column(Integer)
     findings_new: Mapped[int] = mapped_column(Integer)
     findings_mitigated: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    """JSON: the risk formula and producers this run used, so reports explain it as it was."""
 
 
 class FindingRow(Base):
@@ -134,3 +136,17 @@ class FindingRow(Base):
     assessment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Lifecycle row version: compare-and-set guard for status changes (see Store)."""
+
+
+class DerivedFactsRow(Base):
+    """Facts the latest assessment derived per subject (e.g. OS end of support), as JSON.
+
+    Reports read these instead of deriving them again, so they explain what was assessed.
+    """
+
+    __tablename__ = "derived_facts"
+
+    subject_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    facts: Mapped[str] = mapped_column(Text)
+    assessment_id: Mapped[int] = mapped_column(Integer)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from imagewarden.catalog import Catalog
-from imagewarden.engine.facts import EnterpriseView
-from imagewarden.engine.redaction import redact
-from imagewarden.engine.risk import score
+from imagewarden.contracts import EnterpriseView
+from imagewarden.engine import redact, score
 from imagewarden.model import (
     Check,
     FactValue,

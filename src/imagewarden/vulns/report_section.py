@@ -7,8 +7,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from imagewarden.contracts import ReportSection
 from imagewarden.model import Asset, Finding, FindingStatus, Site
-from imagewarden.report.sections import ReportSection
 from imagewarden.vulns.producer import CVE_CHECK, KEV_CHECK
 
 if TYPE_CHECKING:
@@ -130,6 +130,6 @@ def vulnerabilities_section(
     return ReportSection(
         key="vulnerabilities",
         title="Known vulnerabilities",
-        template="vulnerabilities.html.j2",
+        template="vulns/section.html.j2",
         data=data,
     )

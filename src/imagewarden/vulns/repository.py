@@ -20,15 +20,6 @@ from imagewarden.inventory.sbom import SbomComponent as Component
 from imagewarden.model import Observation
 from imagewarden.store import codec
 from imagewarden.store.schema import ObservationRow
-from imagewarden.store.vulns_tables import (
-    VulnComponentRow,
-    VulnCpeMatchRow,
-    VulnCveRow,
-    VulnEpssRow,
-    VulnFeedImportRow,
-    VulnKevRow,
-    VulnMentionRow,
-)
 from imagewarden.vulns.interface import (
     CpeMatch,
     CsafAdvisory,
@@ -37,6 +28,15 @@ from imagewarden.vulns.interface import (
     FeedItem,
     KevEntry,
     ProductMention,
+)
+from imagewarden.vulns.store.tables import (
+    VulnComponentRow,
+    VulnCpeMatchRow,
+    VulnCveRow,
+    VulnEpssRow,
+    VulnFeedImportRow,
+    VulnKevRow,
+    VulnMentionRow,
 )
 
 T = TypeVar("T")

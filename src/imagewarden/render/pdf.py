@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imagewarden.report.atomic import write_bytes_atomic
+from imagewarden.render.atomic import write_bytes_atomic
 
 
 def html_to_pdf(html: str, out: Path) -> None:

@@ -165,3 +165,7 @@ def asset_type_label(value: str) -> str:
     words = [_TYPE_WORDS.get(w, w) for w in value.split("_")]
     text = " ".join(words)
     return text[0].upper() + text[1:] if text else text
+
+
+GRADE_COLOUR = {"A": "#1e7b4a", "B": "#3b7d23", "C": "#8a6100", "D": "#b9410c", "F": "#8b1a1a"}
+"""Colour of each readiness grade (gauge, board page)."""

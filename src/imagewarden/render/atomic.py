@@ -1,4 +1,4 @@
-"""Write a report file all at once: readers see the old file or the new one, never half."""
+"""Write a file all at once: readers see the old file or the new one, never half of one."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def _replacing(out: Path) -> Iterator[tuple[int, Path]]:
 
 @contextlib.contextmanager
 def atomic_text_writer(out: Path, *, newline: str | None = None) -> Iterator[TextIO]:
+    """A text handle whose content replaces ``out`` only when the block ends normally."""
     with (
         _replacing(out) as (fd, _tmp),
         os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle,
@@ -44,11 +45,13 @@ def atomic_text_writer(out: Path, *, newline: str | None = None) -> Iterator[Tex
 
 
 def write_text_atomic(out: Path, text: str) -> None:
+    """Replace ``out`` with ``text`` (UTF-8) atomically."""
     with atomic_text_writer(out) as handle:
         handle.write(text)
 
 
 def write_bytes_atomic(out: Path, data: bytes) -> None:
+    """Replace ``out`` with ``data`` atomically."""
     with _replacing(out) as (fd, _tmp), os.fdopen(fd, "wb") as handle:
         handle.write(data)
         handle.flush()

@@ -1,0 +1,31 @@
+"""The safe active discovery capability, as the composition root sees it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from imagewarden.contracts.capability import Capability, CommandSpec
+
+if TYPE_CHECKING:
+    from imagewarden.contracts import ReportSection, SectionSource
+
+
+def _section(source: SectionSource) -> ReportSection | None:
+    from imagewarden.discovery.section import discovery_section
+
+    return discovery_section(source.store, source.assets)
+
+
+CAPABILITY = Capability(
+    name="discovery",
+    title="Safe active discovery",
+    order=40,
+    report_section=_section,
+    commands=(
+        CommandSpec(
+            "discover",
+            "Safe active discovery of DICOM, DICOMweb, HL7 and admin services in a scope.",
+            "imagewarden.cli.discover:discover",
+        ),
+    ),
+)

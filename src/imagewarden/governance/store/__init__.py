@@ -1,0 +1,1 @@
+"""The governance capability's tables, repositories and migration branch."""

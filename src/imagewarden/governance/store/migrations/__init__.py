@@ -1,0 +1,1 @@
+"""Alembic revisions of the governance capability's branch (label "governance")."""

@@ -1,0 +1,1 @@
+"""The resilience capability's tables, repositories and migration branch."""

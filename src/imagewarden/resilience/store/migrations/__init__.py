@@ -1,0 +1,1 @@
+"""Alembic revisions of the resilience capability's branch (label "resilience")."""

@@ -1,0 +1,80 @@
+"""Observations: the one way any collector replaces what it knew with what it now knows.
+
+Every collector (inventory import, discovery, backup checks, SBOM and MDS2 imports, capture
+analysis, a site worker's batch) hands over an ``ObservationBatch``; ``replace_observations``
+applies it in the caller's transaction. For each subject the batch covers, the facts it names
+(or all facts, when it names none) from the batch's source are replaced by the batch's values:
+a fact that disappeared from the source becomes unknown again instead of staying stale, and
+facts from other sources are never touched.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
+
+from imagewarden.model import Observation, ObservationSource, SubjectKind
+from imagewarden.store import codec
+from imagewarden.store.chunks import chunks
+from imagewarden.store.schema import ObservationRow
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationBatch:
+    """What one collector learned, and what of the store it is authoritative for."""
+
+    source: ObservationSource
+    observations: tuple[Observation, ...]
+    subjects: tuple[tuple[SubjectKind, str], ...] = ()
+    """Subjects covered even if the batch holds no observation of them (their facts from
+    this source are cleared). The subjects of the observations are always covered."""
+    names: frozenset[str] | None = None
+    """Only these facts are replaced; None replaces every fact of a covered subject."""
+
+    def __post_init__(self) -> None:
+        stray = {o.source for o in self.observations} - {self.source}
+        if stray:
+            raise ValueError(f"observations from {stray} in a batch of {self.source}")
+
+    def covered(self) -> dict[SubjectKind, set[str]]:
+        """Subject ids per kind that this batch is authoritative for."""
+        found: dict[SubjectKind, set[str]] = defaultdict(set)
+        for kind, subject_id in self.subjects:
+            found[kind].add(subject_id)
+        for obs in self.observations:
+            found[obs.subject_kind].add(obs.subject_id)
+        return found
+
+
+def replace_observations(session: Session, batch: ObservationBatch) -> int:
+    """Apply ``batch`` in the session's transaction; returns the observations written."""
+    names = sorted(batch.names) if batch.names is not None else None
+    for kind, ids in batch.covered().items():
+        for chunk in chunks(sorted(ids)):
+            statement = delete(ObservationRow).where(
+                ObservationRow.subject_kind == kind.value,
+                ObservationRow.subject_id.in_(chunk),
+                ObservationRow.source == batch.source.value,
+            )
+            if names is not None:
+                statement = statement.where(ObservationRow.name.in_(names))
+            session.execute(statement)
+    rows = [codec.observation_row(o) for o in _newest(batch.observations)]
+    if rows:
+        session.execute(insert(ObservationRow), rows)
+    return len(rows)
+
+
+def _newest(observations: Iterable[Observation]) -> list[Observation]:
+    """One observation per subject, fact and source (the table's key): the newest wins."""
+    newest: dict[tuple[SubjectKind, str, str], Observation] = {}
+    for obs in observations:
+        key = (obs.subject_kind, obs.subject_id, obs.name)
+        current = newest.get(key)
+        if current is None or obs.observed_at >= current.observed_at:
+            newest[key] = obs
+    return list(newest.values())

@@ -1,0 +1,1 @@
+"""The vulns capability's tables, repositories and migration branch."""

@@ -1,0 +1,1 @@
+"""Alembic revisions of the vulns capability's branch (label "vulns")."""
