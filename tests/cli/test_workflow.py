@@ -10,12 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from imagewarden.app import open_store
-from imagewarden.cli.app import app
-
-runner = CliRunner()
+from tests.cli_runner import invoke as run_cli
 
 COLUMNS = [
     "id",
@@ -74,10 +71,8 @@ GOOD_ROWS = "".join(
 
 
 def invoke(db: Path, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", str(db), *args])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+    ran = run_cli(*args, db=db)
+    return ran.code, ran.stdout, ran.stderr
 
 
 @pytest.fixture
@@ -266,6 +261,6 @@ def test_catalog_validate_checks_resilience_playbooks(tmp_path: Path) -> None:
     text = roles.read_text(encoding="utf-8")
     first_id = text.split("id:", 1)[1].split()[0]
     roles.write_text(text.replace(f"id: {first_id}", "id: renamed-role", 1), encoding="utf-8")
-    result = runner.invoke(app, ["--catalog", str(root), "catalog", "validate"])
-    assert result.exit_code == 2
+    result = run_cli("--catalog", str(root), "catalog", "validate")
+    assert result.code == 2
     assert f"unknown role {first_id!r}" in result.stderr

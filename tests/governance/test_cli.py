@@ -7,21 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.cli_runner import invoke as run_cli
 from tests.factories import asset, inventory
 from tests.governance.conftest import DATA
-from typer.testing import CliRunner
 
 from imagewarden.app import open_store
-from imagewarden.cli.app import app
-
-runner = CliRunner()
 
 
 def invoke(db: Path, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", str(db), *args])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+    ran = run_cli(*args, db=db)
+    return ran.code, ran.stdout, ran.stderr
 
 
 @pytest.fixture

@@ -8,17 +8,14 @@ import socket
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from imagewarden.cli.app import app
 from imagewarden.demo.enterprise import write_demo_inventory
-
-runner = CliRunner()
+from tests.cli_runner import invoke
 
 
 def _cli(db: Path, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", str(db), *args])
-    return result.exit_code, result.stdout, result.stderr
+    ran = invoke(*args, db=db)
+    return ran.code, ran.stdout, ran.stderr
 
 
 @pytest.fixture(scope="module")

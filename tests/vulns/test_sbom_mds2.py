@@ -11,12 +11,12 @@ from openpyxl import Workbook
 
 from imagewarden.catalog import Catalog
 from imagewarden.engine import load_view
-from imagewarden.inventory.mds2 import read_mds2
-from imagewarden.inventory.sbom import SbomComponent, read_sbom
 from imagewarden.model import AssetType, NetworkZone, UserInputError
 from imagewarden.store import FindingFilter, Store
+from imagewarden.vulns.mds2 import read_mds2
 from imagewarden.vulns.producer import VulnProducer
 from imagewarden.vulns.repository import VulnStore
+from imagewarden.vulns.sbom import SbomComponent, read_sbom
 from tests.assessing import run_assessment
 from tests.factories import asset, inventory
 

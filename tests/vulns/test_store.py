@@ -11,12 +11,12 @@ import pytest
 from imagewarden.app import open_store
 from imagewarden.catalog import Catalog
 from imagewarden.engine import load_view
-from imagewarden.inventory.sbom import SbomComponent
 from imagewarden.model import UserInputError
 from imagewarden.store.schema_versions import current_revisions
 from imagewarden.vulns.importer import FeedImporter
 from imagewarden.vulns.producer import VulnProducer
 from imagewarden.vulns.repository import VulnStore
+from imagewarden.vulns.sbom import SbomComponent
 from tests.factories import asset, inventory
 
 NOW = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from imagewarden.model.versions import compare, in_range
 from imagewarden.vulns.cpe import parse_cpe
 from imagewarden.vulns.feeds.csaf import version_spec
 from imagewarden.vulns.names import version_from_text
-from imagewarden.vulns.versions import compare, in_range
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,7 @@ def assess(
         now=now,
         lock_wait=lock_wait,
         on_wait=on_wait,
+        actor=workspace.actor,
     )
     by_severity = dict.fromkeys(sorted(Severity, key=lambda s: -s.rank), 0)
     for finding in result.findings:

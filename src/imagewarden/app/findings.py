@@ -59,18 +59,24 @@ def accept_risk(
         raise UserInputError("the expiry date must be in the future", hint="--until")
     store = workspace.store
     full = store.resolve_finding_id(finding_id)
-    return store.set_finding_status(full, FindingStatus.ACCEPTED, _reason(reason), until)
+    return store.set_finding_status(
+        full, FindingStatus.ACCEPTED, _reason(reason), until, actor=workspace.actor
+    )
 
 
 def mark_false_positive(workspace: Workspace, finding_id: str, *, reason: str) -> Finding:
     """Record that a finding is wrong; it stays so while the weakness is still observed."""
     store = workspace.store
     full = store.resolve_finding_id(finding_id)
-    return store.set_finding_status(full, FindingStatus.FALSE_POSITIVE, _reason(reason))
+    return store.set_finding_status(
+        full, FindingStatus.FALSE_POSITIVE, _reason(reason), actor=workspace.actor
+    )
 
 
 def reopen(workspace: Workspace, finding_id: str, *, reason: str) -> Finding:
     """Withdraw an acceptance or a false-positive call: the finding is open again."""
     store = workspace.store
     full = store.resolve_finding_id(finding_id)
-    return store.set_finding_status(full, FindingStatus.OPEN, _reason(reason))
+    return store.set_finding_status(
+        full, FindingStatus.OPEN, _reason(reason), actor=workspace.actor
+    )

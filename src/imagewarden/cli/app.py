@@ -48,6 +48,7 @@ CORE_COMMANDS = (
         "db", "The database schema: status and upgrade.", "imagewarden.cli.database:db_app"
     ),
     CommandSpec("assets", "List assets as stored.", "imagewarden.cli.assets:assets_app"),
+    CommandSpec("audit", "The audit trail of every change.", "imagewarden.cli.audit:audit_app"),
     CommandSpec(
         "list",
         "List findings, highest risk first.",

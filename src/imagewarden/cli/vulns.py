@@ -199,7 +199,7 @@ def import_sbom(
     asset: Annotated[str, typer.Option(help="Asset id the SBOM describes.")],
 ) -> None:
     """Attach a CycloneDX SBOM's components to an asset (replaces its earlier SBOM)."""
-    from imagewarden.inventory.sbom import read_sbom
+    from imagewarden.vulns.sbom import read_sbom
 
     store = state(ctx).store()
     _known_asset(store, asset)
@@ -214,7 +214,7 @@ def import_mds2(
     asset: Annotated[str, typer.Option(help="Asset id the form describes.")],
 ) -> None:
     """Record a manufacturer's MDS2 answers as facts of an asset."""
-    from imagewarden.inventory.mds2 import read_mds2  # openpyxl loads slowly; only here
+    from imagewarden.vulns.mds2 import read_mds2  # openpyxl loads slowly; only here
 
     store = state(ctx).store()
     _known_asset(store, asset)

@@ -16,8 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from imagewarden.catalog.loader import default_catalog_dir
 from imagewarden.discovery.interface import Product
-from imagewarden.model import Location, UserInputError
-from imagewarden.vulns import versions
+from imagewarden.model import Location, UserInputError, versions
 
 
 class Implementation(BaseModel):

@@ -72,6 +72,7 @@ def run_assessment(
     now: dt.datetime | None = None,
     lock_wait: float = DEFAULT_LOCK_WAIT,
     on_wait: Callable[[], None] = lambda: None,
+    actor: str = "system",
 ) -> AssessmentResult:
     """Evaluate ``producers`` and write the findings; one assessment per database at a time.
 
@@ -95,6 +96,7 @@ def run_assessment(
             assets=len(view.assets),
             method=method(producers),
             derived=_derived(view),
+            actor=actor,
         )
     return AssessmentResult(
         recorded.run,

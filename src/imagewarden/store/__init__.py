@@ -5,6 +5,7 @@ Capabilities keep their own tables and repositories in their own ``store`` modul
 ``schema_versions``); nothing outside a store module writes SQL.
 """
 
+from imagewarden.store.audit import AuditEntry, ChainCheck, Change
 from imagewarden.store.database import DB_ENV, display_url, mask_credentials, resolve_url
 from imagewarden.store.errors import LockTimeout, StoreUnavailable
 from imagewarden.store.findings import FindingFilter, RecordedAssessment
@@ -15,7 +16,10 @@ from imagewarden.store.schema_versions import Schema, SchemaState, SchemaStatus
 
 __all__ = [
     "DB_ENV",
+    "AuditEntry",
     "Base",
+    "ChainCheck",
+    "Change",
     "FindingFilter",
     "ImportSummary",
     "LockTimeout",

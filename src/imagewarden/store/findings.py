@@ -36,11 +36,12 @@ from imagewarden.model import (
     Severity,
     UserInputError,
 )
-from imagewarden.store import codec
+from imagewarden.store import audit, codec
 from imagewarden.store.chunks import chunks
 
 if TYPE_CHECKING:
     from imagewarden.model import FactValue, SubjectKind
+    from imagewarden.store.audit import Change
 from imagewarden.store.schema import AssessmentRow, DerivedFactsRow, FindingRow
 
 if TYPE_CHECKING:
@@ -84,6 +85,10 @@ class FindingRecords:
 
         def connection(self) -> contextlib.AbstractContextManager[Connection]: ...
 
+        def changing(
+            self, actor: str, action: str, target: str
+        ) -> contextlib.AbstractContextManager[Change]: ...
+
     @staticmethod
     def _existing(session: Session, column: Any, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -120,6 +125,7 @@ class FindingRecords:
         assets: int,
         method: Mapping[str, Any] | None = None,
         derived: Iterable[tuple[SubjectKind, str, Mapping[str, FactValue]]] = (),
+        actor: str = "system",
     ) -> RecordedAssessment:
         """Write the merged result of an assessment in place, in one transaction.
 
@@ -169,6 +175,21 @@ class FindingRecords:
                 or 0
             )
             # Rows another writer touched are returned as stored, not as this run merged them.
+            audit.append(
+                audit.Change(
+                    session,
+                    actor,
+                    "assessment.run",
+                    f"assessment {run.id}",
+                    after={
+                        "assets": assets,
+                        "open": run.findings_open,
+                        "new": run.findings_new,
+                        "mitigated": run.findings_mitigated,
+                        "kept_decisions": len(conflicts),
+                    },
+                )
+            )
             stored = self._findings_by_id(
                 session, sorted(moved | {f.id for f in added if f.id not in inserted})
             )
@@ -372,20 +393,36 @@ class FindingRecords:
         status: FindingStatus,
         reason: str,
         accepted_until: dt.date | None = None,
+        *,
+        actor: str = "system",
     ) -> Finding:
-        """Record a person's decision about a finding; it survives a running assessment."""
-        with self.writer() as session, session.begin():
-            row = session.get(FindingRow, finding_id)
+        """Record a person's decision about a finding (audited); it survives a running
+        assessment, which changes a status only at the revision it read."""
+        action = f"finding.{status.value}"
+        with self.changing(actor, action, finding_id) as change:
+            row = change.session.get(FindingRow, finding_id)
             if row is None:
                 raise UserInputError(
                     f"no finding with id {finding_id!r}", hint="see 'imagewarden findings list'"
                 )
+            change.before = _decision(row)
             row.status = status.value
             row.status_reason = reason
             row.accepted_until = accepted_until
             row.revision = row.revision + 1
-            session.flush()
+            change.session.flush()
+            change.after = _decision(row)
             return codec.finding_from_row(row)
+
+
+def _decision(row: FindingRow) -> dict[str, Any]:
+    """The lifecycle fields of a finding row, as the audit log records them."""
+    return {
+        "status": row.status,
+        "reason": row.status_reason,
+        "accepted_until": row.accepted_until.isoformat() if row.accepted_until else None,
+        "revision": row.revision,
+    }
 
 
 def _lifecycle(finding: Finding) -> tuple[object, ...]:

@@ -34,7 +34,8 @@ from imagewarden.model import (
     SubjectKind,
     UserInputError,
 )
-from imagewarden.store import codec
+from imagewarden.store import audit, codec
+from imagewarden.store.audit import AuditEntry, AuditRow, ChainCheck, Change
 from imagewarden.store.chunks import chunks
 from imagewarden.store.database import (
     WRITE,
@@ -178,6 +179,32 @@ class Store(FindingRecords):
     def writer(self) -> Session:
         """A session for one write transaction (takes SQLite's write lock up front)."""
         return Session(self.engine.execution_options(**WRITE))
+
+    @contextlib.contextmanager
+    def changing(self, actor: str, action: str, target: str) -> Iterator[Change]:
+        """A write transaction that records one audited change.
+
+        Set ``change.before`` and ``change.after`` in the block (JSON-ready, never patient
+        data); the audit entry is appended in the same transaction, so the change and its
+        record commit or roll back together.
+        """
+        with self.writing() as session:
+            change = Change(session, actor, action, target)
+            yield change
+            audit.append(change)
+
+    def audit_entries(
+        self, *, action: str | None = None, actor: str | None = None, limit: int = 0
+    ) -> list[AuditEntry]:
+        """Audit entries, newest first."""
+        with self.reading() as session:
+            return list(audit.entries(session, action=action, actor=actor, limit=limit))
+
+    def verify_audit(self) -> ChainCheck:
+        """Recompute the audit chain; names the first edited, deleted or reordered row."""
+        with self.reading() as session:
+            rows = session.scalars(select(AuditRow).order_by(AuditRow.id)).yield_per(2000)
+            return audit.verify_chain(rows)
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[Connection]:

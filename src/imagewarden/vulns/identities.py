@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from imagewarden.catalog.products import ProductDictionary, alias_key
-from imagewarden.inventory.sbom import SbomComponent as Component
 from imagewarden.model import Asset, FactValue
 from imagewarden.vulns.cpe import cpe_name, parse_cpe
 from imagewarden.vulns.interface import Identity
+from imagewarden.vulns.sbom import SbomComponent as Component
 
 _WINDOWS = re.compile(r"^windows\s+(.+)$", re.I)
 _PURL = re.compile(r"^pkg:([^/]+)/(?:(.+)/)?([^/@?#]+)(?:@([^?#]+))?")

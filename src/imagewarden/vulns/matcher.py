@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from imagewarden.model.versions import compare, in_range, is_version, satisfies
 from imagewarden.vulns.cpe import is_any
 from imagewarden.vulns.interface import (
     Confidence,
@@ -24,7 +25,6 @@ from imagewarden.vulns.interface import (
 )
 from imagewarden.vulns.range_index import BoundOrder, RangeIndex
 from imagewarden.vulns.repository import StoredMention
-from imagewarden.vulns.versions import compare, in_range, is_version, satisfies
 
 _RANK = {Confidence.CONFIRMED: 2, Confidence.PROBABLE: 1, Confidence.POSSIBLE: 0}
 

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cmp_to_key, lru_cache
 
+from imagewarden.model.versions import compare, is_version, version_key
 from imagewarden.vulns.cpe import is_any
 from imagewarden.vulns.interface import Confidence, CpeMatch, Identity
-from imagewarden.vulns.versions import compare, is_version, version_key
 
 _Ordered = cmp_to_key(compare)
 

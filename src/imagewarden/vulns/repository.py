@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Engine, and_, delete, exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from imagewarden.inventory.sbom import SbomComponent as Component
 from imagewarden.model import Observation
 from imagewarden.store import codec
 from imagewarden.store.schema import ObservationRow
@@ -29,6 +28,7 @@ from imagewarden.vulns.interface import (
     KevEntry,
     ProductMention,
 )
+from imagewarden.vulns.sbom import SbomComponent as Component
 from imagewarden.vulns.store.tables import (
     VulnComponentRow,
     VulnCpeMatchRow,
