@@ -29,6 +29,8 @@ def busy_timeout() -> float:
         return max(0.0, float(raw)) if raw else SQLITE_BUSY_TIMEOUT
     except ValueError:
         raise UserInputError(f"{BUSY_TIMEOUT_ENV} must be a number of seconds") from None
+
+
 WRITE = {"imagewarden_write": True}
 """Execution options of a connection that will write: on SQLite its transactions begin with
 BEGIN IMMEDIATE, taking the write lock up front. A transaction that read first and then
