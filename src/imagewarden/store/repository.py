@@ -69,6 +69,8 @@ from imagewarden.store.schema_versions import (
 
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
+    """What one inventory import added and updated."""
+
     sites_added: int
     assets_added: int
     assets_updated: int
@@ -213,6 +215,7 @@ class Store(FindingRecords):
             yield connection
 
     def close(self) -> None:
+        """Release the database connections."""
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -295,6 +298,7 @@ class Store(FindingRecords):
         return found
 
     def sites(self) -> list[Site]:
+        """Every site, by id."""
         with self.reading() as session:
             return [
                 codec.site_from_row(r)
@@ -302,6 +306,7 @@ class Store(FindingRecords):
             ]
 
     def assets(self, site_id: str | None = None) -> list[Asset]:
+        """Every asset (or those of one site) with its services, by site and id."""
         services: dict[str, list[Service]] = {}
         service_query = select(*ServiceRow.__table__.columns).order_by(
             ServiceRow.asset_id, ServiceRow.port
@@ -337,6 +342,7 @@ class Store(FindingRecords):
             return [codec.observation_from_row(r) for r in connection.execute(query)]
 
     def counts(self) -> dict[str, int]:
+        """Rows per core table."""
         with self.reading() as session:
             return {
                 name: session.scalar(select(func.count()).select_from(table)) or 0
