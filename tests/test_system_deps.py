@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import socket
 import subprocess
 from pathlib import Path
@@ -19,7 +18,7 @@ def test_system_deps_leaves_orthanc_disabled_and_silent() -> None:
         timeout=900, check=False,
     )  # fmt: skip
     assert ran.returncode == 0, ran.stderr
-    assert glob.glob("/etc/rc[2-5].d/S*orthanc") == []
+    assert sorted(Path("/etc").glob("rc[2-5].d/S*orthanc")) == []
     assert not Path("/etc/systemd/system/multi-user.target.wants/orthanc.service").exists()
     for port in (4242, 8042):  # Orthanc's DICOM and HTTP ports on the host's network
         with socket.socket() as probe:
