@@ -93,9 +93,7 @@ def run_demo(
         files = [report, out_dir / "findings.json", out_dir / "findings.csv"]
         for path, fmt in zip(files, ReportFormat, strict=True):
             write_report(workspace, fmt, path, title=DEFAULT_TITLE, enterprise=ENTERPRISE)
-        files += write_demo_governance_outputs(
-            store, catalog, out_dir, ENTERPRISE, workspace.improvement_actions()
-        )
+        files += write_demo_governance_outputs(workspace, out_dir, ENTERPRISE)
         files += write_board(workspace, out_dir, enterprise=ENTERPRISE).paths
         sites = len(store.sites())
     return DemoResult(
