@@ -85,7 +85,7 @@ def run_demo(
         progress("governance: a year of answers, training, phishing and maturity")
         write_demo_history(store, catalog, out_dir / "governance")
         progress("resilience: backup check, IR plan, drill, tabletop")
-        run_resilience_demo(store, out_dir)
+        run_resilience_demo(workspace, out_dir)
         progress("assessing")
         summary = assess(workspace)
         progress("writing reports")
