@@ -22,10 +22,11 @@ from pathlib import Path
 
 from imagewarden.catalog import Catalog
 from imagewarden.governance.checklists import question_index
+from imagewarden.governance.fields import parse_date
 from imagewarden.governance.interface import AnswerRecord
-from imagewarden.governance.tabular import Column, Row, parse_date, read_rows
 from imagewarden.model import UserInputError
 from imagewarden.model.checklist import Answer
+from imagewarden.readers.tabular import Column, Row, read_table
 from imagewarden.render.csv import Cell, csv_text
 
 COLUMNS: tuple[Column, ...] = (
@@ -103,7 +104,7 @@ def read_answers(
 ) -> list[AnswerRecord]:
     """Every answer of a CSV file, validated; raises on the first problem."""
     records: list[AnswerRecord] = []
-    for row in read_rows(path, COLUMNS):
+    for row in read_table(path, COLUMNS):
         record = _record(row, today)
         problem = check_answer(record, catalog, sites)
         if problem is not None:

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from imagewarden.governance.fields import parse_date, parse_timestamp
 from imagewarden.governance.interface import (
     Campaign,
     GophishStatus,
@@ -37,8 +38,8 @@ from imagewarden.governance.interface import (
     TrainingKind,
     TrainingRecord,
 )
-from imagewarden.governance.tabular import Column, Row, parse_date, parse_timestamp, read_rows
 from imagewarden.model import Location, UserInputError
+from imagewarden.readers.tabular import Column, Row, read_table
 
 PERSON_KEY_ENV = "IMAGEWARDEN_PERSON_KEY"
 """Optional secret for person hashes; set it so that hashes cannot be checked against a
@@ -128,7 +129,7 @@ def _training(row: Row) -> TrainingRecord:
 def read_training(path: Path) -> list[TrainingRecord]:
     """Every record of a learning system's CSV export, validated; raises on the first
     problem."""
-    records = [_training(row) for row in read_rows(path, TRAINING_COLUMNS)]
+    records = [_training(row) for row in read_table(path, TRAINING_COLUMNS)]
     if not records:
         raise UserInputError("no training records in the file", Location(str(path)))
     return records
@@ -197,7 +198,7 @@ def read_gophish_csv(path: Path, name: str | None = None, site_id: str = "") -> 
     """A GoPhish results CSV. The CSV has no report time: a reported result's
     ``modified_date`` (the last event, the report itself in most cases) stands for it."""
     results: list[PhishingResult] = []
-    for row in read_rows(path, GOPHISH_COLUMNS):
+    for row in read_table(path, GOPHISH_COLUMNS):
         if not row.get("email"):
             raise row.error("email", "email is empty")
         status = _status(row)
