@@ -4,7 +4,6 @@ no crash, and bounded time."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -12,11 +11,11 @@ from contextlib import ExitStack
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imagewarden.discovery import pdu
-from imagewarden.discovery.observations import to_inventory
-from imagewarden.model import ServiceProtocol, Site
+from imagewarden.discovery import merge, pdu
+from imagewarden.discovery.interface import Profile
+from imagewarden.model import ServiceProtocol
 from tests.discovery import peers
-from tests.discovery.conftest import discover, make_scope
+from tests.discovery.conftest import collect, make_scope
 from tests.discovery.peers import Listener
 
 CASES = {
@@ -37,19 +36,24 @@ def test_misbehaving_peers_give_observations_not_crashes(net: Callable[[int], st
         for address, (behaviour, _) in cases.items():
             stack.enter_context(Listener(address, 11112, behaviour))
         started = time.monotonic()
-        results = discover(scope)
+        batch = collect(scope, Profile.SAFE)
         elapsed = time.monotonic() - started
-    by_host = {r.target.host: r for r in results}
+    by_host = {r.host: r for r in batch.results}
     for address, (_, outcome) in cases.items():
         result = by_host[address]
-        assert result.open, address
+        assert result.found, address
         assert result.protocol is ServiceProtocol.OTHER, address
         assert result.facts["dicom.association_outcome"] == outcome, address
-    assert not by_host[closed].open
+    assert not by_host[closed].found
     # Bounded: the silent peer costs one read timeout (1 s here), not a hang or retries.
     assert elapsed < 10
-    inventory = to_inventory(results, [], Site("lab", "Lab"), dt.datetime.now(dt.UTC))
-    outcomes = {o.value for o in inventory.observations if o.name == "dicom.association_outcome"}
+    changes = merge.plan(batch, [], None)
+    outcomes = {
+        o.value
+        for b in changes.observations
+        for o in b.observations
+        if o.name == "dicom.association_outcome"
+    }
     assert outcomes == {"not-dicom", "aborted", "no-answer"}
 
 

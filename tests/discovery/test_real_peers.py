@@ -16,6 +16,7 @@ from tests.discovery.netns_scenario import DICOMWEB_PLUGIN, PORTS, SCENARIOS
 
 SCRIPT = Path(__file__).with_name("netns_scenario.py")
 CANARIES = ("CANARY^PHI", "CANARY-PID-7731", "CANARY", "PID-7731")
+DATABASE_FILES = ("iw.db", "iw.db-wal", "iw.db-shm", "iw.db-journal")
 
 pytestmark = [pytest.mark.integration]
 
@@ -104,8 +105,9 @@ def test_insecure_orthanc_weaknesses_found_and_phi_canary_never_leaves(peers: Pa
     texts = {
         p.name: p.read_bytes().decode("utf-8", "replace")
         for p in iw.iterdir()
-        if p.is_file() and not p.name.startswith("iw.db")
+        if p.is_file() and p.name not in DATABASE_FILES
     }
+    assert "iw.db.connections.log" in texts  # the connection log is checked too
     texts["database rows"] = dump_sqlite(iw / "iw.db")
     assert (iw / "report.html").stat().st_size > 0 and texts["discover.out"].strip()
     for where, text in texts.items():
@@ -135,11 +137,14 @@ def test_orthanc_default_credentials_found_with_the_opt_in(peers: Path) -> None:
     assert rest["service.auth_required"] is True
     assert rest["service.default_credentials_accepted"] is True
     assert "urn:imagewarden:check:default-credentials" in open_checks(db)
-    # The credential itself is never stored or printed.
+    # The credential itself is never stored, printed or logged; the log says it was tried.
+    log = (tmp_path / "iw" / "iw.db.connections.log").read_text()
+    assert "GET(/system;default-credential)" in log
     for path in (tmp_path / "iw").iterdir():
-        if path.name.startswith("iw.db"):
+        if path.name in DATABASE_FILES:
             continue
-        assert "orthanc:orthanc" not in path.read_text(errors="replace")
+        text = path.read_text(errors="replace")
+        assert "orthanc:orthanc" not in text and "b3J0aGFuYzpvcnRoYW5j" not in text
 
 
 def test_dcmqrscp_restricted_peers_show_no_access_weakness(peers: Path) -> None:

@@ -77,7 +77,7 @@ def run_demo(
         context = ImportContext(catalog, observed_at=dt.datetime.now(dt.UTC))
         imported = store.save_inventory(read_inventory(inventory_path, context))
         progress("discovering the local DICOM lab (127.0.0.x)")
-        lab = discover_lab(store, out_dir) is not None
+        lab = discover_lab(workspace, out_dir) is not None
         progress("importing the demo vulnerability feeds")
         import_demo_feeds(store, catalog)
         progress("governance: a year of answers, training, phishing and maturity")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from imagewarden.discovery import pdu
+from imagewarden.discovery.connections import Connection
 from imagewarden.discovery.interface import ProbeContext, ScopeRefusal, Target
 from imagewarden.discovery.sop_classes import contexts
 
@@ -23,6 +24,8 @@ _PEER_CLOSE_WAIT = 0.5
 
 
 class Outcome(StrEnum):
+    """How a peer answered an A-ASSOCIATE-RQ (the fact dicom.association_outcome)."""
+
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     ABORTED = "aborted"
@@ -36,6 +39,8 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AssociationResult:
+    """The answer to one A-ASSOCIATE-RQ."""
+
     outcome: Outcome
     accept: pdu.AssociateAccept | None = None
     reject: pdu.AssociateReject | None = None
@@ -43,15 +48,17 @@ class AssociationResult:
 
 
 class Association:
+    """One association (requested, then accepted) over a logged connection."""
+
     def __init__(
         self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
+        connection: Connection,
         read_timeout: float,
         proposed: dict[int, str],
     ) -> None:
-        self._reader = reader
-        self._writer = writer
+        self._connection = connection
+        self._reader = connection.reader
+        self._writer = connection.writer
         self._timeout = read_timeout
         self._proposed = proposed
         self._message_id = 0
@@ -76,10 +83,14 @@ class Association:
         return pdu.decode(header[0], body)
 
     async def _send(self, data: bytes) -> None:
-        self._writer.write(data)
-        await self._writer.drain()
+        await self._connection.send(data)
+
+    def set_outcome(self, outcome: str) -> None:
+        """How this connection ended, for the connection log."""
+        self._connection.log.outcome = outcome
 
     def context_for(self, abstract_syntax: str) -> int | None:
+        """The presentation context id proposed for ``abstract_syntax``."""
         for ctx_id, uid in self._proposed.items():
             if uid == abstract_syntax:
                 return ctx_id
@@ -102,6 +113,7 @@ class Association:
                 # A dataset value (a C-FIND identifier) is dropped here without being parsed.
 
     async def echo(self) -> int | None:
+        """C-ECHO; the response status, or None when Verification was not proposed."""
         ctx_id = self.context_for(pdu.VERIFICATION)
         if ctx_id is None:
             return None
@@ -138,25 +150,31 @@ class Association:
         return min(matches, limit), True, None
 
     async def release(self) -> None:
+        """A-RELEASE-RQ, then wait (briefly) for the reply and the peer's close."""
         if not self.open:
             return
         self.open = False
+        ending = "no release reply"
         try:
             await self._send(pdu.release_rq())
             for _ in range(8):  # skip any late P-DATA until the release reply
                 reply = await self._read()
                 if isinstance(reply, pdu.ReleaseReply | pdu.Abort):
+                    ending = "released" if isinstance(reply, pdu.ReleaseReply) else "aborted"
                     break
         except (OSError, TimeoutError, asyncio.IncompleteReadError, pdu.PduError, ConnectionError):
             pass
         finally:
+            self._connection.log.outcome += f", {ending}"
             await self.close(wait_for_peer=True)
 
     async def abort(self) -> None:
+        """A-ABORT, then close."""
         if self.open:
             self.open = False
             with contextlib.suppress(OSError, RuntimeError):
                 await self._send(pdu.abort_pdu())
+            self._connection.log.outcome += ", aborted by discovery"
         await self.close()
 
     async def close(self, *, wait_for_peer: bool = False) -> None:
@@ -189,36 +207,49 @@ async def associate(
 ) -> tuple[AssociationResult, Association | None]:
     """Request an association; on acceptance the caller must release (or abort) it."""
     try:
-        reader, writer = await ctx.connect(target, tls=tls)
+        connection = await ctx.connect(target, tls=tls)
     except ScopeRefusal:
         raise  # not a closed port: the scheduler records it as not contacted
     except (OSError, TimeoutError):
         return AssociationResult(Outcome.REFUSED), None
     proposed_contexts = contexts(abstract_syntaxes)
     proposed = {c.id: c.abstract_syntax for c in proposed_contexts}
-    assoc = Association(reader, writer, ctx.options.read_timeout, proposed)
+    assoc = Association(connection, ctx.options.read_timeout, proposed)
+    result = await _request(assoc, proposed, calling, called, proposed_contexts)
+    detail = f" ({result.reject.describe()})" if result.reject is not None else ""
+    assoc.set_outcome(result.outcome.value + detail)
+    return result, (assoc if result.outcome is Outcome.ACCEPTED else None)
+
+
+async def _request(
+    assoc: Association,
+    proposed: dict[int, str],
+    calling: str,
+    called: str,
+    proposed_contexts: tuple[pdu.PresentationContext, ...],
+) -> AssociationResult:
     try:
         reply = await assoc.request(pdu.associate_rq(calling, called, proposed_contexts))
     except TimeoutError:
         await assoc.abort()
-        return AssociationResult(Outcome.NO_ANSWER), None
+        return AssociationResult(Outcome.NO_ANSWER)
     except (asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
         await assoc.close()
         partial = isinstance(exc, asyncio.IncompleteReadError) and bool(exc.partial)
-        return AssociationResult(Outcome.GARBAGE if partial else Outcome.CLOSED), None
+        return AssociationResult(Outcome.GARBAGE if partial else Outcome.CLOSED)
     except pdu.PduError:
         await assoc.abort()
-        return AssociationResult(Outcome.GARBAGE), None
+        return AssociationResult(Outcome.GARBAGE)
     if isinstance(reply, pdu.AssociateAccept):
         accepted = tuple(
             proposed[i]
             for i, result in sorted(reply.results.items())
             if result == 0 and i in proposed
         )
-        return AssociationResult(Outcome.ACCEPTED, accept=reply, accepted_syntaxes=accepted), assoc
+        return AssociationResult(Outcome.ACCEPTED, accept=reply, accepted_syntaxes=accepted)
     await assoc.close(wait_for_peer=True)
     if isinstance(reply, pdu.AssociateReject):
-        return AssociationResult(Outcome.REJECTED, reject=reply), None
+        return AssociationResult(Outcome.REJECTED, reject=reply)
     if isinstance(reply, pdu.Abort):
-        return AssociationResult(Outcome.ABORTED), None
-    return AssociationResult(Outcome.GARBAGE), None
+        return AssociationResult(Outcome.ABORTED)
+    return AssociationResult(Outcome.GARBAGE)

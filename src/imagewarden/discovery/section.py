@@ -32,6 +32,7 @@ def _cell(value: FactValue | None) -> str:
 
 
 def discovery_section(store: Store, assets: Sequence[Asset]) -> ReportSection | None:
+    """The report section: one row per probed service, from the stored observations."""
     probed: dict[str, dict[str, FactValue]] = defaultdict(dict)
     for obs in store.observations(
         source=ObservationSource.PROBED, subject_kind=SubjectKind.SERVICE

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
 
-from imagewarden.catalog.loader import default_catalog_dir, read_entries
 from imagewarden.discovery import fingerprint
 from imagewarden.discovery.interface import (
     ProbeContext,
@@ -31,25 +28,6 @@ from imagewarden.model import FactValue, ServiceProtocol
 
 QIDO_PATHS = ("/dicom-web/studies", "/studies")
 _MAX_BODY = 256 * 1024
-
-
-class DefaultCredential(BaseModel):
-    """A vendor's documented default login (catalog data, validated like the rest)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    product: str
-    realm: str
-    path: str
-    username: str
-    password: str = Field(repr=False)  # public default, still kept out of reprs and logs
-    source: str
-
-
-@cache
-def default_credentials() -> tuple[DefaultCredential, ...]:
-    path = default_catalog_dir() / "discovery" / "default_credentials.yaml"
-    return tuple(read_entries(path, DefaultCredential))
 
 
 class _Client:
@@ -67,12 +45,13 @@ class _Client:
             trust_env=False,  # never through a proxy: the scope is about this host only
             # Every connection dials through the scope's socket guard (canonical address,
             # peer checked before a byte is sent), like ScopedContext.connect.
-            transport=GuardedTransport(ctx),
+            transport=GuardedTransport(ctx, target.kind),
         )
 
     async def get(
         self, path: str, auth: tuple[str, str] | None = None, accept: str = "application/json"
     ) -> _Reply | None:
+        """One GET (paced like every connection); None when the exchange failed."""
         await self.ctx.admit(self.target)
         headers = {"Accept": accept}
         try:
@@ -106,6 +85,7 @@ def _json(response: _Reply) -> Any:
 
 
 async def probe_http(target: Target, ctx: ProbeContext) -> ServiceResult:
+    """Probe one HTTP(S) port: see the module docstring for what is sent."""
     http = _Client(target, ctx)
     try:
         return await _probe(http, target, ctx)
@@ -117,7 +97,7 @@ async def _probe(http: _Client, target: Target, ctx: ProbeContext) -> ServiceRes
     tls = target.kind is TargetKind.HTTPS
     system = await http.get("/system")
     if system is None:
-        return ServiceResult(target, False, None)
+        return ServiceResult.closed(target)
     facts: dict[str, FactValue] = {"service.tls": tls}
     asset_facts: dict[str, FactValue] = {}
     protocol = ServiceProtocol.HTTPS if tls else ServiceProtocol.HTTP
@@ -126,14 +106,14 @@ async def _probe(http: _Client, target: Target, ctx: ProbeContext) -> ServiceRes
     body = _json(system) if system.status_code == 200 else None
     if isinstance(body, dict) and "DicomAet" in body and "Version" in body:
         # Orthanc's /system answered without credentials: its REST API is open.
-        product = fingerprint.product("orthanc", str(body.get("Version", ""))[:20])
+        product = fingerprint.product(ctx.data, "orthanc", str(body.get("Version", ""))[:20])
         facts["service.auth_required"] = False
         facts["service.admin_interface"] = True
         protocol = ServiceProtocol.DICOMWEB
     elif system.status_code == 401:
         facts["service.auth_required"] = True
         if "orthanc" in realm.lower():
-            product = fingerprint.product("orthanc", "")
+            product = fingerprint.product(ctx.data, "orthanc", "")
             facts["service.admin_interface"] = True
             protocol = ServiceProtocol.DICOMWEB
     if product is not None:
@@ -152,12 +132,15 @@ async def _probe(http: _Client, target: Target, ctx: ProbeContext) -> ServiceRes
         and options.allow_credential_checks
         and system.status_code == 401
     ):
-        accepted = await _default_credentials(http, realm)
+        accepted = await _default_credentials(http, realm, ctx)
         facts["service.default_credentials_accepted"] = accepted
         if accepted:
             asset_facts["credentials.default_reported"] = True
     notes = (f"GET /system -> {system.status_code}",)
-    return ServiceResult(target, True, protocol, facts, notes, product, asset_facts)
+    outcome = f"HTTP {system.status_code}"
+    return ServiceResult(
+        target, True, protocol, facts, notes, product, asset_facts, outcome=outcome
+    )
 
 
 async def _qido(http: _Client, facts: dict[str, FactValue]) -> None:
@@ -176,8 +159,8 @@ async def _qido(http: _Client, facts: dict[str, FactValue]) -> None:
             return
 
 
-async def _default_credentials(http: _Client, realm: str) -> bool:
-    for entry in default_credentials():
+async def _default_credentials(http: _Client, realm: str, ctx: ProbeContext) -> bool:
+    for entry in ctx.data.credentials:
         if entry.realm.lower() not in realm.lower():
             continue
         response = await http.get(entry.path, auth=(entry.username, entry.password))
