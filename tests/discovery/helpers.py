@@ -20,8 +20,11 @@ from imagewarden.store import Store
 ACCESS_CHECKS = {
     "urn:imagewarden:check:dicom-any-called-ae",
     "urn:imagewarden:check:dicom-unknown-calling-ae",
+    "urn:imagewarden:check:dicom-unknown-calling-ae-echo-only",
     "urn:imagewarden:check:dicom-anonymous-query",
+    "urn:imagewarden:check:dicom-anonymous-query-exposes-studies",
     "urn:imagewarden:check:dicomweb-anonymous-query",
+    "urn:imagewarden:check:dicomweb-anonymous-query-exposes-studies",
     "urn:imagewarden:check:service-without-authentication",
     "urn:imagewarden:check:default-credentials",
 }

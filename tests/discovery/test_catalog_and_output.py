@@ -173,7 +173,11 @@ def test_json_output_says_what_was_learned_per_target(
     assert found["facts"]["dicom.accepts_unknown_calling_ae"] is True
     assert found["asset_id"] == "discovered-" + scp.address.replace(".", "-")
     raised = {f["check_id"].rsplit(":", 1)[1] for f in found["findings"]}
-    assert {"dicom-unknown-calling-ae", "dicom-anonymous-query", "unmanaged-asset"} <= raised
+    assert {
+        "dicom-unknown-calling-ae", "dicom-anonymous-query-exposes-studies", "unmanaged-asset"
+    } <= raised  # fmt: skip
+    [critical] = [f for f in found["findings"] if f["severity"] == "critical"]
+    assert critical["check_id"].endswith("dicom-anonymous-query-exposes-studies")
     nothing = targets[f"{closed}:11112"]
     assert nothing["status"] == "closed" and nothing["findings"] == []
     assert nothing["asset_id"] is None

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from imagewarden.app import open_store
 from tests.discovery.helpers import ACCESS_CHECKS, by_port, dump_sqlite, open_checks
 from tests.discovery.netns_scenario import DICOMWEB_PLUGIN, PORTS, SCENARIOS
 
@@ -80,9 +81,14 @@ def test_insecure_orthanc_weaknesses_found_and_phi_canary_never_leaves(peers: Pa
     assert dicom["service.tls"] is False
     assert dicom["dicom.implementation_version"] == "OFFIS_DCMTK_367"
     assert dicom["service.product"] == "OFFIS DCMTK"
+    with open_store(db) as store:
+        [service] = [s for a in store.assets() for s in a.services if s.port == dicom_port]
+    assert service.ae_title == "ORTHANC"  # filled in from the REST API's /system
     rest = by_port(db, http_port)
     assert rest["service.auth_required"] is False
-    assert rest["service.product"] == "Orthanc Orthanc"
+    assert rest["service.product"] == "Orthanc"  # not "Orthanc Orthanc"
+    assert rest["rest.dicom_ae_title"] == "ORTHANC"  # what the REST API advertises
+    assert rest["rest.dicom_port"] == dicom_port
     assert rest["service.product_version"] == "1.10.1"
     assert rest["service.product_outdated"] is True
     assert rest["dicomweb.anonymous_query"] is True  # QIDO-RS, count kept only
@@ -91,9 +97,9 @@ def test_insecure_orthanc_weaknesses_found_and_phi_canary_never_leaves(peers: Pa
     for expected in (
         "dicom-any-called-ae",
         "dicom-unknown-calling-ae",
-        "dicom-anonymous-query",
+        "dicom-anonymous-query-exposes-studies",  # critical: a discovered host's zone is unknown
         "dicom-no-tls",
-        "dicomweb-anonymous-query",
+        "dicomweb-anonymous-query-exposes-studies",
         "service-without-authentication",
         "discovered-product-outdated",
         "unmanaged-asset",

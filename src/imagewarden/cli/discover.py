@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from imagewarden.cli.state import err, out, state
 from imagewarden.discovery import api
 from imagewarden.discovery.batch import DiscoveryBatch, TargetResult
+from imagewarden.discovery.facts import anonymous_query
 from imagewarden.discovery.interface import Profile
 from imagewarden.discovery.scope import load_scope
 
@@ -32,16 +33,16 @@ class OutputFormat(StrEnum):
 
 # Facts worth a column in the summary; the rest go to the store (see `imagewarden report`).
 _SHOWN = (
-    ("dicom.association_outcome", "association"),
     ("dicom.accepts_any_called_ae", "any-called-ae"),
     ("dicom.accepts_unknown_calling_ae", "unknown-calling-ae"),
-    ("dicom.anonymous_query", "anonymous-query"),
     ("dicom.study_count", "studies"),
     ("service.tls", "tls"),
     ("service.auth_required", "auth"),
     ("service.default_credentials_accepted", "default-credentials"),
     ("service.product", "product"),
     ("service.product_version", "version"),
+    ("rest.dicom_ae_title", "dicom-ae"),
+    ("rest.dicom_port", "dicom-port"),
 )
 
 
@@ -61,15 +62,22 @@ def _render_plan(plan: api.DiscoveryPlan) -> None:
             out.print(f"    {step}")
 
 
+def _yes_no(value: object) -> str:
+    return ("yes" if value else "no") if isinstance(value, bool) else str(value)
+
+
 def _line(result: TargetResult) -> str:
-    """One line per service: host:port protocol then the headline facts, pipe-friendly."""
+    """One line per service: host:port, protocol, outcome, then the headline facts."""
     protocol = result.protocol.value if result.protocol else "?"
-    parts = [result.endpoint, protocol]
+    reason = result.facts.get("dicom.association_reason")
+    outcome = f"outcome={result.outcome}" + (f" ({reason})" if reason else "")
+    parts = [result.endpoint, protocol, outcome]
+    query = anonymous_query(result.facts)
+    if query is not None:
+        parts.append(f"anonymous-query={_yes_no(query)}")
     for name, label in _SHOWN:
         if name in result.facts:
-            value = result.facts[name]
-            text = ("yes" if value else "no") if isinstance(value, bool) else str(value)
-            parts.append(f"{label}={text}")
+            parts.append(f"{label}={_yes_no(result.facts[name])}")
     if result.notes:
         parts.append("(" + "; ".join(result.notes) + ")")
     return "  ".join(parts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,7 +33,10 @@ class Outcome(StrEnum):
     CLOSED = "closed"
     """The peer closed the connection without a PDU (e.g. a TLS-only port, a refusing stack)."""
     NO_ANSWER = "no-answer"
-    GARBAGE = "not-dicom"
+    NOT_DICOM = "not-dicom"
+    """Something else answered (an HTTP server, a banner): not a DICOM PDU type."""
+    MALFORMED = "malformed"
+    """A DICOM PDU type, but a truncated or malformed PDU (the reason says where, by byte)."""
     REFUSED = "refused"
     """Nothing listens: the TCP connection was refused or timed out."""
 
@@ -45,6 +49,49 @@ class AssociationResult:
     accept: pdu.AssociateAccept | None = None
     reject: pdu.AssociateReject | None = None
     accepted_syntaxes: tuple[str, ...] = ()
+    reason: str = ""
+    """Why it ended so: the reject or abort reason, or where a bad answer breaks."""
+    speaks_http: bool = False
+    """The port answered with HTTP."""
+
+
+class BadAnswer(Exception):
+    """The answer to an A-ASSOCIATE-RQ was not a well-formed answer PDU."""
+
+    def __init__(self, outcome: Outcome, reason: str, *, closed: bool, http: bool = False) -> None:
+        super().__init__(reason)
+        self.outcome = outcome
+        self.reason = reason
+        self.closed = closed
+        """The peer had closed the connection (nothing more to send it)."""
+        self.http = http
+
+
+_ANSWERS = (pdu.ASSOCIATE_AC, pdu.ASSOCIATE_RJ, pdu.ABORT)
+
+
+def _classify_header(header: bytes, *, closed: bool) -> None:
+    """Raise BadAnswer unless ``header`` starts a PDU that may answer an A-ASSOCIATE-RQ."""
+    if header[:1] == b"H" and b"HTTP/".startswith(header[:5]):
+        raise BadAnswer(Outcome.NOT_DICOM, "answered with HTTP", closed=closed, http=True)
+    first = header[0]
+    if first not in pdu.PDU_NAMES:
+        raise BadAnswer(
+            Outcome.NOT_DICOM, f"byte 0 is 0x{first:02x}, not a DICOM PDU type", closed=closed
+        )
+    if len(header) < pdu.HEADER:
+        ending = "the connection closed" if closed else "the peer stopped sending"
+        raise BadAnswer(
+            Outcome.MALFORMED,
+            f"the PDU header ends after {len(header)} of {pdu.HEADER} bytes ({ending})",
+            closed=closed,
+        )
+    if first not in _ANSWERS:
+        raise BadAnswer(
+            Outcome.MALFORMED,
+            f"{pdu.named(first)} (PDU type 0x{first:02x}) is not an answer to an A-ASSOCIATE-RQ",
+            closed=closed,
+        )
 
 
 class Association:
@@ -70,9 +117,51 @@ class Association:
         return self._writer
 
     async def request(self, data: bytes) -> pdu.Pdu:
-        """Send the A-ASSOCIATE-RQ and read the answer."""
+        """Send the A-ASSOCIATE-RQ and read the answer.
+
+        TimeoutError when nothing at all came back; BadAnswer for anything but a well-formed
+        A-ASSOCIATE-AC, -RJ or A-ABORT, with the reason at byte level.
+        """
         await self._send(data)
-        return await self._read()
+        deadline = time.monotonic() + self._timeout
+        header, closed = await self._read_up_to(pdu.HEADER, deadline)
+        if not header:
+            if closed:
+                raise ConnectionResetError("closed without an answer")
+            raise TimeoutError
+        _classify_header(header, closed=closed)
+        pdu_type, length = header[0], struct.unpack(">I", header[2:6])[0]
+        if length > pdu.MAX_ACCEPTED_PDU:
+            raise BadAnswer(Outcome.MALFORMED, pdu.too_long(pdu_type, length), closed=False)
+        body, closed = await self._read_up_to(length, deadline)
+        if len(body) < length:
+            ending = "the connection closed" if closed else "the peer stopped sending"
+            raise BadAnswer(
+                Outcome.MALFORMED,
+                f"bytes 2-5 announce {pdu.named(pdu_type)} body of {length} bytes; {ending} "
+                f"after {len(body)}",
+                closed=closed,
+            )
+        try:
+            return pdu.decode(pdu_type, body)
+        except pdu.PduError as exc:
+            raise BadAnswer(Outcome.MALFORMED, str(exc), closed=False) from None
+
+    async def _read_up_to(self, size: int, deadline: float) -> tuple[bytes, bool]:
+        """Up to ``size`` bytes by ``deadline``, and whether the peer closed before that."""
+        data = bytearray()
+        try:
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                while len(data) < size:
+                    chunk = await self._reader.read(size - len(data))
+                    if not chunk:
+                        return bytes(data), True
+                    data += chunk
+        except TimeoutError:
+            pass
+        except (ConnectionError, OSError):
+            return bytes(data), True
+        return bytes(data), False
 
     async def _read(self, deadline: float | None = None) -> pdu.Pdu:
         timeout = self._timeout if deadline is None else max(0.0, deadline - time.monotonic())
@@ -216,7 +305,7 @@ async def associate(
     proposed = {c.id: c.abstract_syntax for c in proposed_contexts}
     assoc = Association(connection, ctx.options.read_timeout, proposed)
     result = await _request(assoc, proposed, calling, called, proposed_contexts)
-    detail = f" ({result.reject.describe()})" if result.reject is not None else ""
+    detail = f" ({result.reason})" if result.reason else ""
     assoc.set_outcome(result.outcome.value + detail)
     return result, (assoc if result.outcome is Outcome.ACCEPTED else None)
 
@@ -233,13 +322,12 @@ async def _request(
     except TimeoutError:
         await assoc.abort()
         return AssociationResult(Outcome.NO_ANSWER)
-    except (asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
+    except BadAnswer as bad:
+        await (assoc.close() if bad.closed else assoc.abort())
+        return AssociationResult(bad.outcome, reason=bad.reason, speaks_http=bad.http)
+    except (ConnectionError, OSError):
         await assoc.close()
-        partial = isinstance(exc, asyncio.IncompleteReadError) and bool(exc.partial)
-        return AssociationResult(Outcome.GARBAGE if partial else Outcome.CLOSED)
-    except pdu.PduError:
-        await assoc.abort()
-        return AssociationResult(Outcome.GARBAGE)
+        return AssociationResult(Outcome.CLOSED)
     if isinstance(reply, pdu.AssociateAccept):
         accepted = tuple(
             proposed[i]
@@ -249,7 +337,7 @@ async def _request(
         return AssociationResult(Outcome.ACCEPTED, accept=reply, accepted_syntaxes=accepted)
     await assoc.close(wait_for_peer=True)
     if isinstance(reply, pdu.AssociateReject):
-        return AssociationResult(Outcome.REJECTED, reject=reply)
+        return AssociationResult(Outcome.REJECTED, reject=reply, reason=reply.describe())
     if isinstance(reply, pdu.Abort):
-        return AssociationResult(Outcome.ABORTED)
-    return AssociationResult(Outcome.GARBAGE)
+        return AssociationResult(Outcome.ABORTED, reason=reply.describe())
+    raise AssertionError("request() returns only answer PDUs")  # pragma: no cover

@@ -9,7 +9,10 @@ facts from any other collector (backup checks also record measured facts) are ne
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from imagewarden.discovery.interface import ProbeOptions, Profile, TargetKind
+from imagewarden.model import FactValue
 
 TLS_FACTS = frozenset(
     {
@@ -29,6 +32,7 @@ PRODUCT_FACTS = frozenset(
 _ASSOCIATION = frozenset(
     {
         "dicom.association_outcome",
+        "dicom.association_reason",
         "dicom.implementation_class_uid",
         "dicom.implementation_version",
         "dicom.max_pdu_length",
@@ -49,7 +53,15 @@ _NEGOTIATION = frozenset(
     }
 )
 _DICOM_QUERY = frozenset({"dicom.anonymous_query", "dicom.study_count", "dicom.study_count_capped"})
-_HTTP = frozenset({"service.tls", "service.auth_required", "service.admin_interface"})
+_HTTP = frozenset(
+    {
+        "service.tls",
+        "service.auth_required",
+        "service.admin_interface",
+        "rest.dicom_ae_title",
+        "rest.dicom_port",
+    }
+)
 _HTTP_QUERY = frozenset({"dicomweb.anonymous_query", "dicomweb.study_count_sample"})
 _HTTP_CREDENTIALS = frozenset({"service.default_credentials_accepted"})
 
@@ -102,3 +114,21 @@ def measured_on_host(kind: TargetKind, options: ProbeOptions) -> frozenset[str]:
     ):
         return ASSET_FACTS
     return frozenset()
+
+
+def anonymous_query(facts: Mapping[str, FactValue]) -> bool | None:
+    """Whether a study search answered without credentials, over DICOM (C-FIND) or DICOMweb
+    (QIDO-RS); None when neither was tried."""
+    values = [facts.get(n) for n in ("dicom.anonymous_query", "dicomweb.anonymous_query")]
+    known = [v for v in values if isinstance(v, bool)]
+    return any(known) if known else None
+
+
+def association_outcome(facts: Mapping[str, FactValue]) -> str | None:
+    """How the first association ended, with its reason ('rejected: calling AE title not
+    recognised (...)'); None for a service that is not DICOM."""
+    outcome = facts.get("dicom.association_outcome")
+    if outcome is None:
+        return None
+    reason = facts.get("dicom.association_reason")
+    return f"{outcome}: {reason}" if reason else str(outcome)

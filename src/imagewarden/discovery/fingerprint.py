@@ -51,3 +51,12 @@ def product(data: DiscoveryData, product_id: str, version: str) -> Product | Non
     if entry is None:
         return None
     return Product(entry.vendor, entry.product, version, is_outdated(version, entry.supported_from))
+
+
+def display_name(found: Product) -> str:
+    """Vendor and product as one name, without saying the vendor twice: 'Orthanc', not
+    'Orthanc Orthanc'; 'OFFIS DCMTK'."""
+    vendor, name = found.vendor.strip(), found.name.strip()
+    if not vendor or name.casefold().startswith(vendor.casefold()):
+        return name
+    return f"{vendor} {name}"

@@ -3,8 +3,10 @@
 A host already in the inventory (matched by any of its addresses, in canonical form) keeps
 its record and its other services; a service found on a port replaces the record of that
 port (keeping what the inventory declared and discovery cannot see: the AE title, internet
-exposure). A host nobody listed becomes a new asset flagged ``managed=False`` with type
-``unknown``, so the report shows it as something to reconcile.
+exposure). A DICOM service whose AE title nobody declared gets the one the device's REST API
+advertises for that port (Orthanc's /system), if any. A host nobody listed becomes a new
+asset flagged ``managed=False`` with type ``unknown``, so the report shows it as something to
+reconcile.
 
 Observations (source ``probed``) are replaced only where the batch is authoritative (see
 ``facts.py``): on each port it probed to the end, the facts its profile measures there; on a
@@ -90,7 +92,17 @@ def _best_product(results: Iterable[TargetResult]) -> Product | None:
     return ranked[0] if ranked else None
 
 
-def _service(result: TargetResult, existing: Service | None) -> Service:
+def _advertised(results: Iterable[TargetResult]) -> dict[int, str]:
+    """DICOM port -> AE title, as a REST API on the same host reports them (e.g. Orthanc)."""
+    found: dict[int, str] = {}
+    for r in results:
+        title, port = r.facts.get("rest.dicom_ae_title"), r.facts.get("rest.dicom_port")
+        if isinstance(title, str) and isinstance(port, int) and not isinstance(port, bool):
+            found[port] = title
+    return found
+
+
+def _service(result: TargetResult, existing: Service | None, advertised: str = "") -> Service:
     facts = result.facts
 
     def known(name: str, old: bool | None) -> bool | None:
@@ -99,12 +111,14 @@ def _service(result: TargetResult, existing: Service | None) -> Service:
 
     protocol = result.protocol or ServiceProtocol.OTHER
     same = existing if existing is not None and existing.protocol is protocol else None
+    declared = same.ae_title if same else ""
     return Service(
         protocol=protocol,
         port=result.port,
         tls=known("service.tls", same.tls if same else None),
-        # What the inventory declared and a probe cannot see stays as declared.
-        ae_title=same.ae_title if same else "",
+        # What the inventory declared and a probe cannot see stays as declared; a DICOM
+        # service's AE title nobody declared is the one the device advertises, if any.
+        ae_title=declared or (advertised if protocol is ServiceProtocol.DICOM else ""),
         internet_exposed=same.internet_exposed if same else None,
         auth_required=known("service.auth_required", same.auth_required if same else None),
         admin_interface=known("service.admin_interface", same.admin_interface if same else None),
@@ -167,8 +181,13 @@ def plan(batch: DiscoveryBatch, known_assets: Sequence[Asset], site: Site | None
                 subjects[(r.host, r.port)] = Subject(None, None)
             continue  # an unknown host with nothing listening: nothing to record
         old_services = existing.services if existing is not None else ()
+        advertised = _advertised(found)
         services = {
-            r.port: _service(r, next((s for s in old_services if s.port == r.port), None))
+            r.port: _service(
+                r,
+                next((s for s in old_services if s.port == r.port), None),
+                advertised.get(r.port, ""),
+            )
             for r in found
         }
         product = _best_product(found)

@@ -41,6 +41,13 @@ PDU_NAMES = {
 HEADER = 6
 """Bytes of a PDU header (type, reserved, 4-byte length); body offsets count after it."""
 
+
+def named(pdu_type: int) -> str:
+    """'an A-ASSOCIATE-AC', 'a P-DATA-TF': a PDU type's name with its article."""
+    name = PDU_NAMES.get(pdu_type, f"PDU of type 0x{pdu_type:02x}")
+    return ("an " if name.startswith("A-") else "a ") + name
+
+
 STATUS_SUCCESS = 0x0000
 PENDING_STATUSES = frozenset({0xFF00, 0xFF01})
 CANCEL_STATUS = 0xFE00
@@ -108,12 +115,33 @@ _REJECT_REASONS = {
 }
 
 
+_ABORT_SOURCES = {0: "service user", 2: "service provider"}
+_ABORT_REASONS = {
+    0: "reason not specified",
+    1: "unrecognised PDU",
+    2: "unexpected PDU",
+    4: "unrecognised PDU parameter",
+    5: "unexpected PDU parameter",
+    6: "invalid PDU parameter value",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Abort:
     """An A-ABORT from the peer."""
 
     source: int
     reason: int
+
+    def describe(self) -> str:
+        """PS3.8 9.3.8 in words, with the numbers."""
+        source = _ABORT_SOURCES.get(self.source, "an unknown source")
+        reason = (
+            _ABORT_REASONS.get(self.reason, "reason not in PS3.8")
+            if self.source == 2
+            else ("no reason given")
+        )
+        return f"A-ABORT from the {source}: {reason} (source {self.source}, reason {self.reason})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,11 +310,16 @@ def pdu_length(header: bytes) -> int:
     if pdu_type not in (ASSOCIATE_AC, ASSOCIATE_RJ, P_DATA, RELEASE_RQ, RELEASE_RP, ABORT):
         raise PduError(f"byte 0 is 0x{pdu_type:02x}, not a PDU type a peer may send")
     if length > MAX_ACCEPTED_PDU:
-        raise PduError(
-            f"bytes 2-5 announce a {PDU_NAMES[pdu_type]} body of {length} bytes, more than "
-            f"the {MAX_ACCEPTED_PDU} discovery accepts"
-        )
+        raise PduError(too_long(pdu_type, length))
     return int(length)
+
+
+def too_long(pdu_type: int, length: int) -> str:
+    """Why a PDU announcing ``length`` body bytes is refused."""
+    return (
+        f"bytes 2-5 announce {named(pdu_type)} body of {length} bytes, more than the "
+        f"{MAX_ACCEPTED_PDU} discovery accepts"
+    )
 
 
 @dataclass(slots=True)

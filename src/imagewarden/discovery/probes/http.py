@@ -1,6 +1,7 @@
 """DICOMweb and REST: read-only GETs without credentials; default credentials only by opt-in.
 
-Safe profile: GET /system (Orthanc's identity, no patient data) and nothing else.
+Safe profile: GET /system (Orthanc's identity, no patient data) and nothing else; what the
+API advertises about its DICOM server (AE title, port) is recorded.
 Standard profile with --allow-query: QIDO-RS GET .../studies?limit=1, keeping only how many
 results came back. With --allow-credential-checks: one GET with each documented default
 credential of the product that answered. Never a POST, PUT or DELETE; redirects not followed.
@@ -9,6 +10,7 @@ credential of the product that answered. Never a POST, PUT or DELETE; redirects 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +77,23 @@ class _Reply:
     content: bytes
 
 
+_AE_TITLE = re.compile(r"[\x20-\x5b\x5d-\x7e]{1,16}")
+
+
+def _advertised_dicom(system: dict[str, Any]) -> dict[str, FactValue]:
+    """The DICOM AE title and port the REST API reports for its own DICOM server.
+
+    Configuration, not patient data; kept only when it is a valid AE title and port.
+    """
+    facts: dict[str, FactValue] = {}
+    title, port = system.get("DicomAet"), system.get("DicomPort")
+    if isinstance(title, str) and _AE_TITLE.fullmatch(title) and title.strip():
+        facts["rest.dicom_ae_title"] = title.strip()
+    if isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536:
+        facts["rest.dicom_port"] = port
+    return facts
+
+
 def _json(response: _Reply) -> Any:
     if len(response.content) > _MAX_BODY:
         return None
@@ -109,6 +128,7 @@ async def _probe(http: _Client, target: Target, ctx: ProbeContext) -> ServiceRes
         product = fingerprint.product(ctx.data, "orthanc", str(body.get("Version", ""))[:20])
         facts["service.auth_required"] = False
         facts["service.admin_interface"] = True
+        facts.update(_advertised_dicom(body))
         protocol = ServiceProtocol.DICOMWEB
     elif system.status_code == 401:
         facts["service.auth_required"] = True
@@ -117,7 +137,7 @@ async def _probe(http: _Client, target: Target, ctx: ProbeContext) -> ServiceRes
             facts["service.admin_interface"] = True
             protocol = ServiceProtocol.DICOMWEB
     if product is not None:
-        facts["service.product"] = f"{product.vendor} {product.name}"
+        facts["service.product"] = fingerprint.display_name(product)
         if product.version:
             facts["service.product_version"] = product.version
         if product.outdated is not None:
