@@ -79,7 +79,7 @@ def run_demo(
             read_inventory(inventory_path, context), actor=workspace.actor, source="demo"
         )
         progress("discovering the local DICOM lab (127.0.0.x)")
-        lab = discover_lab(store, out_dir) is not None
+        lab = discover_lab(workspace, out_dir) is not None
         progress("importing the demo vulnerability feeds")
         import_demo_feeds(store, catalog)
         progress("governance: a year of answers, training, phishing and maturity")

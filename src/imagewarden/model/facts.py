@@ -277,7 +277,14 @@ _SPECS: tuple[FactSpec, ...] = (
         C,
         _S,
         "How the service answered discovery's first A-ASSOCIATE-RQ.",
-        ("accepted", "rejected", "aborted", "closed", "no-answer", "not-dicom"),
+        ("accepted", "rejected", "aborted", "closed", "no-answer", "not-dicom", "malformed"),
+    ),
+    _f(
+        "dicom.association_reason",
+        STR,
+        _S,
+        "Why the first association ended so: the A-ASSOCIATE-RJ result, source and reason; "
+        "where a malformed answer breaks, at byte level; or what answered instead of DICOM.",
     ),
     _f("dicom.implementation_class_uid", STR, _S, "Implementation class UID the peer announced."),
     _f("dicom.implementation_version", STR, _S, "Implementation version name the peer announced."),
@@ -313,6 +320,18 @@ _SPECS: tuple[FactSpec, ...] = (
     _f("tls.cert_self_signed", B, _S, "The server certificate is self-signed."),
     _f("dicomweb.anonymous_query", B, _S, "QIDO-RS answered a study search without credentials."),
     _f("dicomweb.study_count_sample", INT, _S, "Results of the limit=1 QIDO search (0 or 1)."),
+    _f(
+        "rest.dicom_ae_title",
+        STR,
+        _S,
+        "The AE title a REST API reports for its own DICOM service (e.g. Orthanc's /system).",
+    ),
+    _f(
+        "rest.dicom_port",
+        INT,
+        _S,
+        "The port a REST API reports for its own DICOM service (e.g. Orthanc's /system).",
+    ),
     _f(
         "service.default_credentials_accepted",
         B,
