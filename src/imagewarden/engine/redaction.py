@@ -30,6 +30,7 @@ _SECRET_VALUE = re.compile(r"(-----BEGIN [A-Z ]*PRIVATE KEY-----|\bpassword\s*[=
 
 
 def redact_value(key: str, value: FactValue) -> FactValue:
+    """The value with anything that may identify a patient or a secret removed."""
     # The type is part of the cache key: True == 1 must not share an entry.
     return _redact_value(key, type(value).__name__, value)
 
@@ -52,6 +53,7 @@ def redact(evidence: Mapping[str, FactValue]) -> dict[str, FactValue]:
 
 
 def evidence_text(value: FactValue) -> str:
+    """Evidence as one line of text, redacted."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.date):

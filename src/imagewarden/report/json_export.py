@@ -71,6 +71,7 @@ def json_value(value: FactValue) -> bool | int | float | str | None:
 
 
 def ref_record(ref: FrameworkRef) -> dict[str, Any]:
+    """A framework reference as JSON."""
     return {"framework": ref.framework, "id": ref.id, "edition": ref.edition}
 
 
@@ -85,6 +86,7 @@ def _safeguard_record(safeguard: Safeguard) -> dict[str, Any]:
 
 
 def finding_record(view: FindingView) -> dict[str, Any]:
+    """One finding as the JSON export writes it."""
     f = view.finding
     asset = view.asset
     safeguards = [_safeguard_record(s) for s in view.safeguards]
@@ -137,6 +139,7 @@ def _enum_counts(counts: Mapping[Any, int]) -> dict[str, int]:
 
 
 def summary_record(summary: Summary) -> dict[str, Any]:
+    """The summary as the JSON export writes it."""
     r = summary.readiness
     return {
         "assets": summary.asset_count,
@@ -186,6 +189,7 @@ def summary_record(summary: Summary) -> dict[str, Any]:
 
 
 def findings_document(context: ReportContext) -> dict[str, Any]:
+    """The whole JSON export of ``context`` (see the module docstring)."""
     summary = build_summary(context)
     a = context.assessment
     return {
@@ -232,9 +236,12 @@ def write_document(document: Mapping[str, Any], handle: TextIO) -> None:
 
 
 class JsonRenderer:
+    """The findings JSON export."""
+
     format = "json"
 
     def render(self, context: ReportContext, out: Path) -> None:
+        """Write the JSON export of ``context`` to ``out``, atomically."""
         document = findings_document(context)
         with atomic_text_writer(out) as handle:
             write_document(document, handle)

@@ -21,6 +21,8 @@ TOP_ASKS = 3
 
 @dataclass(frozen=True, slots=True)
 class ExecutiveSummary:
+    """The executive summary: sentences for leadership and the top asks."""
+
     sentences: tuple[str, ...]
     asks: tuple[PlanItem, ...]
     """The safeguards that together address the most high or critical findings: what

@@ -18,6 +18,8 @@ from imagewarden.report.views import FindingView
 
 @dataclass(frozen=True, slots=True)
 class PlanItem:
+    """One recommended safeguard and the current findings it addresses."""
+
     safeguard: Safeguard
     findings: int
     assets: int
@@ -29,27 +31,35 @@ class PlanItem:
 
     @property
     def high_or_critical(self) -> int:
+        """High or critical findings this safeguard addresses."""
         return len(self.high_or_critical_ids)
 
 
 @dataclass(frozen=True, slots=True)
 class LayerGroup:
+    """Plan items of one defense layer."""
+
     layer: DefenseLayer
     items: tuple[PlanItem, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class TypeGroup:
+    """Plan items of one kind of control, by layer."""
+
     type: SafeguardType
     layers: tuple[LayerGroup, ...]
 
     @property
     def items(self) -> tuple[PlanItem, ...]:
+        """Every item of this group, layer by layer."""
         return tuple(item for group in self.layers for item in group.items)
 
 
 @dataclass(frozen=True, slots=True)
 class SafeguardPlan:
+    """The safeguard plan of the current findings."""
+
     items: tuple[PlanItem, ...]
     """Every recommended safeguard, highest impact first."""
     groups: tuple[TypeGroup, ...]
@@ -60,6 +70,7 @@ class SafeguardPlan:
 
 
 def impact_order(item: PlanItem) -> tuple[float, int, int, str]:
+    """Sort key: highest impact first, then severity, then findings, then title."""
     return (-item.impact, -item.highest_severity.rank, -item.findings, item.safeguard.title)
 
 

@@ -25,6 +25,8 @@ TOP_RISKS = 10
 
 @dataclass(frozen=True, slots=True)
 class SiteCounts:
+    """Current findings of one site per severity, and its asset count."""
+
     site_id: str
     name: str
     assets: int
@@ -32,11 +34,14 @@ class SiteCounts:
 
     @property
     def total(self) -> int:
+        """Current findings at this site."""
         return sum(self.by_severity.values())
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
+    """What every report shows, computed once from a context."""
+
     findings: tuple[FindingView, ...]
     """Every finding, any status, in risk order."""
     current: tuple[FindingView, ...]
@@ -79,6 +84,7 @@ def counts_by_severity(views: Iterable[FindingView]) -> dict[Severity, int]:
 
 
 def counts_by_status(views: Iterable[FindingView]) -> dict[FindingStatus, int]:
+    """Findings per status, every status included."""
     counts = Counter(v.finding.status for v in views)
     return {s: counts.get(s, 0) for s in FindingStatus}
 
@@ -134,6 +140,7 @@ def top_risks(current: Iterable[FindingView], n: int = TOP_RISKS) -> tuple[Findi
 
 
 def build_summary(context: ReportContext, top_n: int = TOP_RISKS) -> Summary:
+    """The summary of ``context`` (pure)."""
     views = view_findings(context)
     current, resolved = split_current(views)
     score = readiness(
