@@ -86,6 +86,7 @@ def _report_error(exc: BaseException, debug: bool) -> int:
     from rich.console import Console
     from rich.markup import escape
 
+    from imagewarden.cli.text import printable
     from imagewarden.model import InfrastructureError, UserInputError
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -96,10 +97,10 @@ def _report_error(exc: BaseException, debug: bool) -> int:
 
         known = classify(exc) or exc
     if isinstance(known, UserInputError):
-        console.print(f"[bold red]error:[/] {escape(str(known))}")
+        console.print(f"[bold red]error:[/] {escape(printable(str(known)))}")
         return exit_codes.USAGE_OR_INPUT_ERROR
     if isinstance(known, InfrastructureError):
-        console.print(f"[bold red]error:[/] {escape(str(known))}")
+        console.print(f"[bold red]error:[/] {escape(printable(str(known)))}")
         return exit_codes.INFRASTRUCTURE_ERROR
     name = type(exc).__name__
     console.print(
