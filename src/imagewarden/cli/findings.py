@@ -22,6 +22,7 @@ from imagewarden.app.findings import (
     reopen as reopen_finding,
 )
 from imagewarden.cli.state import err, out, state
+from imagewarden.cli.text import printable
 from imagewarden.model import Finding, FindingStatus, Severity
 
 FindingId = Annotated[str, typer.Argument(help="Finding id (iwf-...), or a unique prefix of it.")]
@@ -109,7 +110,7 @@ def write_lines(rows: list[Finding]) -> None:
     handle = out.file
     handle.write("\t".join(HEADER) + "\n")
     for f in rows:
-        cells = (" ".join(c.split()) for c in _cells(f))
+        cells = (printable(" ".join(c.split())) for c in _cells(f))
         handle.write("\t".join(cells) + "\n")
     handle.flush()
 
