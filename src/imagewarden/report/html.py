@@ -34,6 +34,7 @@ from imagewarden.render.labels import (
     asset_type_label,
     format_fact,
     format_when,
+    plural,
     ref_label,
 )
 from imagewarden.report.interface import ReportContext
@@ -62,6 +63,7 @@ def _environment(templates: tuple[tuple[str, str], ...] = ()) -> jinja2.Environm
     env.filters["when"] = format_when
     env.filters["asset_type"] = asset_type_label
     env.filters["asset_anchor"] = asset_anchor
+    env.filters["site_anchor"] = site_anchor
     return env
 
 
@@ -183,13 +185,22 @@ class SiteFindings:
 _ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
+def _anchor(kind: str, key: str) -> str:
+    safe = _ANCHOR_UNSAFE.sub("-", key)
+    if safe != key:
+        safe += "-" + hashlib.sha1(key.encode()).hexdigest()[:8]
+    return f"{kind}-{safe}"
+
+
 def asset_anchor(asset_id: str) -> str:
     """A stable HTML id for an asset's findings (unique even when ids differ only in
     characters an HTML id should not hold)."""
-    safe = _ANCHOR_UNSAFE.sub("-", asset_id)
-    if safe != asset_id:
-        safe += "-" + hashlib.sha1(asset_id.encode()).hexdigest()[:8]
-    return f"asset-{safe}"
+    return _anchor("asset", asset_id)
+
+
+def site_anchor(site_id: str) -> str:
+    """A stable HTML id for a site's block of findings."""
+    return _anchor("site", site_id)
 
 
 def group_by_asset(
@@ -278,6 +289,24 @@ def _site_blocks(summary: Summary, detail: bool, anchored: set[str]) -> tuple[Si
     return tuple(blocks)
 
 
+def apart_note(summary: Summary) -> str:
+    """What the by-site chart leaves out, so its bars and the totals agree."""
+    parts = []
+    if summary.enterprise_findings:
+        n = summary.enterprise_findings
+        parts.append(f"{n} enterprise-wide {plural(n, 'finding')}")
+    if summary.unmanaged_findings:
+        n, hosts = summary.unmanaged_findings, len(summary.unmanaged)
+        parts.append(
+            f"{n} {plural(n, 'finding')} on {hosts} unmanaged {plural(hosts, 'host')} "
+            "(listed below)"
+        )
+    if summary.other_site_findings:
+        n = summary.other_site_findings
+        parts.append(f"{n} {plural(n, 'finding')} about sites that hold only unmanaged hosts")
+    return f"Not in the by-site chart: {'; '.join(parts)}." if parts else ""
+
+
 def _ref_titles(context: ReportContext) -> dict[tuple[str, str], str]:
     return {
         (framework.id, req.id): req.title
@@ -307,7 +336,7 @@ def page_model(context: ReportContext) -> dict[str, Any]:
     anchored: set[str] = set()
     top_groups: tuple[AssetGroup, ...] = ()
     if not detail:
-        top_ids = {v.finding.asset_id for v in summary.top_risks if v.finding.asset_id}
+        top_ids = {t.finding.asset_id for t in summary.top_risks if t.finding.asset_id}
         top_groups = group_by_asset(
             (v for v in summary.current if v.finding.asset_id in top_ids), anchored
         )
@@ -320,6 +349,7 @@ def page_model(context: ReportContext) -> dict[str, Any]:
         "enterprise": enterprise_name(context),
         "catalog_version": assessment.catalog_version if assessment else context.catalog.version,
         "loaded_catalog_version": context.catalog.version,
+        "apart_note": apart_note(summary),
         "sites_findings": blocks,
         "top_asset_groups": top_groups,
         "anchored": frozenset(anchored),

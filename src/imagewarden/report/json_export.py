@@ -9,16 +9,20 @@ Shape (every key always present; ``null`` where a value is unknown)::
       "assessment": null | {"id", "started_at", "finished_at", "catalog_version", "assets",
                             "findings_open", "findings_new", "findings_mitigated"},
       "summary": {
-        "assets": int, "sites": int,
+        "assets": int, "sites": int,       # the managed inventory and its sites
+        "unmanaged_assets": int, "unmanaged_findings": int, "enterprise_findings": int,
+        "other_site_findings": int,     # about sites that hold only unmanaged hosts
         "findings_total": int, "findings_current": int, "findings_resolved": int,
         "by_severity": {severity: int}, "by_status": {status: int},
         "by_site": [{"site_id", "name", "assets", "total", "by_severity"}],
         "by_layer": {layer: int}, "without_layer": int, "by_category": {category: int},
         "readiness": {"score", "grade", "label", "asset_penalty", "site_penalty",
                       "critical_ceiling_applied", "assets", "sites", "formula": [str]},
+        "top_risks": [{"subject": {"kind", "id"}, "finding_id", "risk_score", "findings"}],
         "end_of_life_assets": int,
         "executive_summary": [str],
-        "top_asks": [{"safeguard_id", "title", "findings", "high_or_critical", "assets"}]
+        "top_asks": [{"safeguard_id", "title", "findings", "high_or_critical", "assets",
+                      "sites"}]
       },
       "findings": [{
         "id", "check_id", "title", "severity", "status",
@@ -144,6 +148,10 @@ def summary_record(summary: Summary) -> dict[str, Any]:
     return {
         "assets": summary.asset_count,
         "sites": summary.site_count,
+        "unmanaged_assets": len(summary.unmanaged),
+        "unmanaged_findings": summary.unmanaged_findings,
+        "enterprise_findings": summary.enterprise_findings,
+        "other_site_findings": summary.other_site_findings,
         "findings_total": len(summary.findings),
         "findings_current": len(summary.current),
         "findings_resolved": len(summary.resolved),
@@ -173,6 +181,18 @@ def summary_record(summary: Summary) -> dict[str, Any]:
             "sites": r.sites,
             "formula": list(FORMULA),
         },
+        "top_risks": [
+            {
+                "subject": {
+                    "kind": "asset" if t.finding.asset_id else "site",
+                    "id": t.finding.asset_id or t.finding.site_id,
+                },
+                "finding_id": t.finding.id,
+                "risk_score": t.finding.risk.score,
+                "findings": t.findings,
+            }
+            for t in summary.top_risks
+        ],
         "end_of_life_assets": len(summary.end_of_life),
         "executive_summary": list(summary.executive.sentences),
         "top_asks": [
@@ -182,6 +202,7 @@ def summary_record(summary: Summary) -> dict[str, Any]:
                 "findings": a.findings,
                 "high_or_critical": a.high_or_critical,
                 "assets": a.assets,
+                "sites": a.sites,
             }
             for a in summary.executive.asks
         ],

@@ -84,6 +84,19 @@ def _readiness_sentence(readiness: Readiness, assets: int, sites: int) -> str:
     return text
 
 
+def _unmanaged_sentence(hosts: int, findings: int) -> str:
+    text = (
+        f"{hosts} {plural(hosts, 'host')} found on the network {plural(hosts, 'is', 'are')} "
+        "not in the managed inventory"
+    )
+    if findings:
+        text += (
+            f"; {plural(hosts, 'its', 'their')} {findings} "
+            f"{plural(findings, 'finding is', 'findings are')} counted apart"
+        )
+    return text + ": identify, register or remove them."
+
+
 def _findings_sentence(by_severity: Mapping[Severity, int], accepted: int) -> str:
     total = sum(by_severity.values())
     if total == 0:
@@ -155,6 +168,8 @@ def executive_summary(
     current: Sequence[FindingView],
     end_of_life: Sequence[EndOfLifeAsset],
     plan: SafeguardPlan,
+    unmanaged: int = 0,
+    unmanaged_findings: int = 0,
 ) -> ExecutiveSummary:
     """Three to five sentences, most important first; ``current`` is in risk order."""
     by_severity = dict.fromkeys(SEVERITIES_DESC, 0)
@@ -165,6 +180,8 @@ def executive_summary(
         _readiness_sentence(readiness, assets, sites),
         _findings_sentence(by_severity, accepted),
     ]
+    if unmanaged:
+        sentences.append(_unmanaged_sentence(unmanaged, unmanaged_findings))
     end_of_life_text = _end_of_life_sentence(end_of_life, assets)
     if end_of_life_text:
         sentences.append(end_of_life_text)
