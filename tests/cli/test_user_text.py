@@ -32,3 +32,12 @@ def test_square_brackets_in_a_cell_are_shown_literally(tmp_path: Path) -> None:
     ran = expect(2, "import", "inventory", sheet, db=tmp_path / "iw.db")
     assert "NOT-A-TYPE" in ran.stderr
     assert "MarkupError" not in ran.stderr
+
+
+def test_global_options_are_accepted_after_the_subcommand(tmp_path: Path) -> None:
+    db = tmp_path / "late.db"
+    expect(0, "init", "--db", str(db))
+    assert db.exists()
+    listed = expect(0, "findings", "list", f"--db={db}", "--format", "json")
+    assert listed.stdout.strip() == "[]"
+    expect(0, "assets", "list", "--db", str(db), "--debug")

@@ -113,6 +113,33 @@ def _report_error(exc: BaseException, debug: bool) -> int:
     return exit_codes.INTERNAL_ERROR
 
 
+GLOBAL_VALUE_OPTIONS = ("--db", "--catalog", "--log-level", "--log-file")
+GLOBAL_FLAGS = ("--debug",)
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move global options written after the subcommand (``findings list --db x.db``) to the
+    front, where the root group reads them. Nothing after ``--`` moves."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        name = arg.split("=", 1)[0]
+        if arg in GLOBAL_FLAGS or (name in GLOBAL_VALUE_OPTIONS and "=" in arg):
+            front.append(arg)
+        elif arg in GLOBAL_VALUE_OPTIONS and index + 1 < len(args):
+            front.extend(args[index : index + 2])
+            index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return front + rest
+
+
 class _RootGroup(LazyGroup):
     """The root: every core and capability command, lazily; every failure turned into one
     line and its exit code, never a bare traceback."""
@@ -127,6 +154,10 @@ class _RootGroup(LazyGroup):
             group.add_lazy(s for s in specs if s.parent == name)
             self.add_command(group, name)
         self.add_lazy(s for s in specs if s.parent is None)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Accept the global options anywhere on the line."""
+        return super().parse_args(ctx, hoist_global_options(list(args)))
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -75,7 +75,9 @@ def run_demo(
         store = workspace.store
         progress("importing the inventory")
         context = ImportContext(catalog, observed_at=dt.datetime.now(dt.UTC))
-        imported = store.save_inventory(read_inventory(inventory_path, context))
+        imported = store.save_inventory(
+            read_inventory(inventory_path, context), actor=workspace.actor, source="demo"
+        )
         progress("discovering the local DICOM lab (127.0.0.x)")
         lab = discover_lab(store, out_dir) is not None
         progress("importing the demo vulnerability feeds")

@@ -150,7 +150,7 @@ def build_view(
     observations: Iterable[Observation],
     today: dt.date,
 ) -> EnterpriseView:
-    """The fact view of an enterprise: record facts, newest observations, derived facts."""
+    """The facts of every site, asset and service as of ``today``, derived ones included."""
     observed = _latest(observations)
     site_map = {s.id: s for s in sites}
     asset_map = {a.id: a for a in assets}

@@ -19,7 +19,7 @@ from imagewarden.model import Finding, FindingStatus
 
 @dataclass(frozen=True, slots=True)
 class Merge:
-    """Stored findings combined with one assessment's findings, and what changed."""
+    """Stored findings merged with one assessment's findings, and what changed."""
 
     findings: list[Finding]
     new: int
