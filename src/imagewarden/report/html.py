@@ -6,6 +6,7 @@ from ``summary.build_summary`` so the HTML and the JSON export cannot disagree.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections import defaultdict
@@ -60,11 +61,16 @@ def _environment(templates: tuple[tuple[str, str], ...] = ()) -> jinja2.Environm
         lstrip_blocks=True,
     )
     env.filters["fact"] = format_fact
-    env.filters["when"] = format_when
+    env.filters["when"] = when_markup
     env.filters["asset_type"] = asset_type_label
     env.filters["asset_anchor"] = asset_anchor
     env.filters["site_anchor"] = site_anchor
     return env
+
+
+def when_markup(value: dt.datetime | dt.date | None) -> Markup:
+    """A date or time as the report shows it: never broken across lines."""
+    return Markup('<span class="date">') + format_when(value) + Markup("</span>")
 
 
 def enterprise_name(context: ReportContext) -> str:
@@ -110,11 +116,26 @@ def build_charts(summary: Summary) -> dict[str, Markup]:
             centre_label="findings",
         ),
         "site": charts.stacked_bar_chart(
-            "Current findings by site and severity", sites, legend, chart_id="by-site"
+            "Current findings by site and severity",
+            sites,
+            legend,
+            chart_id="by-site",
+            category_label="Site",
+            value_label="Current findings",
         ),
-        "layer": charts.bar_chart("Current findings by defense layer", layers, chart_id="by-layer"),
+        "layer": charts.bar_chart(
+            "Current findings by defense layer",
+            layers,
+            chart_id="by-layer",
+            category_label="Defense layer",
+            value_label="Current findings (one per layer of its safeguards)",
+        ),
         "category": charts.bar_chart(
-            "Current findings by asset category", categories, chart_id="by-category"
+            "Current findings by asset category",
+            categories,
+            chart_id="by-category",
+            category_label="Asset category",
+            value_label="Current findings",
         ),
     }
     # The chart builders escape every text they place; the SVG itself is trusted markup.
