@@ -63,6 +63,8 @@ FORMULA: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Readiness:
+    """The readiness score with its grade and the parts it is made of."""
+
     score: int
     grade: str
     label: str
