@@ -10,7 +10,7 @@ from imagewarden.store.database import DB_ENV, display_url, mask_credentials, re
 from imagewarden.store.errors import LockTimeout, StoreUnavailable
 from imagewarden.store.findings import FindingFilter, RecordedAssessment
 from imagewarden.store.observations import ObservationBatch, replace_observations
-from imagewarden.store.repository import ImportSummary, Store, UpgradeOutcome
+from imagewarden.store.repository import ImportSummary, Store, UpgradeOutcome, write_assets
 from imagewarden.store.schema import Base
 from imagewarden.store.schema_versions import Schema, SchemaState, SchemaStatus
 
@@ -35,4 +35,5 @@ __all__ = [
     "mask_credentials",
     "replace_observations",
     "resolve_url",
+    "write_assets",
 ]

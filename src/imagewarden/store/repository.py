@@ -243,29 +243,12 @@ class Store(FindingRecords):
             if old_sites:
                 session.execute(update(SiteRow), old_sites)
 
-            asset_ids = [a.id for a in inventory.assets]
-            existing_assets = self._existing(session, AssetRow.id, asset_ids)
-            new_assets = [
-                codec.asset_row(a, now) for a in inventory.assets if a.id not in existing_assets
-            ]
-            old_assets = [
-                codec.asset_row(a, now) for a in inventory.assets if a.id in existing_assets
-            ]
-            if new_assets:
-                session.execute(insert(AssetRow), new_assets)
-            if old_assets:
-                session.execute(update(AssetRow), old_assets)
-            for chunk in chunks(sorted(existing_assets)):
-                session.execute(delete(ServiceRow).where(ServiceRow.asset_id.in_(chunk)))
-            services = [codec.service_row(a.id, s) for a in inventory.assets for s in a.services]
-            if services:
-                session.execute(insert(ServiceRow), services)
-
+            new_assets, old_assets = write_assets(session, inventory.assets, now)
             replace_observations(session, self._inventory_batch(inventory))
         return ImportSummary(
             sites_added=len(new_sites),
-            assets_added=len(new_assets),
-            assets_updated=len(old_assets),
+            assets_added=new_assets,
+            assets_updated=old_assets,
             observations=len(inventory.observations),
         )
 
@@ -349,6 +332,28 @@ class Store(FindingRecords):
                     ("assessments", AssessmentRow),
                 )
             }
+
+
+def write_assets(session: Session, assets: Sequence[Asset], now: dt.datetime) -> tuple[int, int]:
+    """Insert new assets and update existing ones, their services replaced, in the session's
+    transaction (so a collector can add assets and its audit entry in one commit).
+
+    Returns (added, updated).
+    """
+    asset_ids = [a.id for a in assets]
+    existing = Store._existing(session, AssetRow.id, asset_ids)
+    new_rows = [codec.asset_row(a, now) for a in assets if a.id not in existing]
+    old_rows = [codec.asset_row(a, now) for a in assets if a.id in existing]
+    if new_rows:
+        session.execute(insert(AssetRow), new_rows)
+    if old_rows:
+        session.execute(update(AssetRow), old_rows)
+    for chunk in chunks(sorted(existing)):
+        session.execute(delete(ServiceRow).where(ServiceRow.asset_id.in_(chunk)))
+    services = [codec.service_row(a.id, s) for a in assets for s in a.services]
+    if services:
+        session.execute(insert(ServiceRow), services)
+    return len(new_rows), len(old_rows)
 
 
 def _initialise(engine: Engine, schema: Schema, path: Path | None) -> None:
