@@ -44,15 +44,14 @@ PRODUCTS = 400
 CHILD_IMPORT = """
 import datetime as dt, json, resource, sys, time
 from pathlib import Path
-from imagewarden.catalog import load_catalog
-from imagewarden.store import Store
+from imagewarden.app import load_catalog, open_store
 from imagewarden.vulns.importer import FeedImporter
-from imagewarden.vulns.repository import VulnStore
+from imagewarden.vulns.store.repository import VulnRepository
 db, feed = sys.argv[1], Path(sys.argv[2])
 catalog = load_catalog()
-with Store.open(db, create=True) as store:
+with open_store(db, create=True) as store:
     start = time.perf_counter()
-    importer = FeedImporter(VulnStore(store.engine), catalog)
+    importer = FeedImporter(VulnRepository(store), catalog, "benchmark")
     result = importer.import_file(feed, dt.datetime.now(dt.UTC))
     seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "records": result.records,
@@ -200,10 +199,9 @@ def _child(code: str, *args: str) -> dict[str, float]:
 
 
 def _match(db: str, assets: int, repeat: int) -> dict[str, object]:
-    from imagewarden.catalog import load_catalog
+    from imagewarden.app import load_catalog, open_store
     from imagewarden.engine import load_view
     from imagewarden.model import Asset, AssetType, Inventory, Site
-    from imagewarden.store import Store
     from imagewarden.vulns.producer import VulnProducer
 
     rng = random.Random(11)
@@ -227,7 +225,7 @@ def _match(db: str, assets: int, repeat: int) -> dict[str, object]:
             )
         )
     catalog = load_catalog()
-    with Store.open(db) as store:
+    with open_store(db) as store:
         store.save_inventory(Inventory(sites=sites, assets=tuple(items)))
         view = load_view(store, catalog, dt.date.today())
         producer = VulnProducer(store, catalog)

@@ -35,9 +35,9 @@ def test_apply_stores_flows_hosts_services_and_facts(workspace: Workspace) -> No
     summary = api.apply(workspace, dept.batch(), now=NOW)
     assert summary.site_id == "north"  # the site of the known hosts in the capture
     assert summary.flows == len(dept.flows()) and not summary.replaced
-    assert summary.new_assets == ("observed-10-20-130-99",)  # never the internet address
+    assert summary.new_assets == ("discovered-10-20-130-99",)  # never the internet address
     assets = {a.id: a for a in workspace.store.assets()}
-    rogue = assets["observed-10-20-130-99"]
+    rogue = assets["discovered-10-20-130-99"]
     assert not rogue.managed and rogue.ip_addresses == (dept.ROGUE,)
     assert rogue.site_id == "north"
     ports = {s.port: s for s in assets["PACS-1"].services}

@@ -11,7 +11,7 @@ from imagewarden.app import open_store
 from imagewarden.catalog import Catalog
 from imagewarden.store import Store
 from imagewarden.vulns.importer import FeedImporter
-from imagewarden.vulns.repository import VulnStore
+from imagewarden.vulns.store.repository import VulnRepository
 
 # The repository sits in <root>/main and the shared data in <root>/shared (CI has the same).
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -33,5 +33,5 @@ def store(sqlite_url: str) -> Iterator[Store]:
 @pytest.fixture
 def fed_store(store: Store, catalog: Catalog, shared: Path) -> Store:
     """A store holding every shared NVD record, CSAF advisory, the KEV catalog and EPSS."""
-    FeedImporter(VulnStore(store.engine), catalog).import_paths([shared])
+    FeedImporter(VulnRepository(store), catalog, "tester").import_paths([shared])
     return store

@@ -3,14 +3,18 @@ VEX export, and the offline failure of ``feeds update``."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import socket
 from pathlib import Path
 
 import pytest
 
+from imagewarden.app import open_store
 from imagewarden.demo.enterprise import write_demo_inventory
 from tests.cli_runner import invoke
+from tests.factories import asset, inventory
 
 
 def _cli(db: Path, *args: str) -> tuple[int, str, str]:
@@ -123,7 +127,7 @@ def test_feeds_import_of_a_bad_file_exits_2_and_writes_nothing(tmp_path: Path) -
     code, out, err = _cli(db, "feeds", "import", str(bad))
     assert code == 2
     assert f"{bad}:2" in err and "Traceback" not in err + out
-    code, out, _ = _cli(db, "feeds", "status")
+    code, out, _ = _cli(db, "feeds", "status", "--format", "json")
     assert json.loads(out)["epss"] == 0
 
 
@@ -148,3 +152,49 @@ def test_feeds_update_offline_fails_clearly(tmp_path: Path) -> None:
     assert f"cannot download CISA KEV from 127.0.0.1:{port}" in err
     assert "feeds import" in err and "Traceback" not in err + out
     assert not any((tmp_path / "feeds").iterdir())
+
+
+def test_listing_formats_json_alias_csv_and_status(demo_db: Path) -> None:
+    code, as_format, _ = _cli(demo_db, "vulns", "list", "--kev", "--format", "json")
+    code2, as_alias, _ = _cli(demo_db, "vulns", "list", "--kev", "--json")
+    assert code == code2 == 0 and json.loads(as_format) == json.loads(as_alias)
+    code, text, _ = _cli(demo_db, "vulns", "list", "--kev", "--format", "csv")
+    assert code == 0
+    lines = text.splitlines()
+    assert lines[0].startswith("id,priority,cve,kev,ransomware,kev_due,epss,cvss")
+    assert len(lines) == 1 + len(json.loads(as_format))
+    code, table, _ = _cli(demo_db, "feeds", "status")
+    assert code == 0 and "cves" in table and "latest import of each feed" in table
+    code, status, _ = _cli(demo_db, "feeds", "status", "--json")
+    data = json.loads(status)
+    assert data["kev"] == 1404 and {r["kind"] for r in data["latest"]} >= {"kev", "nvd"}
+
+
+def test_export_vex_prints_the_written_path_on_stdout(demo_db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.vex.json"
+    code, out, err = _cli(demo_db, "findings", "export-vex", "-o", str(target))
+    assert code == 0, err
+    assert out == f"{target}\n" and target.is_file()
+
+
+def test_vulns_csv_neutralises_formula_cells(tmp_path: Path, shared: Path) -> None:
+    db = tmp_path / "iw.db"
+    assert _cli(db, "init")[0] == 0
+    mirth = asset(
+        "=HYPERLINK(1)",
+        site="+cmd",
+        vendor="NextGen Healthcare",
+        model="Mirth Connect",
+        software_version="4.3.0",
+        os="",
+        os_version="",
+        services=(),
+    )
+    with open_store(str(db)) as store:
+        store.save_inventory(inventory(mirth))
+    assert _cli(db, "feeds", "import", str(shared / "nvd" / "CVE-2023-43208.json"))[0] == 0
+    assert _cli(db, "assess")[0] in (0, 1)
+    code, text, err = _cli(db, "vulns", "list", "--format", "csv")
+    assert code == 0, err
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert (row["asset_id"], row["site_id"]) == ("'=HYPERLINK(1)", "'+cmd")

@@ -15,13 +15,13 @@ from imagewarden.catalog import Catalog
 from imagewarden.model import UserInputError
 from imagewarden.store import Store
 from imagewarden.vulns.importer import FeedImporter
-from imagewarden.vulns.repository import VulnStore
+from imagewarden.vulns.store.repository import FeedCounts, VulnRepository
 
 NOW = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
 
 
 def _importer(store: Store, catalog: Catalog) -> FeedImporter:
-    return FeedImporter(VulnStore(store.engine), catalog)
+    return FeedImporter(VulnRepository(store), catalog, "tester")
 
 
 def _feed(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -44,16 +44,16 @@ def test_shared_data_imports_with_every_record(
     results = _importer(store, catalog).import_paths([shared], NOW)
     kinds = {r.kind for r in results}
     assert kinds == {"nvd", "kev", "epss", "csaf"}
-    counts = VulnStore(store.engine).counts()
-    assert counts["cves"] == 45
-    assert counts["kev"] == 1404
-    assert counts["epss"] == 49
+    counts = VulnRepository(store).counts()
+    assert counts.cves == 45
+    assert counts.kev == 1404
+    assert counts.epss == 49
     # Index and provenance CSVs next to the records are not feeds and are skipped.
     assert not any(r.file.endswith(("INDEX.csv", "PROVENANCE.csv")) for r in results)
 
 
 def test_kev_and_epss_join_on_cve(fed_store: Store) -> None:
-    vulns = VulnStore(fed_store.engine)
+    vulns = VulnRepository(fed_store)
     kev = vulns.kev(["CVE-2017-0144", "CVE-2023-43208", "CVE-2025-0896"])
     assert set(kev) == {"CVE-2017-0144", "CVE-2023-43208"}
     assert kev["CVE-2017-0144"].ransomware is True
@@ -101,7 +101,7 @@ def test_nvd_feed_file_streams_and_reimport_is_incremental(
     feed.write_text(json.dumps(_feed([records[0], newer])))
     update = importer.import_file(feed, NOW)
     assert (update.records, update.skipped) == (1, 1)
-    vulns = VulnStore(store.engine)
+    vulns = VulnRepository(store)
     matches = vulns.matches_for({("orthanc-server", "orthanc")})
     assert [m.end_excluding for m in matches["CVE-2025-0896"]] == ["1.5.8"]
     # The description guess made while the CVE had no configuration is gone.
@@ -119,12 +119,12 @@ def test_epss_gzip_with_model_version_line(store: Store, catalog: Catalog, tmp_p
     path.write_bytes(gzip.compress(body.encode()))
     result = _importer(store, catalog).import_file(path, NOW)
     assert (result.kind, result.records) == ("epss", 2)
-    score = VulnStore(store.engine).epss(["CVE-2017-0144"])["CVE-2017-0144"]
+    score = VulnRepository(store).epss(["CVE-2017-0144"])["CVE-2017-0144"]
     assert (score.epss, score.percentile, score.score_date) == (0.94258, 0.99941, "2025-08-15")
 
 
-def _counts(store: Store) -> dict[str, int]:
-    return VulnStore(store.engine).counts()
+def _counts(store: Store) -> FeedCounts:
+    return VulnRepository(store).counts()
 
 
 def test_truncated_json_names_the_file_and_writes_nothing(
@@ -139,7 +139,7 @@ def test_truncated_json_names_the_file_and_writes_nothing(
     message = str(caught.value)
     assert str(feed) in message
     assert "truncated" in message and "nothing from this file was imported" in message
-    assert _counts(store)["cves"] == 0
+    assert _counts(store).cves == 0
 
 
 def test_malformed_record_rolls_back_the_whole_file(
@@ -152,7 +152,7 @@ def test_malformed_record_rolls_back_the_whole_file(
     feed.write_text(json.dumps(_feed([good, bad])))
     with pytest.raises(UserInputError, match=r"record 2 \(CVE-2025-0896\): field 'published'"):
         _importer(store, catalog).import_file(feed, NOW)
-    assert _counts(store)["cves"] == 0
+    assert _counts(store).cves == 0
 
 
 def test_bad_cpe_is_reported_with_the_record(
@@ -175,7 +175,7 @@ def test_wrong_schema_is_refused(store: Store, catalog: Catalog, tmp_path: Path)
     kev.write_text(json.dumps({"catalogVersion": "x", "vulnerabilities": [{"cveID": "nope"}]}))
     with pytest.raises(UserInputError, match=r"record 1 \(nope\): 'cveID'"):
         _importer(store, catalog).import_file(kev, NOW)
-    assert _counts(store)["kev"] == 0
+    assert _counts(store).kev == 0
 
 
 def test_bad_csv_row_names_the_line(store: Store, catalog: Catalog, tmp_path: Path) -> None:
@@ -190,7 +190,7 @@ def test_bad_csv_row_names_the_line(store: Store, catalog: Catalog, tmp_path: Pa
         _importer(store, catalog).import_file(path, NOW)
     assert f"{path}:4" in str(caught.value)
     assert "epss 'high' is not a number" in str(caught.value)
-    assert _counts(store)["epss"] == 0
+    assert _counts(store).epss == 0
 
 
 def test_csaf_without_product_tree_is_refused(
@@ -212,6 +212,6 @@ def test_reimporting_an_advisory_replaces_its_products(
     importer = _importer(store, catalog)
     importer.import_file(path, NOW)
     importer.import_file(path, NOW)
-    mentions = VulnStore(store.engine).mentions_for({("offis", "dcmtk")})
+    mentions = VulnRepository(store).mentions_for({("offis", "dcmtk")})
     assert sorted(m.cve for m in mentions) == ["CVE-2022-2119", "CVE-2022-2120", "CVE-2022-2121"]
     assert {(m.mention.version_op, m.mention.version) for m in mentions} == {("<", "3.6.7")}

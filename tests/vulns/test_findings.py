@@ -22,7 +22,7 @@ from imagewarden.model import (
 from imagewarden.store import FindingFilter, Store
 from imagewarden.vulns.importer import FeedImporter
 from imagewarden.vulns.producer import CVE_CHECK, KEV_CHECK, vuln_producer
-from imagewarden.vulns.repository import VulnStore
+from imagewarden.vulns.store.repository import VulnRepository
 from tests.assessing import run_assessment
 from tests.factories import asset, fact, inventory
 
@@ -121,7 +121,7 @@ def test_accepted_cve_reopens_after_expiry_and_newer_feed_mitigates(
     record["configurations"][0]["nodes"][0]["cpeMatch"][0]["versionEndExcluding"] = "4.2.0"
     feed = tmp_path / "recent.json"
     feed.write_text(json.dumps({"format": "NVD_CVE", "vulnerabilities": [{"cve": record}]}))
-    FeedImporter(VulnStore(fed_store.engine), catalog).import_paths([feed])
+    FeedImporter(VulnRepository(fed_store), catalog, "tester").import_paths([feed])
     run_assessment(fed_store, catalog, now=dt.datetime(2026, 12, 3, tzinfo=dt.UTC))
     after = {f.id: f for f in fed_store.findings()}[finding.id]
     assert after.status is FindingStatus.MITIGATED
@@ -157,7 +157,7 @@ def test_decision_survives_the_cve_joining_kev(
         "knownRansomwareCampaignUse": "Unknown",
     }
     kev.write_text(json.dumps({"catalogVersion": "test", "vulnerabilities": [entry]}))
-    FeedImporter(VulnStore(fed_store.engine), catalog).import_paths([kev])
+    FeedImporter(VulnRepository(fed_store), catalog, "tester").import_paths([kev])
     run_assessment(fed_store, catalog, now=NOW + dt.timedelta(days=2))
     after = _by_cve(fed_store)["CVE-2023-33466"]
     assert (after.id, after.check_id) == (before.id, KEV_CHECK)

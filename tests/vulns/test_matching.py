@@ -15,7 +15,7 @@ from imagewarden.model import Asset, AssetType, NetworkZone
 from imagewarden.vulns.importer import FeedImporter
 from imagewarden.vulns.interface import VulnMatch
 from imagewarden.vulns.producer import VulnProducer
-from imagewarden.vulns.repository import VulnStore
+from imagewarden.vulns.store.repository import VulnRepository
 from tests.factories import asset, fact, inventory
 
 TODAY = dt.date(2026, 11, 1)
@@ -137,7 +137,7 @@ def found(
     """Every match of the test inventory against all shared feeds (built once)."""
     db = tmp_path_factory.mktemp("matching") / "db.sqlite"
     with open_store(str(db), create=True) as store:
-        FeedImporter(VulnStore(store.engine), catalog).import_paths([shared])
+        FeedImporter(VulnRepository(store), catalog, "tester").import_paths([shared])
         store.save_inventory(inventory(*ASSETS, observations=OBSERVATIONS))
         view = load_view(store, catalog, TODAY)
         return VulnProducer(store, catalog).matches(view)

@@ -14,9 +14,9 @@ from imagewarden.engine import load_view
 from imagewarden.model import UserInputError
 from imagewarden.store.schema_versions import current_revisions
 from imagewarden.vulns.importer import FeedImporter
+from imagewarden.vulns.interface import SbomComponent
 from imagewarden.vulns.producer import VulnProducer
-from imagewarden.vulns.repository import VulnStore
-from imagewarden.vulns.sbom import SbomComponent
+from imagewarden.vulns.store.repository import VulnRepository
 from tests.factories import asset, inventory
 
 NOW = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
@@ -27,10 +27,10 @@ def test_feeds_and_matching_on_each_database(
 ) -> None:
     with open_store(db_url, create=True) as store:
         assert "v0001" in current_revisions(store.engine)
-        importer = FeedImporter(VulnStore(store.engine), catalog)
+        importer = FeedImporter(VulnRepository(store), catalog, "tester")
         importer.import_paths([shared / "nvd", shared / "kev", shared / "csaf"], NOW)
-        vulns = VulnStore(store.engine)
-        assert vulns.counts()["cves"] == 45
+        vulns = VulnRepository(store)
+        assert vulns.counts().cves == 45
         store.save_inventory(
             inventory(
                 asset(
@@ -45,6 +45,7 @@ def test_feeds_and_matching_on_each_database(
             )
         )
         vulns.replace_components(
+            "tester",
             "M-1",
             [
                 SbomComponent(
@@ -71,7 +72,7 @@ def test_feeds_and_matching_on_each_database(
 def test_product_lookups_stay_within_the_parameter_limit(db_url: str) -> None:
     """Thousands of (vendor, product) keys, one vendor with 2,000 products: every query stays
     under SQLite's bound-parameter limit and every key is found, and no other."""
-    from imagewarden.vulns.repository import _pair_filter
+    from imagewarden.vulns.store.repository import _pair_filter
     from imagewarden.vulns.store.tables import VulnCpeMatchRow
 
     pairs = {(f"v{v}", f"p{p}") for v in range(40) for p in range(60)}
@@ -102,5 +103,5 @@ def test_product_lookups_stay_within_the_parameter_limit(db_url: str) -> None:
         ]
         with store.engine.begin() as connection:
             connection.execute(VulnCpeMatchRow.__table__.insert(), rows)
-        found = VulnStore(store.engine).matches_for(pairs)
+        found = VulnRepository(store).matches_for(pairs)
         assert {(e[0].vendor, e[0].product) for e in found.values()} == pairs

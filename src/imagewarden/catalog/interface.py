@@ -46,4 +46,5 @@ class Catalog:
         return data
 
     def safeguards_for(self, check: Check) -> tuple[Safeguard, ...]:
+        """The safeguards a check recommends that are in this catalog."""
         return tuple(self.safeguards[s] for s in check.safeguards if s in self.safeguards)

@@ -37,6 +37,7 @@ class OsTable:
                 self._by_key[key] = row
 
     def lookup(self, os_name: str, os_version: str = "") -> OsLifecycle | None:
+        """The lifecycle row for an OS name and version, or None when unknown."""
         if not os_name.strip():
             return None
         candidates = []

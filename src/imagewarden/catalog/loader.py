@@ -25,13 +25,11 @@ from imagewarden.model import (
     UserInputError,
 )
 from imagewarden.model.checklist import Checklist
+from imagewarden.readers.limits import check_size
+from imagewarden.readers.yaml import load_yaml
 
 EntryT = TypeVar("EntryT", bound=BaseModel)
 IdentifiedT = TypeVar("IdentifiedT", Check, Safeguard, Framework, Checklist)
-
-
-# libyaml's safe loader when PyYAML was built with it (five times faster), else the pure one.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def default_catalog_dir() -> Path:
@@ -41,18 +39,11 @@ def default_catalog_dir() -> Path:
 
 def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
+        check_size(str(path), path.stat().st_size)
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UserInputError(f"cannot read catalog file: {exc}", Location(str(path))) from None
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # _Loader is a safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        column = mark.column + 1 if mark is not None else None
-        raise UserInputError(f"invalid YAML: {exc}", Location(str(path), line, column)) from None
-    return data, node
+    return load_yaml(text, str(path))
 
 
 def _describe(error: ValidationError) -> str:

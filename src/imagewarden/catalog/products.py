@@ -18,6 +18,8 @@ def alias_key(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class NormalisedProduct:
+    """A vendor and model as the dictionary spells them."""
+
     vendor: str
     model: str
     vendor_known: bool
@@ -25,6 +27,8 @@ class NormalisedProduct:
 
 
 class ProductDictionary:
+    """Vendor and product names with their aliases, for normalising inventories."""
+
     def __init__(self, entries: Iterable[ProductEntry]) -> None:
         self.entries: tuple[ProductEntry, ...] = tuple(entries)
         self._vendors: dict[str, ProductEntry] = {}
@@ -52,6 +56,7 @@ class ProductDictionary:
                     self._products[product_key] = product.name
 
     def vendor(self, text: str) -> ProductEntry | None:
+        """The dictionary entry for a vendor name or alias, or None."""
         return self._vendors.get(alias_key(text)) if text.strip() else None
 
     def normalise(self, vendor: str, model: str) -> NormalisedProduct:

@@ -23,6 +23,8 @@ _READABLE = {
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """One catalog problem: where it is and what is wrong."""
+
     where: str
     message: str
 

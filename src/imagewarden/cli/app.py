@@ -86,6 +86,7 @@ def _report_error(exc: BaseException, debug: bool) -> int:
     from rich.console import Console
     from rich.markup import escape
 
+    from imagewarden.cli.text import printable
     from imagewarden.model import InfrastructureError, UserInputError
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -96,10 +97,10 @@ def _report_error(exc: BaseException, debug: bool) -> int:
 
         known = classify(exc) or exc
     if isinstance(known, UserInputError):
-        console.print(f"[bold red]error:[/] {escape(str(known))}")
+        console.print(f"[bold red]error:[/] {escape(printable(str(known)))}")
         return exit_codes.USAGE_OR_INPUT_ERROR
     if isinstance(known, InfrastructureError):
-        console.print(f"[bold red]error:[/] {escape(str(known))}")
+        console.print(f"[bold red]error:[/] {escape(printable(str(known)))}")
         return exit_codes.INFRASTRUCTURE_ERROR
     name = type(exc).__name__
     console.print(
@@ -110,6 +111,33 @@ def _report_error(exc: BaseException, debug: bool) -> int:
         text = "".join(traceback.format_exception(exc))
         print(mask_credentials(text), file=sys.stderr)
     return exit_codes.INTERNAL_ERROR
+
+
+GLOBAL_VALUE_OPTIONS = ("--db", "--catalog", "--log-level", "--log-file")
+GLOBAL_FLAGS = ("--debug",)
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move global options written after the subcommand (``findings list --db x.db``) to the
+    front, where the root group reads them. Nothing after ``--`` moves."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        name = arg.split("=", 1)[0]
+        if arg in GLOBAL_FLAGS or (name in GLOBAL_VALUE_OPTIONS and "=" in arg):
+            front.append(arg)
+        elif arg in GLOBAL_VALUE_OPTIONS and index + 1 < len(args):
+            front.extend(args[index : index + 2])
+            index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return front + rest
 
 
 class _RootGroup(LazyGroup):
@@ -126,6 +154,10 @@ class _RootGroup(LazyGroup):
             group.add_lazy(s for s in specs if s.parent == name)
             self.add_command(group, name)
         self.add_lazy(s for s in specs if s.parent is None)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Accept the global options anywhere on the line."""
+        return super().parse_args(ctx, hoist_global_options(list(args)))
 
     def invoke(self, ctx: Any) -> Any:
         try:

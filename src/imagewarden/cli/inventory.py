@@ -1,20 +1,17 @@
-"""``imagewarden import inventory FILE``: load assets from CSV or JSON, all or nothing."""
+"""``imagewarden import inventory`` and ``import nmap``: assets from files, all or nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from imagewarden.cli.state import err, state
-from imagewarden.inventory import ImportContext, read_inventory
+from imagewarden.inventory.api import import_inventory_files
+from imagewarden.inventory.api import import_nmap as run_nmap_import
 
-import_app = typer.Typer(help="Import data into the store.", no_args_is_help=True)
 
-
-@import_app.command("inventory")
 def import_inventory(
     ctx: typer.Context,
     files: Annotated[
@@ -23,15 +20,26 @@ def import_inventory(
     ],
 ) -> None:
     """Import assets, services and posture facts. A file with any error writes nothing."""
-    cli = state(ctx)
-    store = cli.store()
-    context = ImportContext(catalog=cli.catalog, observed_at=dt.datetime.now(dt.UTC))
-    # Read and validate every file before writing any, so one bad file stops them all.
-    inventories = [(path, read_inventory(path, context)) for path in files]
-    for path, inventory in inventories:
-        summary = store.save_inventory(inventory)
+    for done in import_inventory_files(state(ctx).workspace(), files):
         err.print(
-            f"{path}: {len(inventory.assets)} assets ({summary.assets_added} new, "
-            f"{summary.assets_updated} updated), {len(inventory.sites)} sites, "
-            f"{summary.observations} facts"
+            f"{done.path}: {done.assets} assets ({done.assets_added} new, "
+            f"{done.assets_updated} updated), {done.sites} sites, {done.facts} facts"
         )
+
+
+def import_nmap(
+    ctx: typer.Context,
+    scan: Annotated[Path, typer.Argument(help="An nmap XML scan (nmap -oX FILE).")],
+    site: Annotated[
+        str | None,
+        typer.Option(help="Site of hosts not in the inventory (default: a 'discovered' site)."),
+    ] = None,
+) -> None:
+    """Import an nmap scan: open ports, versions and dicom-ping results; unknown hosts become
+    unmanaged assets to reconcile."""
+    done = run_nmap_import(state(ctx).workspace(), scan, site_id=site)
+    err.print(
+        f"{scan}: {done.hosts} hosts up ({done.matched_assets} in the inventory, "
+        f"{done.unmanaged_added} new unmanaged), {done.services} open services, "
+        f"{done.facts} facts"
+    )

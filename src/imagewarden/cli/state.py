@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -15,10 +15,22 @@ if TYPE_CHECKING:
     from imagewarden.catalog import Catalog
     from imagewarden.store import Store
 
+
+class SafeConsole(Console):
+    """A console that shows control characters in text escaped and never reads markup:
+    the text it shows comes from users' files (cells, names, file names)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        """Print ``objects``, strings with control characters escaped."""
+        from imagewarden.cli.text import printable
+
+        safe = tuple(printable(o) if isinstance(o, str) else o for o in objects)
+        super().print(*safe, **kwargs)
+
+
 # Human messages go to stderr; data (tables, JSON, paths) to stdout, so pipes stay clean.
-# Markup is off: the text shown comes from users' files and must never be read as markup.
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
-out = Console(highlight=False, soft_wrap=True, markup=False)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True, markup=False)
+out = SafeConsole(highlight=False, soft_wrap=True, markup=False)
 
 
 @dataclass

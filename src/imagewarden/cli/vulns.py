@@ -1,30 +1,51 @@
 """``imagewarden feeds`` and ``imagewarden vulns``, plus ``import sbom|mds2`` and
-``findings export-vex``: vulnerability intelligence on the command line."""
+``findings export-vex``: parse the options, call ``imagewarden.vulns.api``, render."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from imagewarden.cli.state import err, out, state
-from imagewarden.model import Finding, FindingStatus, Location, UserInputError
-from imagewarden.render.atomic import write_text_atomic
-from imagewarden.store import FindingFilter, Store
-from imagewarden.vulns.feeds.download import Source, default_sources, download
-from imagewarden.vulns.importer import FeedImporter
-from imagewarden.vulns.interface import Priority
-from imagewarden.vulns.producer import CVE_CHECK, KEV_CHECK
-from imagewarden.vulns.repository import VulnStore
-from imagewarden.vulns.vex import cyclonedx, openvex
+from imagewarden.model import FindingStatus
+from imagewarden.vulns import api
+from imagewarden.vulns.details import VulnFinding
+from imagewarden.vulns.interface import Confidence, Priority
 
 feeds_app = typer.Typer(help="Import and update vulnerability feeds.", no_args_is_help=True)
 vulns_app = typer.Typer(help="Vulnerabilities matched to assets.", no_args_is_help=True)
+
+
+class ListFormat(StrEnum):
+    """Output of a listing."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+class StatusFormat(StrEnum):
+    """Output of ``feeds status``."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+JsonAlias = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
+
+
+def _print_json(data: Any) -> None:
+    out.file.write(json.dumps(data, indent=2) + "\n")
+
+
+def _print_path(path: Path) -> None:
+    """A written file's path on stdout, literally (no markup, emoji or wrapping)."""
+    out.file.write(f"{path}\n")
 
 
 @feeds_app.command("import")
@@ -38,13 +59,11 @@ def import_feeds(
     ],
 ) -> None:
     """Import feed files (kind detected from content); each file is all or nothing."""
-    cli = state(ctx)
-    importer = FeedImporter(VulnStore(cli.store().engine), cli.catalog)
-    results = importer.import_paths(paths)
-    for result in results:
-        skipped = f", {result.skipped} unchanged" if result.skipped else ""
-        err.print(f"{result.file}: {result.kind}, {result.records} records{skipped}")
-    err.print(f"{len(results)} feed files imported; run 'imagewarden assess' to re-evaluate")
+    result = api.import_feeds(state(ctx).workspace(), paths)
+    for item in result.files:
+        skipped = f", {item.skipped} unchanged" if item.skipped else ""
+        err.print(f"{item.file}: {item.kind.value}, {item.records} records{skipped}")
+    err.print(f"{len(result.files)} feed files imported; run 'imagewarden assess' to re-evaluate")
 
 
 @feeds_app.command("update")
@@ -54,143 +73,169 @@ def update_feeds(
         "imagewarden-feeds"
     ),
     timeout: Annotated[float, typer.Option(min=0.1, max=120, help="Seconds per request.")] = 10.0,
+    mirror: Annotated[
+        str | None,
+        typer.Option(
+            help="Download every feed from this mirror (its file names under this address); "
+            "https://user:password@host/path/ sends basic authentication."
+        ),
+    ] = None,
     kev_url: Annotated[str | None, typer.Option(help="Override the CISA KEV address.")] = None,
     epss_url: Annotated[str | None, typer.Option(help="Override the EPSS address.")] = None,
     nvd_url: Annotated[str | None, typer.Option(help="Override the NVD API address.")] = None,
 ) -> None:
     """Download KEV, EPSS and the last week of NVD changes, then import them."""
-    sources = default_sources(dt.date.today())
-    overrides = {"CISA KEV": kev_url, "FIRST EPSS": epss_url}
-    chosen = [
-        Source(
-            s.name,
-            overrides.get(s.name) or (nvd_url if s.name.startswith("NVD") and nvd_url else s.url),
-            s.file,
-        )
-        for s in sources
-    ]
-    cli = state(ctx)
-    store = cli.store()
-    files = []
-    for source in chosen:
-        err.print(f"downloading {source.name} ...")
-        files.append(download(source, dest, timeout))
-    results = FeedImporter(VulnStore(store.engine), cli.catalog).import_paths(files)
-    for result in results:
-        err.print(f"{result.file}: {result.kind}, {result.records} records")
+    request = api.FeedUpdateRequest(
+        dest=dest,
+        timeout=timeout,
+        mirror=mirror,
+        kev_url=kev_url,
+        epss_url=epss_url,
+        nvd_url=nvd_url,
+    )
+    result = api.update_feeds(
+        state(ctx).workspace(), request, progress=lambda step: err.print(f"{step} ...")
+    )
+    for path in result.downloaded:
+        _print_path(path)
+    for item in result.imports:
+        err.print(f"{item.file}: {item.kind.value}, {item.records} records")
 
 
 @feeds_app.command("status")
-def feeds_status(ctx: typer.Context) -> None:
+def feeds_status(
+    ctx: typer.Context,
+    output: Annotated[
+        StatusFormat, typer.Option("--format", case_sensitive=False, help="table or json.")
+    ] = StatusFormat.TABLE,
+    as_json: JsonAlias = False,
+) -> None:
     """How many CVEs, KEV entries, EPSS scores and advisory mentions are stored."""
-    counts = VulnStore(state(ctx).store().engine).counts()
-    out.print_json(json.dumps(counts))
+    status = api.feed_status(state(ctx).workspace())
+    counts = status.counts
+    numbers = {
+        "cves": counts.cves,
+        "cpe_matches": counts.cpe_matches,
+        "mentions": counts.mentions,
+        "kev": counts.kev,
+        "epss": counts.epss,
+        "components": counts.components,
+    }
+    if as_json or output is StatusFormat.JSON:
+        latest = [
+            {
+                "kind": r.kind.value,
+                "file": r.file,
+                "imported_at": r.imported_at.isoformat(),
+                "records": r.records,
+                "skipped": r.skipped,
+            }
+            for r in status.latest
+        ]
+        _print_json({**numbers, "latest": latest})
+        return
+    table = Table(title="stored")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, number in numbers.items():
+        table.add_row(name, str(number))
+    out.print(table)
+    if status.latest:
+        imports = Table(title="latest import of each feed")
+        for column in ("feed", "imported at", "records", "file"):
+            imports.add_column(column, overflow="fold")
+        for r in status.latest:
+            imports.add_row(
+                r.kind.value, r.imported_at.isoformat(timespec="seconds"), str(r.records), r.file
+            )
+        out.print(imports)
 
 
-class ListFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-
-
-def vuln_findings(store: Store, site: str | None = None) -> list[Finding]:
-    found: list[Finding] = []
-    for check in (KEV_CHECK, CVE_CHECK):
-        found.extend(store.findings(FindingFilter(site_id=site, check_id=check)))
-    return found
-
-
-_ORDER = {Priority.ACT.value: 0, Priority.ATTEND.value: 1, Priority.TRACK.value: 2}
-
-
-def _sort_key(f: Finding) -> tuple[int, int, str]:
-    return (_ORDER.get(str(f.extra.get("priority")), 3), -f.risk.score, f.id)
+def _as_json(row: VulnFinding) -> dict[str, object]:
+    f = row.finding
+    return {
+        "id": f.id,
+        "asset_id": f.asset_id,
+        "site_id": f.site_id,
+        "status": f.status.value,
+        "severity": f.severity.value,
+        "risk_score": f.risk.score,
+        **row.details.to_extra(),
+    }
 
 
 @vulns_app.command("list")
 def list_vulns(
     ctx: typer.Context,
     kev: Annotated[bool, typer.Option("--kev", help="Only known exploited (CISA KEV).")] = False,
+    ransomware: Annotated[
+        bool, typer.Option("--ransomware", help="Only those KEV says ransomware uses.")
+    ] = False,
     epss_above: Annotated[
         float | None, typer.Option(min=0.0, max=1.0, help="Only EPSS above this (0..1).")
     ] = None,
     priority: Annotated[
         Priority | None, typer.Option(case_sensitive=False, help="Only this priority.")
     ] = None,
+    confidence: Annotated[
+        Confidence | None, typer.Option(case_sensitive=False, help="Only this match confidence.")
+    ] = None,
     site: Annotated[str | None, typer.Option(help="Only this site id.")] = None,
+    asset: Annotated[str | None, typer.Option(help="Only this asset id.")] = None,
+    cve: Annotated[str | None, typer.Option(help="Only this CVE id.")] = None,
     status: Annotated[
         FindingStatus | None, typer.Option(case_sensitive=False, help="Only this status.")
     ] = None,
     output: Annotated[
-        ListFormat, typer.Option("--format", case_sensitive=False, help="table or json.")
+        ListFormat, typer.Option("--format", case_sensitive=False, help="table, json or csv.")
     ] = ListFormat.TABLE,
+    as_json: JsonAlias = False,
     limit: Annotated[int, typer.Option(min=0, help="Show at most this many (0: all).")] = 0,
 ) -> None:
     """CVE findings, most urgent first (act, attend, track; then risk)."""
-    rows = vuln_findings(state(ctx).store(), site)
-    if kev:
-        rows = [f for f in rows if f.extra.get("kev") is True]
-    if epss_above is not None:
-        rows = [f for f in rows if float(f.extra.get("epss", -1.0)) > epss_above]
-    if priority is not None:
-        rows = [f for f in rows if f.extra.get("priority") == priority.value]
-    if status is not None:
-        rows = [f for f in rows if f.status is status]
-    rows.sort(key=_sort_key)
-    if limit:
-        rows = rows[:limit]
-    if output is ListFormat.JSON:
-        data = [
-            {
-                "id": f.id,
-                "asset_id": f.asset_id,
-                "site_id": f.site_id,
-                "status": f.status.value,
-                "severity": f.severity.value,
-                "risk_score": f.risk.score,
-                **dict(f.extra),
-            }
-            for f in rows
-        ]
-        out.print_json(json.dumps(data))
+    query = api.VulnQuery(
+        site_id=site,
+        asset_id=asset,
+        cve=cve,
+        kev_only=kev,
+        ransomware_only=ransomware,
+        epss_above=epss_above,
+        priority=priority,
+        confidence=confidence,
+        status=status,
+        limit=limit,
+    )
+    rows = api.list_vulns(state(ctx).workspace(), query)
+    if as_json or output is ListFormat.JSON:
+        _print_json([_as_json(r) for r in rows])
+        return
+    if output is ListFormat.CSV:
+        from imagewarden.render.csv import csv_text
+
+        out.file.write(csv_text(api.VULN_COLUMNS, api.vuln_rows(rows)))
         return
     table = Table()
-    for column in (
-        "priority",
-        "cve",
-        "KEV",
-        "EPSS",
-        "CVSS",
-        "asset",
-        "site",
-        "confidence",
-        "status",
-        "id",
-    ):
+    for column in ("priority", "cve", "KEV", "EPSS", "CVSS", "asset", "site", "confidence"):
         table.add_column(column)
-    for f in rows:
-        epss = f.extra.get("epss")
-        flag = "yes" + (" (ransomware)" if f.extra.get("kev_ransomware") else "")
+    table.add_column("status")
+    table.add_column("id", no_wrap=True, overflow="fold")
+    for row in rows:
+        d, f = row.details, row.finding
+        flag = ("yes" + (" (ransomware)" if d.ransomware else "")) if d.kev else ""
         table.add_row(
-            str(f.extra.get("priority", "")),
-            str(f.extra.get("cve", "")),
-            flag if f.extra.get("kev") else "",
-            f"{float(epss):.1%}" if isinstance(epss, int | float) else "",
-            str(f.extra.get("cvss", "")),
+            d.priority.value,
+            d.cve,
+            flag,
+            d.epss_text,
+            d.cvss_text,
             f.asset_id or "",
             f.site_id,
-            str(f.extra.get("confidence", "")),
+            d.confidence.value,
             f.status.value,
             f.id,
         )
     out.print(table)
     err.print(f"{len(rows)} vulnerability findings")
-
-
-def _known_asset(store: Store, asset_id: str) -> None:
-    if asset_id not in {a.id for a in store.assets()}:
-        raise UserInputError(
-            f"no asset with id {asset_id!r}", hint="see 'imagewarden findings list'"
-        )
 
 
 def import_sbom(
@@ -199,13 +244,8 @@ def import_sbom(
     asset: Annotated[str, typer.Option(help="Asset id the SBOM describes.")],
 ) -> None:
     """Attach a CycloneDX SBOM's components to an asset (replaces its earlier SBOM)."""
-    from imagewarden.vulns.sbom import read_sbom
-
-    store = state(ctx).store()
-    _known_asset(store, asset)
-    components = read_sbom(path)
-    VulnStore(store.engine).replace_components(asset, components, f"sbom:{path.name}")
-    err.print(f"{path}: {len(components)} components attached to {asset}")
+    result = api.import_sbom(state(ctx).workspace(), path, asset)
+    err.print(f"{result.path}: {result.components} components attached to {result.asset_id}")
 
 
 def import_mds2(
@@ -214,40 +254,23 @@ def import_mds2(
     asset: Annotated[str, typer.Option(help="Asset id the form describes.")],
 ) -> None:
     """Record a manufacturer's MDS2 answers as facts of an asset."""
-    from imagewarden.vulns.mds2 import read_mds2  # openpyxl loads slowly; only here
-
-    store = state(ctx).store()
-    _known_asset(store, asset)
-    form = read_mds2(path, asset, dt.datetime.now(dt.UTC))
-    VulnStore(store.engine).replace_observations(form.observations)
+    result = api.import_mds2(state(ctx).workspace(), path, asset)
     err.print(
-        f"{path}: {len(form.answers)} answers, {len(form.observations)} facts recorded for {asset}"
+        f"{result.path}: {result.answers} answers, {result.facts} facts recorded for "
+        f"{result.asset_id}"
     )
-
-
-class VexFormat(StrEnum):
-    OPENVEX = "openvex"
-    CYCLONEDX = "cyclonedx"
 
 
 def export_vex(
     ctx: typer.Context,
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
     vex_format: Annotated[
-        VexFormat, typer.Option("--format", case_sensitive=False, help="openvex or cyclonedx.")
-    ] = VexFormat.OPENVEX,
+        api.VexFormat,
+        typer.Option("--format", case_sensitive=False, help="openvex or cyclonedx."),
+    ] = api.VexFormat.OPENVEX,
     site: Annotated[str | None, typer.Option(help="Only this site id.")] = None,
 ) -> None:
     """Export the CVE findings and their triage decisions as VEX."""
-    if output.exists() and output.is_dir():
-        raise UserInputError("is a folder", Location(str(output)))
-    store = state(ctx).store()
-    rows = sorted(vuln_findings(store, site), key=lambda f: (str(f.extra.get("cve")), f.id))
-    now = dt.datetime.now(dt.UTC)
-    document = (
-        openvex(rows, now)
-        if vex_format is VexFormat.OPENVEX
-        else cyclonedx(rows, store.assets(), now)
-    )
-    write_text_atomic(output, json.dumps(document, indent=2) + "\n")
-    err.print(f"{output}: {len(rows)} statements ({vex_format.value})")
+    result = api.export_vex(state(ctx).workspace(), output, vex_format, site_id=site)
+    _print_path(result.path)
+    err.print(f"{result.path}: {result.statements} statements ({result.format.value})")

@@ -67,6 +67,7 @@ class Team(StrEnum):
 
 
 def biomed_team(region: str) -> str:
+    """The clinical engineering team that owns a site's devices."""
     return f"Biomed - {region}"
 
 
@@ -160,6 +161,8 @@ TYPE_TAG: Mapping[AssetType, str] = {
 
 @dataclass(frozen=True, slots=True)
 class ServiceTemplate:
+    """A service a demo product exposes (protocol, port, TLS)."""
+
     protocol: ServiceProtocol
     port: int
     tls: bool | None = False
@@ -217,6 +220,8 @@ LEGACY_OS: frozenset[str] = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class ProductTemplate:
+    """A demo product: vendor, model, OS and the services it exposes."""
+
     key: str
     type: AssetType
     vendor: str
@@ -252,10 +257,12 @@ class ProductTemplate:
 
     @property
     def is_windows(self) -> bool:
+        """Whether the product runs Windows."""
         return self.os.startswith("Windows")
 
     @property
     def is_windows_server(self) -> bool:
+        """Whether the product runs a Windows Server release."""
         return self.os.startswith("Windows Server")
 
 
@@ -639,6 +646,8 @@ TEMPLATE_BY_KEY: Mapping[str, ProductTemplate] = {t.key: t for t in TEMPLATES}
 
 
 class Archetype(StrEnum):
+    """A kind of demo asset and how many of it a site gets."""
+
     FLAGSHIP = "flagship"
     COMMUNITY = "community"
     IMAGING_CENTER = "imaging_center"
@@ -654,6 +663,8 @@ _ARCHETYPE_KIND: Mapping[Archetype, tuple[str, str, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class SiteSpec:
+    """A generated site: its id, name, size and mix of assets."""
+
     id: str
     name: str
     archetype: Archetype
@@ -670,9 +681,11 @@ class SiteSpec:
 
     @property
     def kind(self) -> str:
+        """Hospital or imaging centre."""
         return _ARCHETYPE_KIND[self.archetype][0]
 
     def json(self, reference_date: dt.date) -> Json:
+        """The site as inventory JSON."""
         facts: Json = {
             "site.downtime_plan": self.downtime_plan,
             "site.imaging_ir_playbook": self.ir_playbook,

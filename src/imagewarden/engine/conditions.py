@@ -44,6 +44,7 @@ def _compare(condition: Condition, value: object) -> bool:
 
 
 def evaluate(condition: Condition, facts: Mapping[str, FactValue]) -> bool:
+    """Whether a catalog condition holds for these facts (an unknown fact is not "no")."""
     if condition.all is not None:
         return all(evaluate(child, facts) for child in condition.all)
     if condition.any is not None:

@@ -150,6 +150,7 @@ def build_view(
     observations: Iterable[Observation],
     today: dt.date,
 ) -> EnterpriseView:
+    """The facts of every site, asset and service as of ``today``, derived ones included."""
     observed = _latest(observations)
     site_map = {s.id: s for s in sites}
     asset_map = {a.id: a for a in assets}

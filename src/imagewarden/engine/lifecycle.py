@@ -19,6 +19,8 @@ from imagewarden.model import Finding, FindingStatus
 
 @dataclass(frozen=True, slots=True)
 class Merge:
+    """Stored findings merged with one assessment's findings, and what changed."""
+
     findings: list[Finding]
     new: int
     mitigated: int

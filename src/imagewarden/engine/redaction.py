@@ -7,7 +7,6 @@ a password).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -31,6 +30,7 @@ _SECRET_VALUE = re.compile(r"(-----BEGIN [A-Z ]*PRIVATE KEY-----|\bpassword\s*[=
 
 def redact_value(key: str, value: FactValue) -> FactValue:
     # The type is part of the cache key: True == 1 must not share an entry.
+    """One evidence value with patient identifiers and secrets removed."""
     return _redact_value(key, type(value).__name__, value)
 
 
@@ -49,11 +49,3 @@ def _redact_value(key: str, _kind: str, value: FactValue) -> FactValue:
 def redact(evidence: Mapping[str, FactValue]) -> dict[str, FactValue]:
     """A copy of ``evidence`` safe to store, log and print."""
     return {key: redact_value(key, value) for key, value in evidence.items()}
-
-
-def evidence_text(value: FactValue) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)

@@ -120,6 +120,7 @@ _SCORED_FACTS = (
 def score(
     check: Check, facts: Mapping[str, FactValue], subject: SubjectKind = SubjectKind.ASSET
 ) -> RiskScore:
+    """The explainable 0-100 risk score of a check on a subject with these facts."""
     values = tuple(facts.get(name) for name in _SCORED_FACTS)
     return _score(check.severity, check.exploitability, subject, values)
 

@@ -63,6 +63,7 @@ class CatalogRules:
         )
 
     def produce(self, view: EnterpriseView) -> Iterator[Finding]:
+        """Findings of every catalog check on every site, asset and service."""
         by_kind: dict[SubjectKind, list[Check]] = {kind: [] for kind in SubjectKind}
         for check in self.checks:
             by_kind[check.applies_to.subject].append(check)

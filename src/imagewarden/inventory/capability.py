@@ -15,5 +15,11 @@ CAPABILITY = Capability(
             "imagewarden.cli.inventory:import_inventory",
             parent="import",
         ),
+        CommandSpec(
+            "nmap",
+            "Open ports, versions and dicom-ping results from an nmap XML scan.",
+            "imagewarden.cli.inventory:import_nmap",
+            parent="import",
+        ),
     ),
 )

@@ -19,6 +19,8 @@ SHOWN_PROBLEMS = 10
 
 
 class Problem(NamedTuple):
+    """One problem of an inventory file: where and what."""
+
     location: Location
     message: str
     hint: str = ""
@@ -74,15 +76,18 @@ class Problems:
         return len(self.items)
 
     def add(self, location: Location, message: str, hint: str = "") -> None:
+        """Record a problem (the import goes on to find the others)."""
         self.items.append(Problem(location, message, hint))
         if len(self.items) >= self.limit:
             self.truncated = True
             raise TooManyProblems
 
     def error(self) -> InventoryInputError:
+        """The problems so far as one UserInputError."""
         return InventoryInputError(self.items, truncated=self.truncated)
 
     def raise_if_any(self) -> None:
+        """Raise the problems found, if any: an import is all or nothing."""
         if self.items:
             raise self.error()
 

@@ -18,6 +18,8 @@ from imagewarden.model import Inventory
 
 @dataclass(frozen=True, slots=True)
 class ImportContext:
+    """What an importer needs besides the file: the catalog and the import time."""
+
     catalog: Catalog
     """Supplies the product dictionary and OS lifecycle table used to normalise names."""
     observed_at: dt.datetime
@@ -25,7 +27,11 @@ class ImportContext:
 
 
 class InventoryImporter(Protocol):
+    """Reads one inventory format into a validated Inventory."""
+
     suffixes: tuple[str, ...]
     """File name endings this importer reads, e.g. ('.csv',)."""
 
-    def read(self, path: Path, context: ImportContext) -> Inventory: ...
+    def read(self, path: Path, context: ImportContext) -> Inventory:
+        """The inventory in ``path``; raises UserInputError naming file, line, field."""
+        ...

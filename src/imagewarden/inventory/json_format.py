@@ -248,6 +248,7 @@ class JsonImporter:
     suffixes: tuple[str, ...] = (".json",)
 
     def read(self, path: Path, context: ImportContext) -> Inventory:
+        """The inventory in a JSON file; all or nothing."""
         file = str(path)
         reader = _JsonRead(file, path.name, context)
         with open_source(path) as raw:

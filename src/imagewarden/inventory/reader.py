@@ -14,6 +14,7 @@ IMPORTERS: tuple[InventoryImporter, ...] = (CsvImporter(), JsonImporter())
 
 
 def supported_suffixes() -> tuple[str, ...]:
+    """File suffixes an importer exists for."""
     return tuple(suffix for importer in IMPORTERS for suffix in importer.suffixes)
 
 

@@ -52,7 +52,9 @@ _FACT_COLUMNS = {c.name: c.fact for c in ASSET_COLUMNS.columns if c.fact is not 
 class Where(Protocol):
     """Where a record and its values are in the file."""
 
-    def at(self, column: str) -> Location: ...
+    def at(self, column: str) -> Location:
+        """This location with a field name."""
+        ...
 
     def label(self) -> str:
         """Short name of the record's place for messages, e.g. 'line 12' or 'assets[3]'."""

@@ -45,6 +45,7 @@ class SiteBook:
 
     @property
     def sites(self) -> tuple[Site, ...]:
+        """Every site named so far."""
         return tuple(self._sites.values())
 
     def resolve(self, value: str) -> str:

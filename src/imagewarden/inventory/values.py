@@ -163,6 +163,7 @@ def parse_int(raw: object) -> int | None:
 
 
 def parse_float(raw: object) -> float | None:
+    """A number from text, or a problem."""
     if isinstance(raw, bool):
         raise ValueProblem(f"expected a number, got {describe(raw)}")
     if isinstance(raw, int | float):
@@ -287,6 +288,7 @@ class Vocabulary(Generic[E]):
             self._by_key[key] = value
 
     def spellings(self) -> tuple[str, ...]:
+        """Every accepted spelling and the value it means."""
         return tuple(self._by_key)
 
     def lookup(self, raw: object) -> E | None:
@@ -309,6 +311,7 @@ class Vocabulary(Generic[E]):
         )
 
     def hint(self) -> str:
+        """A hint listing the accepted values (and the nearest one to ``text``)."""
         return "accepted: " + ", ".join(self.values)
 
 
@@ -381,6 +384,7 @@ _CHOICE_VOCABULARIES: dict[str, Vocabulary[str]] = {}
 
 
 def choice_vocabulary(spec: FactSpec) -> Vocabulary[str]:
+    """A vocabulary for an enum's values and aliases."""
     vocabulary = _CHOICE_VOCABULARIES.get(spec.name)
     if vocabulary is None:
         aliases = CHOICE_ALIASES.get(spec.name, {})
@@ -443,6 +447,7 @@ def parse_ae_title(raw: object) -> str:
 
 
 def parse_port(raw: object) -> int:
+    """A TCP/UDP port number from text, or a problem."""
     if isinstance(raw, bool):
         raise ValueProblem(f"expected a port number, got {describe(raw)}")
     if isinstance(raw, str):

@@ -33,10 +33,12 @@ from imagewarden.model.inventory import (
     ENTERPRISE_SITE_ID,
     ENTERPRISE_SITE_NAME,
     Asset,
+    Collected,
     Inventory,
     Observation,
     Service,
     Site,
+    unmanaged_asset_id,
 )
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "AssetCategory",
     "AssetType",
     "Check",
+    "Collected",
     "Condition",
     "Criticality",
     "DefenseLayer",
@@ -80,4 +83,5 @@ __all__ = [
     "SubjectKind",
     "UserInputError",
     "finding_fingerprint",
+    "unmanaged_asset_id",
 ]

@@ -10,6 +10,8 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class AssessmentRun:
+    """One assessment run: when it ran, against which catalog, and what it counted."""
+
     id: int
     started_at: dt.datetime
     finished_at: dt.datetime

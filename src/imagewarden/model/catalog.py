@@ -42,6 +42,8 @@ class FrameworkRef(_Entry):
 
 
 class FrameworkRequirement(_Entry):
+    """One requirement of a framework (e.g. a CSF 2.0 subcategory), with its title."""
+
     id: str
     title: str
 
@@ -196,6 +198,8 @@ class ProductEntry(_Entry):
 
 
 class ProductAlias(_Entry):
+    """Another way a vendor or product is written, mapped to the dictionary's name."""
+
     name: str
     aliases: tuple[str, ...] = ()
     cpe_products: tuple[str, ...] = ()

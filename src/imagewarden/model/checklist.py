@@ -30,6 +30,8 @@ class Answer(StrEnum):
 
 
 class Audience(StrEnum):
+    """Who a leadership checklist is for (executive, PACS lead, clinical engineering...)."""
+
     EXECUTIVE = "executive"
     RADIOLOGY_LEADERSHIP = "radiology_leadership"
     PACS_INFORMATICS = "pacs_informatics"
@@ -43,6 +45,8 @@ class _Entry(BaseModel):
 
 
 class Question(_Entry):
+    """One leadership question, with its framework references and linked safeguards."""
+
     id: QuestionId
     """Stable short id, e.g. ``exec-01``; its URN is ``urn:imagewarden:question:<id>``."""
     text: str
@@ -67,10 +71,13 @@ class Question(_Entry):
 
     @property
     def urn(self) -> str:
+        """The question's stable URN."""
         return f"urn:imagewarden:question:{self.id}"
 
 
 class Checklist(_Entry):
+    """A leadership checklist: the questions one audience answers for each site."""
+
     id: Annotated[str, StringConstraints(pattern=r"^urn:imagewarden:checklist:[a-z0-9-]+$")]
     audience: Audience
     title: str

@@ -51,10 +51,12 @@ class AssetType(StrEnum):
 
     @property
     def category(self) -> AssetCategory:
+        """The category the asset type belongs to (modality, archive, viewer...)."""
         return _CATEGORY_OF_TYPE[self]
 
     @property
     def is_modality(self) -> bool:
+        """Whether the asset type acquires images."""
         return self.category is AssetCategory.MODALITY
 
 
@@ -121,6 +123,7 @@ class NetworkZone(StrEnum):
 
     @property
     def is_shared(self) -> bool:
+        """Whether the zone is shared with non-imaging systems."""
         return self in _SHARED_ZONES
 
 
@@ -130,6 +133,8 @@ _SHARED_ZONES = frozenset(
 
 
 class Severity(StrEnum):
+    """How bad a finding is, from info to critical."""
+
     INFO = "info"
     LOW = "low"
     MEDIUM = "medium"
@@ -138,6 +143,7 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
+        """Numeric order of the severity (info 0 .. critical 4)."""
         return _SEVERITY_RANK[self]
 
 
@@ -160,6 +166,8 @@ class Exploitability(StrEnum):
 
 
 class FindingStatus(StrEnum):
+    """Where a finding stands in its lifecycle."""
+
     OPEN = "open"
     ACCEPTED = "accepted"
     MITIGATED = "mitigated"
@@ -167,6 +175,8 @@ class FindingStatus(StrEnum):
 
 
 class SafeguardType(StrEnum):
+    """Technical, administrative or physical."""
+
     TECHNICAL = "technical"
     ADMINISTRATIVE = "administrative"
     PHYSICAL = "physical"
@@ -186,6 +196,8 @@ class DefenseLayer(StrEnum):
 
 
 class ServiceProtocol(StrEnum):
+    """What a service speaks (DICOM, DICOMweb, HL7, HTTP(S), RDP, SMB...)."""
+
     DICOM = "dicom"
     DICOMWEB = "dicomweb"
     HL7 = "hl7"

@@ -20,6 +20,8 @@ FactValue = bool | int | float | str | dt.date
 
 
 class FactType(StrEnum):
+    """The type of a fact's value."""
+
     BOOL = "bool"
     INT = "int"
     FLOAT = "float"

@@ -38,6 +38,8 @@ class RiskScore:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """A check that matched a subject, with evidence, risk, safeguards and lifecycle."""
+
     id: str
     check_id: str
     subject_kind: SubjectKind

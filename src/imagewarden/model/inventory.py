@@ -101,3 +101,26 @@ class Inventory:
     sites: tuple[Site, ...] = ()
     assets: tuple[Asset, ...] = ()
     observations: tuple[Observation, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """What a collector (discovery, an nmap import, capture analysis) found on the network.
+
+    Applying it never rewrites an inventory record: hosts the inventory does not list are
+    added as unmanaged assets, services are added or replaced on their own port only, and the
+    observations replace only what the collector itself is authoritative for.
+    """
+
+    new_sites: tuple[Site, ...] = ()
+    """Sites to create if missing (e.g. the "discovered" site of a scope)."""
+    new_assets: tuple[Asset, ...] = ()
+    """Unmanaged assets for hosts nobody listed (kept as they are if already stored)."""
+    services: tuple[tuple[str, Service], ...] = ()
+    """(asset id, service) to add, or to replace the service on the same protocol and port."""
+
+
+def unmanaged_asset_id(address: str) -> str:
+    """The id of the unmanaged asset for a host found at ``address`` (same for every
+    collector, so discovery, an nmap import and capture analysis agree on one host)."""
+    return "discovered-" + address.replace(".", "-").replace(":", "-")

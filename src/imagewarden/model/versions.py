@@ -29,6 +29,7 @@ def _strip_product_words(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def version_key(text: str) -> tuple[Token, ...]:
+    """A sort key for a version string that orders vendor schemes sensibly."""
     cleaned = _strip_product_words(text.strip().lower())
     if cleaned.startswith("v") and cleaned[1:2].isdigit():
         cleaned = cleaned[1:]

@@ -40,6 +40,7 @@ def utc(value: dt.datetime) -> dt.datetime:
 
 
 def encode_value(value: FactValue) -> tuple[str, str]:
+    """A fact value as (type name, text) for the observations table."""
     if isinstance(value, bool):
         return "bool", "true" if value else "false"
     if isinstance(value, int):
@@ -52,6 +53,7 @@ def encode_value(value: FactValue) -> tuple[str, str]:
 
 
 def decode_value(value_type: str, text: str) -> FactValue:
+    """The inverse of encode_value."""
     if value_type == "bool":
         return text == "true"
     if value_type == "int":
@@ -74,10 +76,12 @@ def decode_facts(data: Mapping[str, Any]) -> dict[str, FactValue]:
 
 
 def encode_evidence(evidence: Mapping[str, FactValue]) -> dict[str, Any]:
+    """Evidence as JSON-ready values (dates as ISO text)."""
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in evidence.items()}
 
 
 def site_row(site: Site, now: dt.datetime) -> dict[str, Any]:
+    """A site as a row of the sites table."""
     return {
         "id": site.id,
         "name": site.name,
@@ -88,10 +92,12 @@ def site_row(site: Site, now: dt.datetime) -> dict[str, Any]:
 
 
 def site_from_row(row: SiteRow) -> Site:
+    """A site from its row."""
     return Site(id=row.id, name=row.name, kind=row.kind, region=row.region)
 
 
 def asset_row(asset: Asset, now: dt.datetime) -> dict[str, Any]:
+    """An asset as a row of the assets table."""
     return {
         "id": asset.id,
         "site_id": asset.site_id,
@@ -116,6 +122,7 @@ def asset_row(asset: Asset, now: dt.datetime) -> dict[str, Any]:
 
 
 def service_row(asset_id: str, service: Service) -> dict[str, Any]:
+    """A service of an asset as a row of the services table."""
     return {
         "asset_id": asset_id,
         "protocol": service.protocol.value,
@@ -129,6 +136,7 @@ def service_row(asset_id: str, service: Service) -> dict[str, Any]:
 
 
 def service_from_row(row: ServiceRow | Row[Any]) -> Service:
+    """A service from its row."""
     return Service(
         protocol=ServiceProtocol(row.protocol),
         port=row.port,
@@ -141,6 +149,7 @@ def service_from_row(row: ServiceRow | Row[Any]) -> Service:
 
 
 def asset_from_row(row: AssetRow | Row[Any], services: tuple[Service, ...]) -> Asset:
+    """An asset (with its services) from its row."""
     return Asset(
         id=row.id,
         site_id=row.site_id,
@@ -165,6 +174,7 @@ def asset_from_row(row: AssetRow | Row[Any], services: tuple[Service, ...]) -> A
 
 
 def observation_row(obs: Observation) -> dict[str, Any]:
+    """An observation as a row of the observations table."""
     value_type, value = encode_value(obs.value)
     return {
         "subject_kind": obs.subject_kind.value,
@@ -182,6 +192,7 @@ _SOURCES = {s.value: s for s in ObservationSource}
 
 
 def observation_from_row(row: ObservationRow | Row[Any]) -> Observation:
+    """An observation from its row."""
     return Observation(
         subject_kind=_SUBJECT_KINDS[row.subject_kind],
         subject_id=row.subject_id,
@@ -284,6 +295,7 @@ _STATUSES = {s.value: s for s in FindingStatus}
 
 
 def finding_from_row(row: FindingRow | Row[Any]) -> Finding:
+    """A finding from its row (JSON columns as text or decoded)."""
     factors = row.risk_factors
     safeguards = row.safeguards
     return Finding(

@@ -17,7 +17,20 @@ DB_ENV = "IMAGEWARDEN_DB"
 DEFAULT_DB_FILE = "imagewarden.db"
 
 SQLITE_BUSY_TIMEOUT = 30.0
-"""Seconds an SQLite writer waits for another writer before 'database is locked'."""
+"""Seconds an SQLite writer waits for another writer before 'database is locked'
+(``IMAGEWARDEN_DB_BUSY_TIMEOUT`` overrides it)."""
+BUSY_TIMEOUT_ENV = "IMAGEWARDEN_DB_BUSY_TIMEOUT"
+
+
+def busy_timeout() -> float:
+    """Seconds to wait for a locked SQLite database: the environment's value or the default."""
+    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else SQLITE_BUSY_TIMEOUT
+    except ValueError:
+        raise UserInputError(f"{BUSY_TIMEOUT_ENV} must be a number of seconds") from None
+
+
 WRITE = {"imagewarden_write": True}
 """Execution options of a connection that will write: on SQLite its transactions begin with
 BEGIN IMMEDIATE, taking the write lock up front. A transaction that read first and then
@@ -85,7 +98,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout() * 1000)}")
     cursor.close()
 
 

@@ -43,7 +43,11 @@ _KNOWN: tuple[tuple[str, type[Exception], str], ...] = (
     ("read-only", StoreUnavailable, "the database is read-only for this user"),
     ("file is not a database", UserInputError, "this file is not an ImageWarden database"),
     ("malformed", StoreUnavailable, "the database file is corrupt; restore it from a backup"),
-    ("unable to open database file", UserInputError, "the database file cannot be opened"),
+    (
+        "unable to open database file",
+        StoreUnavailable,
+        "the database file or its folder cannot be opened for writing (read-only?)",
+    ),
     ("no space left on device", StoreUnavailable, "the disk holding the database is full"),
     ("connection refused", StoreUnavailable, "the database server refused the connection"),
     ("could not translate host name", StoreUnavailable, "the database server's name is unknown"),

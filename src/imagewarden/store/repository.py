@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from imagewarden.model import (
     Asset,
+    Collected,
     Inventory,
     Observation,
     ObservationSource,
@@ -69,9 +70,21 @@ from imagewarden.store.schema_versions import (
 
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
+    """What one inventory import added and updated."""
+
     sites_added: int
     assets_added: int
     assets_updated: int
+    observations: int
+
+
+@dataclass(frozen=True, slots=True)
+class CollectedSummary:
+    """What applying a collector's findings added."""
+
+    sites_added: int
+    assets_added: int
+    services: int
     observations: int
 
 
@@ -213,6 +226,7 @@ class Store(FindingRecords):
             yield connection
 
     def close(self) -> None:
+        """Release the database connections."""
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -223,7 +237,14 @@ class Store(FindingRecords):
 
     # --- inventory ---------------------------------------------------------------------
 
-    def save_inventory(self, inventory: Inventory, now: dt.datetime | None = None) -> ImportSummary:
+    def save_inventory(
+        self,
+        inventory: Inventory,
+        now: dt.datetime | None = None,
+        *,
+        actor: str = "system",
+        source: str = "",
+    ) -> ImportSummary:
         """Add or update the sites and assets of one import, all or nothing.
 
         The import is authoritative for the assets it names: their services are replaced and
@@ -231,7 +252,8 @@ class Store(FindingRecords):
         again rather than stale.
         """
         now = now or dt.datetime.now(dt.UTC)
-        with self.writing() as session:
+        with self.changing(actor, "import.inventory", source or "inventory") as change:
+            session = change.session
             site_ids = [s.id for s in inventory.sites]
             existing_sites = self._existing(session, SiteRow.id, site_ids)
             new_sites = [
@@ -243,14 +265,38 @@ class Store(FindingRecords):
             if old_sites:
                 session.execute(update(SiteRow), old_sites)
 
-            new_assets, old_assets = write_assets(session, inventory.assets, now)
+            asset_ids = [a.id for a in inventory.assets]
+            existing_assets = self._existing(session, AssetRow.id, asset_ids)
+            new_assets = [
+                codec.asset_row(a, now) for a in inventory.assets if a.id not in existing_assets
+            ]
+            old_assets = [
+                codec.asset_row(a, now) for a in inventory.assets if a.id in existing_assets
+            ]
+            if new_assets:
+                session.execute(insert(AssetRow), new_assets)
+            if old_assets:
+                session.execute(update(AssetRow), old_assets)
+            for chunk in chunks(sorted(existing_assets)):
+                session.execute(delete(ServiceRow).where(ServiceRow.asset_id.in_(chunk)))
+            services = [codec.service_row(a.id, s) for a in inventory.assets for s in a.services]
+            if services:
+                session.execute(insert(ServiceRow), services)
+
             replace_observations(session, self._inventory_batch(inventory))
-        return ImportSummary(
-            sites_added=len(new_sites),
-            assets_added=new_assets,
-            assets_updated=old_assets,
-            observations=len(inventory.observations),
-        )
+            summary = ImportSummary(
+                sites_added=len(new_sites),
+                assets_added=len(new_assets),
+                assets_updated=len(old_assets),
+                observations=len(inventory.observations),
+            )
+            change.after = {
+                "sites_added": summary.sites_added,
+                "assets_added": summary.assets_added,
+                "assets_updated": summary.assets_updated,
+                "facts": summary.observations,
+            }
+        return summary
 
     @staticmethod
     def _inventory_batch(inventory: Inventory) -> ObservationBatch:
@@ -265,6 +311,25 @@ class Store(FindingRecords):
         ]
         return ObservationBatch(sources.pop(), tuple(inventory.observations), tuple(subjects))
 
+    def apply_collected(
+        self, collected: Collected, batch: ObservationBatch, *, actor: str, action: str, target: str
+    ) -> CollectedSummary:
+        """Apply what a collector found, with its observations, as one audited change.
+
+        Sites and unmanaged assets are added when missing (stored ones are not rewritten);
+        each service is added or replaces the one on its protocol and port (the asset's other
+        services stay); the batch replaces only what it is authoritative for.
+        """
+        with self.changing(actor, action, target) as change:
+            summary = write_collected(change.session, collected, batch)
+            change.after = {
+                "sites_added": summary.sites_added,
+                "assets_added": summary.assets_added,
+                "services": summary.services,
+                "observations": summary.observations,
+            }
+            return summary
+
     def apply_observations(self, batch: ObservationBatch) -> int:
         """Replace what the batch's collector knew with what it now knows, in one transaction."""
         with self.writing() as session:
@@ -278,6 +343,7 @@ class Store(FindingRecords):
         return found
 
     def sites(self) -> list[Site]:
+        """Every site, by id."""
         with self.reading() as session:
             return [
                 codec.site_from_row(r)
@@ -285,6 +351,7 @@ class Store(FindingRecords):
             ]
 
     def assets(self, site_id: str | None = None) -> list[Asset]:
+        """Every asset (or those of one site) with its services, by site and id."""
         services: dict[str, list[Service]] = {}
         service_query = select(*ServiceRow.__table__.columns).order_by(
             ServiceRow.asset_id, ServiceRow.port
@@ -320,6 +387,7 @@ class Store(FindingRecords):
             return [codec.observation_from_row(r) for r in connection.execute(query)]
 
     def counts(self) -> dict[str, int]:
+        """Rows per core table."""
         with self.reading() as session:
             return {
                 name: session.scalar(select(func.count()).select_from(table)) or 0
@@ -334,26 +402,46 @@ class Store(FindingRecords):
             }
 
 
-def write_assets(session: Session, assets: Sequence[Asset], now: dt.datetime) -> tuple[int, int]:
-    """Insert new assets and update existing ones, their services replaced, in the session's
-    transaction (so a collector can add assets and its audit entry in one commit).
-
-    Returns (added, updated).
-    """
-    asset_ids = [a.id for a in assets]
-    existing = Store._existing(session, AssetRow.id, asset_ids)
-    new_rows = [codec.asset_row(a, now) for a in assets if a.id not in existing]
-    old_rows = [codec.asset_row(a, now) for a in assets if a.id in existing]
-    if new_rows:
-        session.execute(insert(AssetRow), new_rows)
-    if old_rows:
-        session.execute(update(AssetRow), old_rows)
-    for chunk in chunks(sorted(existing)):
-        session.execute(delete(ServiceRow).where(ServiceRow.asset_id.in_(chunk)))
-    services = [codec.service_row(a.id, s) for a in assets for s in a.services]
-    if services:
-        session.execute(insert(ServiceRow), services)
-    return len(new_rows), len(old_rows)
+def write_collected(
+    session: Session,
+    collected: Collected,
+    batch: ObservationBatch,
+    now: dt.datetime | None = None,
+) -> CollectedSummary:
+    """``Store.apply_collected`` in the caller's transaction, for a collector that writes rows
+    of its own (e.g. capture analysis: the capture and its flows) in the same audited change."""
+    now = now or dt.datetime.now(dt.UTC)
+    sites = {s.id: s for s in collected.new_sites}
+    missing_sites = sites.keys() - Store._existing(session, SiteRow.id, sorted(sites))
+    if missing_sites:
+        session.execute(
+            insert(SiteRow), [codec.site_row(sites[i], now) for i in sorted(missing_sites)]
+        )
+    assets = {a.id: a for a in collected.new_assets}
+    missing = assets.keys() - Store._existing(session, AssetRow.id, sorted(assets))
+    if missing:
+        session.execute(
+            insert(AssetRow), [codec.asset_row(assets[i], now) for i in sorted(missing)]
+        )
+    for asset_id, service in collected.services:
+        session.execute(
+            delete(ServiceRow).where(
+                ServiceRow.asset_id == asset_id,
+                ServiceRow.protocol == service.protocol.value,
+                ServiceRow.port == service.port,
+            )
+        )
+    if collected.services:
+        session.execute(
+            insert(ServiceRow), [codec.service_row(a, s) for a, s in collected.services]
+        )
+    written = replace_observations(session, batch)
+    return CollectedSummary(
+        sites_added=len(missing_sites),
+        assets_added=len(missing),
+        services=len(collected.services),
+        observations=written,
+    )
 
 
 def _initialise(engine: Engine, schema: Schema, path: Path | None) -> None:

@@ -20,10 +20,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
+    """Declarative base of every table, the capabilities' included."""
+
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class SiteRow(Base):
+    """A site (hospital, imaging centre) of the enterprise."""
+
     __tablename__ = "sites"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -34,6 +38,8 @@ class SiteRow(Base):
 
 
 class AssetRow(Base):
+    """An imaging asset as the inventory (or discovery) describes it."""
+
     __tablename__ = "assets"
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -58,6 +64,8 @@ class AssetRow(Base):
 
 
 class ServiceRow(Base):
+    """A service an asset exposes."""
+
     __tablename__ = "services"
     __table_args__ = (UniqueConstraint("asset_id", "protocol", "port"),)
 
@@ -93,6 +101,8 @@ class ObservationRow(Base):
 
 
 class AssessmentRow(Base):
+    """One assessment run."""
+
     __tablename__ = "assessments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -108,6 +118,8 @@ class AssessmentRow(Base):
 
 
 class FindingRow(Base):
+    """A finding with its lifecycle; updated in place by each assessment."""
+
     __tablename__ = "findings"
     __table_args__ = (
         Index("ix_findings_site_status", "site_id", "status"),

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 from imagewarden.model import Location, UserInputError
 from imagewarden.render.atomic import write_text_atomic
-from imagewarden.store import replace_observations, write_assets
+from imagewarden.store import write_collected
 from imagewarden.traffic.addresses import canonical
 from imagewarden.traffic.analyze import analyze_files
 from imagewarden.traffic.decode import DEFAULT_DICOM_PORTS, AnalyzeOptions
-from imagewarden.traffic.inventory import inventory_change, observation_batch
+from imagewarden.traffic.inventory import assets_after, collect, observation_batch
 from imagewarden.traffic.model import CaptureBatch, FlowRecord
 from imagewarden.traffic.segmentation.export import PlanFormat, render_plan
 from imagewarden.traffic.segmentation.policy import SegmentationPlan, build_plan
@@ -136,36 +136,32 @@ def apply(
     now = now or dt.datetime.now(dt.UTC)
     store = workspace.store
     site = _site(workspace, batch, site_id)
-    assets = store.assets()
-    change_set = inventory_change(batch.flows, assets, site)
-    changed = {a.id: a for a in (*change_set.new_assets, *change_set.updated_assets)}
-    after_assets = [changed.get(a.id, a) for a in assets] + list(change_set.new_assets)
-    with store.changing(
-        workspace.actor, "traffic.apply", f"capture {batch.fingerprint[:12]}"
-    ) as change:
+    collected = collect(batch.flows, store.assets(), site)
+    after = assets_after(store.assets(), collected)
+    target = f"capture {batch.fingerprint[:12]}"
+    with store.changing(workspace.actor, "traffic.apply", target) as change:
         session = change.session
         capture_id, replaced = repository.replace_capture(session, batch, site, now)
-        write_assets(session, list(changed.values()), now)
         site_flows = [f.flow for f in repository.flows_in(session, site)]
-        observations = observation_batch(site_flows, after_assets, now)
-        written = replace_observations(session, observations)
+        observations = observation_batch(site_flows, after, now)
+        written = write_collected(session, collected, observations, now)
         change.after = {
             "site": site,
             "files": [f.name for f in batch.files],
             "packets": batch.stats.packets,
             "flows": len(batch.flows),
-            "new_assets": len(change_set.new_assets),
-            "services_added": change_set.services_added,
-            "observations": written,
+            "new_assets": written.assets_added,
+            "services_added": written.services,
+            "observations": written.observations,
             "replaced": replaced,
         }
     return ApplySummary(
         capture_id=capture_id,
         site_id=site,
         flows=len(batch.flows),
-        new_assets=tuple(a.id for a in change_set.new_assets),
-        services_added=change_set.services_added,
-        observations=written,
+        new_assets=tuple(a.id for a in collected.new_assets),
+        services_added=written.services,
+        observations=written.observations,
         replaced=replaced,
     )
 

@@ -15,17 +15,18 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from imagewarden.model import (
     Asset,
     AssetType,
+    Collected,
     FactValue,
     Observation,
     ObservationSource,
     Service,
     ServiceProtocol,
     SubjectKind,
+    unmanaged_asset_id,
 )
 from imagewarden.store import ObservationBatch
 from imagewarden.traffic.addresses import canonical, is_internal
@@ -47,11 +48,6 @@ TRAFFIC_FACTS = frozenset(
     }
 )
 MAX_TITLES = 20
-
-
-def observed_asset_id(address: str) -> str:
-    """The id of an asset created for a host seen only in traffic."""
-    return "observed-" + canonical(address).replace(".", "-").replace(":", "-")
 
 
 def is_imaging(flow: FlowRecord) -> bool:
@@ -79,19 +75,12 @@ def _service(flow: FlowRecord) -> Service | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class InventoryChange:
-    """Assets to write: new unmanaged ones and known ones with services added."""
+def collect(flows: Sequence[FlowRecord], assets: Sequence[Asset], site_id: str) -> Collected:
+    """New hosts and services that ``flows`` show against the inventory ``assets``.
 
-    new_assets: tuple[Asset, ...]
-    updated_assets: tuple[Asset, ...]
-    services_added: int
-
-
-def inventory_change(
-    flows: Sequence[FlowRecord], assets: Sequence[Asset], site_id: str
-) -> InventoryChange:
-    """New hosts and new services that ``flows`` show against the inventory ``assets``."""
+    A service goes to a known asset only on a port its record does not list: what the
+    inventory says about a listed service (its AE title, TLS) is never overwritten.
+    """
     owners = assets_by_address(assets)
     new_services: dict[str, dict[int, Service]] = defaultdict(dict)
     strangers: set[str] = set()
@@ -106,33 +95,38 @@ def inventory_change(
         service = _service(flow)
         if service is not None and (server in owners or server in strangers):
             new_services[server].setdefault(service.port, service)
-    created = []
-    for address in sorted(strangers):
-        services = tuple(sorted(new_services.get(address, {}).values(), key=lambda s: s.port))
-        created.append(
-            Asset(
-                id=observed_asset_id(address),
-                site_id=site_id,
-                name=f"Host seen in traffic {address}",
-                type=AssetType.UNKNOWN,
-                ip_addresses=(address,),
-                managed=False,
-                services=services,
-            )
+    created = tuple(
+        Asset(
+            id=unmanaged_asset_id(address),
+            site_id=site_id,
+            name=f"Host seen in traffic {address}",
+            type=AssetType.UNKNOWN,
+            ip_addresses=(address,),
+            managed=False,
         )
-    updated = []
-    added = sum(len(s.services) for s in created)
+        for address in sorted(strangers)
+    )
+    services: list[tuple[str, Service]] = []
     for address, seen in sorted(new_services.items()):
         asset = owners.get(address)
-        if asset is None:
-            continue
-        have = {s.port for s in asset.services}
-        missing = [s for port, s in sorted(seen.items()) if port not in have]
-        if missing:
-            merged = tuple(sorted([*asset.services, *missing], key=lambda s: s.port))
-            updated.append(dataclasses.replace(asset, services=merged))
-            added += len(missing)
-    return InventoryChange(tuple(created), tuple(updated), added)
+        asset_id = asset.id if asset is not None else unmanaged_asset_id(address)
+        have = {s.port for s in asset.services} if asset is not None else set()
+        services += [(asset_id, s) for port, s in sorted(seen.items()) if port not in have]
+    return Collected(new_assets=created, services=tuple(services))
+
+
+def assets_after(assets: Sequence[Asset], collected: Collected) -> list[Asset]:
+    """The inventory as it will be once ``collected`` is applied (to compute facts before)."""
+    added: dict[str, list[Service]] = defaultdict(list)
+    for asset_id, service in collected.services:
+        added[asset_id].append(service)
+    result = []
+    for asset in [*assets, *collected.new_assets]:
+        if asset.id in added:
+            merged = sorted([*asset.services, *added[asset.id]], key=lambda s: s.port)
+            asset = dataclasses.replace(asset, services=tuple(merged))
+        result.append(asset)
+    return result
 
 
 def _datetime(seconds: float, fallback: dt.datetime) -> dt.datetime:

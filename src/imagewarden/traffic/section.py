@@ -7,14 +7,14 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from imagewarden.traffic import flowmap
-from imagewarden.traffic.inventory import observed_asset_id
+from imagewarden.traffic.addresses import canonical, is_internal
 from imagewarden.traffic.segmentation.policy import Endpoint, build_plan
+from imagewarden.traffic.segmentation.zones import assets_by_address
 from imagewarden.traffic.store.repository import captures, flows
 
 if TYPE_CHECKING:
     from imagewarden.contracts import ReportSection, SectionSource
 
-OBSERVED = observed_asset_id("0.0.0.0").split("0", 1)[0]
 MAX_SITES = 10
 MAX_ROWS = 200
 
@@ -82,7 +82,11 @@ def traffic_section(source: SectionSource) -> ReportSection | None:
         )
     all_flows = [f.flow for f in stored]
     applied = captures(source.store)
-    unmanaged = sum(1 for a in source.assets if not a.managed and a.id.startswith(OBSERVED))
+    owners = assets_by_address(source.assets)
+    addresses = {canonical(a) for f in all_flows for a in (f.client, f.server)}
+    unmanaged = sum(
+        1 for a in addresses if is_internal(a) and (a not in owners or not owners[a].managed)
+    )
     return ReportSection(
         key="traffic",
         title="Traffic and segmentation",

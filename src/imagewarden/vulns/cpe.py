@@ -13,6 +13,8 @@ _SPLIT = re.compile(r"(?<!\\):")
 
 @dataclass(frozen=True, slots=True)
 class Cpe:
+    """The fields of a CPE 2.3 name that matching uses (lower case, unescaped)."""
+
     part: str
     vendor: str
     product: str
@@ -36,6 +38,7 @@ def parse_cpe(text: str) -> Cpe:
 
 
 def parse_cpe_input(text: str, where: str) -> Cpe:
+    """``parse_cpe`` for user input: a bad name is a user error naming ``where``."""
     try:
         return parse_cpe(text)
     except ValueError as exc:

@@ -9,15 +9,17 @@ from pathlib import Path
 from imagewarden.catalog import Catalog
 from imagewarden.store import Store
 from imagewarden.vulns.importer import FeedImporter
-from imagewarden.vulns.repository import FileImport, VulnStore
+from imagewarden.vulns.store.repository import FileImport, VulnRepository
 
 
 def demo_feed_folder() -> Path:
+    """Where the demo's feed files are installed."""
     return Path(str(resources.files("imagewarden.demo") / "feeds"))
 
 
 def import_demo_feeds(
-    store: Store, catalog: Catalog, now: dt.datetime | None = None
+    store: Store, catalog: Catalog, now: dt.datetime | None = None, *, actor: str = "demo"
 ) -> list[FileImport]:
-    importer = FeedImporter(VulnStore(store.engine), catalog)
+    """Import the demo's feed files (each one audited as done by ``actor``)."""
+    importer = FeedImporter(VulnRepository(store), catalog, actor)
     return importer.import_paths([demo_feed_folder()], now)

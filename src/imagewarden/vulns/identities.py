@@ -108,6 +108,7 @@ def identities(
     facts: Mapping[str, FactValue],
     components: Sequence[Component] = (),
 ) -> list[Identity]:
+    """Everything the asset runs, in CPE words: model, Windows release, SMBv1, SBOM components."""
     found = _model_identities(dictionary, asset) + _windows_identities(asset)
     if facts.get("smb.v1_enabled") is True:
         # NVD models SMBv1 flaws (EternalBlue) as the SMB 1.0 component on a Windows platform.

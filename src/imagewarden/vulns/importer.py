@@ -3,64 +3,90 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from imagewarden.catalog import Catalog
-from imagewarden.model import UserInputError
+from imagewarden.model import Location, UserInputError
 from imagewarden.vulns.feeds.csaf import read_csaf
-from imagewarden.vulns.feeds.detect import detect_kind, feed_files
+from imagewarden.vulns.feeds.detect import NOT_A_FEED, Detected, detect_kind, feed_files
 from imagewarden.vulns.feeds.epss import read_epss
 from imagewarden.vulns.feeds.kev import read_kev
 from imagewarden.vulns.feeds.nvd import read_nvd
-from imagewarden.vulns.interface import FeedItem, ProductMention
+from imagewarden.vulns.interface import FeedItem, FeedKind, ProductMention
 from imagewarden.vulns.names import PhraseIndex, description_mentions
-from imagewarden.vulns.repository import FileImport, VulnStore
+from imagewarden.vulns.store.repository import FileImport, VulnRepository
+
+log = logging.getLogger(__name__)
 
 _NOTHING = "nothing from this file was imported"
 
 
 class FeedImporter:
-    def __init__(self, store: VulnStore, catalog: Catalog) -> None:
-        self.store = store
+    """Imports feed files into one store, each file in one audited transaction."""
+
+    def __init__(self, repository: VulnRepository, catalog: Catalog, actor: str) -> None:
+        self.repository = repository
         self.catalog = catalog
+        self.actor = actor
         self._phrases = PhraseIndex.build(catalog.products)
 
     def _mentions(self, description: str) -> tuple[ProductMention, ...]:
         return description_mentions(self._phrases, description)
 
-    def _items(self, kind: str, detail: str, path: Path) -> Iterator[FeedItem]:
-        if kind in ("nvd", "nvd-record"):
-            return read_nvd(path, single=kind == "nvd-record", mention=self._mentions)
-        if kind == "kev":
-            return read_kev(path, detail)
-        if kind == "epss":
+    def _items(self, detected: Detected, path: Path) -> Iterator[FeedItem]:
+        if detected.kind is FeedKind.NVD:
+            return read_nvd(path, single=detected.single_record, mention=self._mentions)
+        if detected.kind is FeedKind.KEV:
+            return read_kev(path, detected.catalog_version)
+        if detected.kind is FeedKind.EPSS:
             return read_epss(path)
         return read_csaf(path, self.catalog.products)
 
     def import_file(self, path: Path, now: dt.datetime) -> FileImport:
-        kind, detail = detect_kind(path)
-        if kind == "unknown":
-            raise UserInputError(
-                "not a recognised feed (NVD CVE API 2.0 JSON, CISA KEV JSON, CSAF 2.0 JSON or "
-                "FIRST EPSS CSV)",
-                hint=str(path),
-            )
+        """Import one feed file (its kind detected from its content), all or nothing."""
+        detected = detect_kind(path)
+        if detected is None:
+            raise UserInputError(NOT_A_FEED, Location(str(path)))
+        return self._import(path, detected, now)
+
+    def _import(self, path: Path, detected: Detected, now: dt.datetime) -> FileImport:
+        log.info("importing %s as %s", path, detected.kind.value)
         try:
-            return self.store.import_items(
-                kind.removesuffix("-record"), str(path), self._items(kind, detail, path), now
+            result = self.repository.import_feed(
+                self.actor, detected.kind, str(path), self._items(detected, path), now
             )
         except UserInputError as exc:
             if _NOTHING not in exc.message:
                 exc.message = f"{exc.message}; {_NOTHING}"
+            log.info("refused %s: %s", path, exc.message)
             raise
+        log.info(
+            "imported %s: %s, %d records written, %d unchanged",
+            path,
+            result.kind.value,
+            result.records,
+            result.skipped,
+        )
+        return result
 
-    def import_paths(self, paths: list[Path], now: dt.datetime | None = None) -> list[FileImport]:
-        """Import every feed file; each file is one transaction. Stops at the first bad file."""
+    def import_paths(
+        self, paths: Sequence[Path], now: dt.datetime | None = None
+    ) -> list[FileImport]:
+        """Import every feed file; each file is one transaction. Stops at the first bad file.
+
+        Files found in a folder that are not a feed (a README table, an index CSV) are
+        skipped; a file named directly must be a feed.
+        """
         now = now or dt.datetime.now(dt.UTC)
         results = []
-        for path, named in feed_files(paths):
-            if not named and detect_kind(path)[0] == "unknown":
-                continue  # a README table or index CSV next to the feed files
-            results.append(self.import_file(path, now))
+        for path, named in feed_files(list(paths)):
+            detected = detect_kind(path)
+            if detected is None:
+                if named:
+                    raise UserInputError(NOT_A_FEED, Location(str(path)))
+                log.info("skipped %s: not a feed file", path)
+                continue
+            results.append(self._import(path, detected, now))
         return results

@@ -6,14 +6,13 @@ joins them to assets; the producer turns matches into findings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
-from typing import Protocol
 
 
 class FeedKind(StrEnum):
+    """The feeds ``feeds import`` recognises, as stored with each import."""
+
     NVD = "nvd"
     KEV = "kev"
     EPSS = "epss"
@@ -73,6 +72,8 @@ class ProductMention:
 
 @dataclass(frozen=True, slots=True)
 class CveRecord:
+    """One NVD CVE record: description, CVSS and its CPE configurations."""
+
     cve: str
     published: str
     last_modified: str
@@ -88,6 +89,8 @@ class CveRecord:
 
 @dataclass(frozen=True, slots=True)
 class KevEntry:
+    """One entry of the CISA Known Exploited Vulnerabilities catalog."""
+
     cve: str
     vendor: str
     product: str
@@ -100,6 +103,8 @@ class KevEntry:
 
 @dataclass(frozen=True, slots=True)
 class EpssScore:
+    """The FIRST EPSS exploitation probability of one CVE."""
+
     cve: str
     epss: float
     percentile: float
@@ -108,20 +113,26 @@ class EpssScore:
 
 @dataclass(frozen=True, slots=True)
 class CsafAdvisory:
+    """One CSAF 2.0 advisory: the products it names for each CVE."""
+
     advisory_id: str
     mentions: tuple[tuple[str, ProductMention], ...]
     """(CVE, product) pairs from the product tree and the product status lists."""
 
 
 FeedItem = CveRecord | KevEntry | EpssScore | CsafAdvisory
+"""Anything a feed reader yields."""
 
 
-class FeedReader(Protocol):
-    """Reads one feed file as a stream of records; raises UserInputError on bad input."""
+@dataclass(frozen=True, slots=True)
+class SbomComponent:
+    """One software component of an asset, from its SBOM."""
 
-    kind: FeedKind
-
-    def read(self, path: Path) -> Iterator[FeedItem]: ...
+    name: str
+    version: str = ""
+    vendor: str = ""
+    purl: str = ""
+    cpe: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +149,16 @@ class Identity:
 
 @dataclass(frozen=True, slots=True)
 class VulnMatch:
+    """One CVE that applies to one asset, with how sure the match is and why."""
+
     asset_id: str
     cve: str
     confidence: Confidence
     reason: str
+    matched: str = ""
+    """The NVD CPE configuration or the advisory that matched (e.g. 'NVD CPE
+    nextgen:mirth_connect < 4.4.1', 'CSAF ICSMA-24-060-01')."""
+    compared: Identity | None = None
+    """What of the asset was compared with it (its model, OS, an SBOM component)."""
+    fixed_version: str = ""
+    """The first version that is no longer affected, when the source gives one."""

@@ -24,9 +24,25 @@ from imagewarden.vulns.interface import (
     VulnMatch,
 )
 from imagewarden.vulns.range_index import BoundOrder, RangeIndex
-from imagewarden.vulns.repository import StoredMention
+from imagewarden.vulns.store.repository import StoredMention
 
 _RANK = {Confidence.CONFIRMED: 2, Confidence.PROBABLE: 1, Confidence.POSSIBLE: 0}
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """How one CVE matched: confidence, reason and what was compared with what."""
+
+    confidence: Confidence
+    reason: str
+    matched: str = ""
+    """The configuration or advisory that matched."""
+    compared: Identity | None = None
+    fixed_version: str = ""
+
+
+def _better(new: Found, known: Found | None) -> bool:
+    return known is None or _RANK[new.confidence] > _RANK[known.confidence]
 
 
 def _weaker(a: Confidence, b: Confidence) -> Confidence:
@@ -101,6 +117,7 @@ Configurations = list[tuple[str, list[list[CpeMatch]]]]
 
 
 def group_configurations(entries: Sequence[CpeMatch]) -> Configurations:
+    """A CVE's stored entries regrouped into its configurations and nodes."""
     configs: dict[int, dict[int, list[CpeMatch]]] = defaultdict(lambda: defaultdict(list))
     for entry in entries:
         configs[entry.config][entry.node].append(entry)
@@ -109,11 +126,9 @@ def group_configurations(entries: Sequence[CpeMatch]) -> Configurations:
     ]
 
 
-def match_configurations(
-    configs: Configurations, ids: Sequence[Identity]
-) -> tuple[Confidence, str] | None:
+def match_configurations(configs: Configurations, ids: Sequence[Identity]) -> Found | None:
     """The best configuration of a CVE this asset satisfies, with the reason."""
-    best: tuple[Confidence, str] | None = None
+    best: Found | None = None
     for operator, nodes in configs:
         hits: list[_Hit] = []
         if operator == "AND":
@@ -137,20 +152,30 @@ def match_configurations(
         for hit in hits:
             confidence = _weaker(confidence, hit.confidence)
         reason = "NVD CPE " + " on ".join(f"{_describe(h.entry)} ({_who(h.who)})" for h in hits)
-        if best is None or _RANK[confidence] > _RANK[best[0]]:
-            best = (confidence, reason)
+        first = vulnerable_hits[0]
+        found = Found(
+            confidence,
+            reason,
+            matched="NVD CPE " + " on ".join(_describe(h.entry) for h in hits),
+            compared=first.who,
+            fixed_version=first.entry.end_excluding,
+        )
+        if _better(found, best):
+            best = found
     return best
 
 
-def match_mention(mention: ProductMention, version: str) -> tuple[Confidence, str] | None:
+def match_mention(mention: ProductMention, version: str) -> Found | None:
+    """Does the product named by an advisory or a description, at this version, match?"""
     source = "CSAF " + mention.source[5:] if mention.source.startswith("csaf:") else "description"
     label = f"{source} names {mention.label}"
     advisory = mention.source.startswith("csaf:")
+    fixed = mention.version if mention.version_op == "<" else ""
     if not mention.version_op:
         level = Confidence.PROBABLE if advisory else Confidence.POSSIBLE
-        return level, f"{label} (all versions)" if advisory else label
+        return Found(level, f"{label} (all versions)" if advisory else label, label)
     if not version or not is_version(version):
-        return Confidence.POSSIBLE, f"{label}; asset version unknown"
+        return Found(Confidence.POSSIBLE, f"{label}; asset version unknown", label, None, fixed)
     if mention.version_op == "range":
         low, high = mention.version.split("|", 1)
         fits = satisfies(version, ">=", low) and satisfies(version, "<=", high)
@@ -159,7 +184,7 @@ def match_mention(mention: ProductMention, version: str) -> tuple[Confidence, st
     if not fits:
         return None
     level = Confidence.CONFIRMED if advisory else Confidence.PROBABLE
-    return level, f"{label}; asset version {version} is affected"
+    return Found(level, f"{label}; asset version {version} is affected", label, None, fixed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,9 +205,6 @@ def _who(who: Identity) -> str:
     if who.update:
         text += f" {who.update}"
     return text
-
-
-_Result = tuple[Confidence, str]
 
 
 class Matcher:
@@ -220,11 +242,11 @@ class Matcher:
         for stored in mentions:
             key = (stored.mention.vendor_key, stored.mention.product_key)
             self.mentions[key].append(stored)
-        self._memo: dict[tuple[object, ...], dict[str, _Result]] = {}
+        self._memo: dict[tuple[object, ...], dict[str, Found]] = {}
         self._grouped: dict[str, Configurations] = {}
 
-    def _cpe(self, ids: Sequence[Identity]) -> dict[str, _Result]:
-        found: dict[str, _Result] = {}
+    def _cpe(self, ids: Sequence[Identity]) -> dict[str, Found]:
+        found: dict[str, Found] = {}
         complex_cves: set[str] = set()
         for who in ids:
             key = (who.vendor, who.product)
@@ -236,21 +258,25 @@ class Matcher:
                 level = known_level or _entry_match(entry, who)
                 if level is None:
                     continue
-                known = found.get(cve)
-                if known is None or _RANK[level] > _RANK[known[0]]:
-                    found[cve] = (level, f"NVD CPE {_describe(entry)} ({_who(who)})")
+                hit = Found(
+                    level,
+                    f"NVD CPE {_describe(entry)} ({_who(who)})",
+                    f"NVD CPE {_describe(entry)}",
+                    who,
+                    entry.end_excluding,
+                )
+                if _better(hit, found.get(cve)):
+                    found[cve] = hit
         for cve in complex_cves:
             grouped = self._grouped.get(cve)
             if grouped is None:
                 grouped = self._grouped[cve] = group_configurations(self.entries[cve])
             result = match_configurations(grouped, ids)
-            if result is not None:
-                known = found.get(cve)
-                if known is None or _RANK[result[0]] > _RANK[known[0]]:
-                    found[cve] = result
+            if result is not None and _better(result, found.get(cve)):
+                found[cve] = result
         return found
 
-    def _evaluate(self, asset: AssetProducts) -> dict[str, _Result]:
+    def _evaluate(self, asset: AssetProducts) -> dict[str, Found]:
         found = self._cpe(asset.identities)
         stored_mentions = self.mentions.get(asset.name_key) if asset.name_key else None
         if stored_mentions:
@@ -261,17 +287,20 @@ class Matcher:
                 if stored.cve in candidates:
                     continue  # NVD's CPE data names this product for the CVE: it decides
                 result = match_mention(stored.mention, asset.version)
-                if result is None:
-                    continue
-                known = found.get(stored.cve)
-                if known is None or _RANK[result[0]] > _RANK[known[0]]:
+                if result is not None and _better(result, found.get(stored.cve)):
                     found[stored.cve] = result
         return found
 
     def match(self, asset: AssetProducts) -> list[VulnMatch]:
+        """Every CVE that applies to the asset, best match per CVE, sorted by CVE id."""
         key = (asset.identities, asset.name_key, asset.version)
         found = self._memo.get(key)
         if found is None:
             found = self._evaluate(asset)
             self._memo[key] = found
-        return [VulnMatch(asset.asset_id, cve, c, r) for cve, (c, r) in sorted(found.items())]
+        return [
+            VulnMatch(
+                asset.asset_id, cve, f.confidence, f.reason, f.matched, f.compared, f.fixed_version
+            )
+            for cve, f in sorted(found.items())
+        ]

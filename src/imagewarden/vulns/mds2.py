@@ -21,6 +21,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from imagewarden.model import Location, Observation, ObservationSource, SubjectKind, UserInputError
+from imagewarden.store import ObservationBatch
 
 _QUESTION_ID = re.compile(r"^([A-Z]{3,4})-(\d{1,2}(?:\.\d{1,2})?)$")
 _ANSWERS = {"yes": True, "y": True, "no": False, "n": False}
@@ -38,11 +39,29 @@ QUESTION_FACTS: Mapping[str, str] = {
 }
 
 
+ON_FILE_FACT = "docs.mds2_on_file"
+MDS2_FACTS = frozenset({ON_FILE_FACT, *QUESTION_FACTS.values()})
+"""Every fact an MDS2 import sets: a new form replaces all of them for its asset."""
+
+
 @dataclass(frozen=True, slots=True)
 class Mds2Form:
+    """The answers of one MDS2 form and the facts they give the asset."""
+
+    asset_id: str
     answers: Mapping[str, bool | None]
     """Every question id with a Yes (True), No (False) or other (None) answer."""
     observations: tuple[Observation, ...]
+
+    def batch(self) -> ObservationBatch:
+        """The observations as one collector batch: a newer form of the same asset replaces
+        every MDS2 fact, so an answer left out of it is unknown again, not stale."""
+        return ObservationBatch(
+            ObservationSource.ANSWERED,
+            self.observations,
+            subjects=((SubjectKind.ASSET, self.asset_id),),
+            names=MDS2_FACTS,
+        )
 
 
 def _answer(cells: list[object]) -> bool | str | None:
@@ -58,6 +77,7 @@ def _answer(cells: list[object]) -> bool | str | None:
 
 
 def read_mds2(path: Path, asset_id: str, observed_at: dt.datetime) -> Mds2Form:
+    """Read an MDS2 2019 workbook's Yes/No answers as facts of ``asset_id``."""
     where = Location(str(path))
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
@@ -101,9 +121,9 @@ def read_mds2(path: Path, asset_id: str, observed_at: dt.datetime) -> Mds2Form:
             collector,
         )
 
-    observations = [fact("docs.mds2_on_file", True)]
+    observations = [fact(ON_FILE_FACT, True)]
     for question, name in QUESTION_FACTS.items():
         value = answers.get(question)
         if value is not None:
             observations.append(fact(name, value))
-    return Mds2Form(answers, tuple(observations))
+    return Mds2Form(asset_id, answers, tuple(observations))

@@ -44,6 +44,7 @@ class PhraseIndex:
 
     @classmethod
     def build(cls, dictionary: ProductDictionary) -> PhraseIndex:
+        """The index of every vendor and product spelling in the dictionary."""
         index = cls()
         for entry in dictionary.entries:
             spellings = (
@@ -142,6 +143,7 @@ def _version_after_name(product: str, text: str) -> tuple[str, str]:
 
 
 def description_mentions(index: PhraseIndex, description: str) -> tuple[ProductMention, ...]:
+    """The dictionary products a CVE description names, with the versions it states."""
     pairs = index.named_products(description)
     mentions = []
     stated = version_from_text(description)

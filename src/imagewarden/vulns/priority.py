@@ -22,6 +22,8 @@ EPSS_SOME = 0.01
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """A priority and the reason for it, in words."""
+
     priority: Priority
     reason: str
 
@@ -52,6 +54,7 @@ def decide(
     internet_service: bool,
     confidence: Confidence,
 ) -> Decision:
+    """Act, attend or track, with the reason (see the module's rules)."""
     exposure, level = _exposure(facts)
     if internet_service:
         exposure, level = "a service is reachable from the internet", 2

@@ -18,15 +18,15 @@ from imagewarden.model import (
     finding_fingerprint,
 )
 from imagewarden.store import Store
+from imagewarden.vulns.details import CVE_CHECK, KEV_CHECK, VulnDetails
 from imagewarden.vulns.identities import identities
-from imagewarden.vulns.interface import EpssScore, KevEntry, VulnMatch
+from imagewarden.vulns.interface import EpssScore, Identity, KevEntry, VulnMatch
 from imagewarden.vulns.matcher import AssetProducts, Matcher
 from imagewarden.vulns.names import product_keys
 from imagewarden.vulns.priority import EPSS_LIKELY, EPSS_SOME, decide
-from imagewarden.vulns.repository import CveInfo, VulnStore
+from imagewarden.vulns.store.repository import CveInfo, VulnRepository
 
-KEV_CHECK = "urn:imagewarden:check:known-exploited-vulnerability"
-CVE_CHECK = "urn:imagewarden:check:known-vulnerability"
+__all__ = ["CVE_CHECK", "KEV_CHECK", "VulnProducer", "severity_of", "vuln_producer", "vuln_risk"]
 _EVIDENCE = (
     "asset.vendor",
     "asset.model",
@@ -37,6 +37,7 @@ _EVIDENCE = (
 
 
 def severity_of(cvss: float | None, fallback: Severity) -> Severity:
+    """The finding's severity from the CVSS base score (the check's own when unscored)."""
     if cvss is None:
         return fallback
     if cvss >= 9.0:
@@ -87,14 +88,23 @@ def vuln_risk(
     return RiskScore(score=max(0, min(100, total)), factors=factors)
 
 
+def _compared_model(who: Identity | None, model: str) -> str:
+    if who is None or who.origin == "model":
+        return model
+    return f"{who.vendor}:{who.product} ({who.origin})"
+
+
 class VulnProducer:
+    """One finding per (asset, CVE) the matcher finds, enriched with KEV, EPSS and CVSS."""
+
     name = "vulnerabilities"
 
     def __init__(self, store: Store, catalog: Catalog) -> None:
-        self.vulns = VulnStore(store.engine)
+        self.vulns = VulnRepository(store)
         self.catalog = catalog
 
     def matches(self, view: EnterpriseView) -> list[VulnMatch]:
+        """Every (asset, CVE) match of the enterprise."""
         components = self.vulns.components()
         assets = [
             AssetProducts(
@@ -118,6 +128,7 @@ class VulnProducer:
         return [m for a in assets for m in matcher.match(a)]
 
     def produce(self, view: EnterpriseView) -> Iterator[Finding]:
+        """The CVE findings of the enterprise."""
         found = self.matches(view)
         cves = {m.cve for m in found}
         info = self.vulns.cve_info(cves)
@@ -156,27 +167,27 @@ class VulnProducer:
             confidence=match.confidence,
         )
         subject = f"{asset.id}#{match.cve}"
-        extra: dict[str, str | int | float | bool] = {
-            "cve": match.cve,
-            "kev": kev is not None,
-            "kev_ransomware": bool(kev and kev.ransomware),
-            "priority": decision.priority.value,
-            "priority_reason": decision.reason,
-            "confidence": match.confidence.value,
-            "match_reason": match.reason,
-        }
-        if cvss is not None and cve_info is not None:
-            extra |= {
-                "cvss": cvss,
-                "cvss_version": cve_info.cvss_version,
-                "cvss_vector": cve_info.cvss_vector,
-            }
-        if kev is not None:
-            extra |= {"kev_added": kev.date_added, "kev_due": kev.due_date}
-        if epss is not None:
-            extra |= {"epss": epss.epss, "epss_percentile": epss.percentile}
-        if cve_info is not None and cve_info.description:
-            extra["description"] = cve_info.description[:500]
+        details = VulnDetails(
+            cve=match.cve,
+            priority=decision.priority,
+            priority_reason=decision.reason,
+            confidence=match.confidence,
+            match_reason=match.reason,
+            matched=match.matched,
+            compared_model=_compared_model(match.compared, asset.model),
+            compared_version=match.compared.version if match.compared else asset.software_version,
+            fixed_version=match.fixed_version,
+            kev=kev is not None,
+            kev_added=kev.date_added if kev is not None else "",
+            kev_due=kev.due_date if kev is not None else "",
+            ransomware=bool(kev and kev.ransomware),
+            epss=epss.epss if epss is not None else None,
+            percentile=epss.percentile if epss is not None else None,
+            cvss=cvss,
+            cvss_version=cve_info.cvss_version if cve_info is not None else "",
+            cvss_vector=cve_info.cvss_vector if cve_info is not None else "",
+            description=cve_info.description[:500] if cve_info is not None else "",
+        )
         evidence = redact({k: facts[k] for k in _EVIDENCE if k in facts})
         return Finding(
             # One id per asset and CVE whichever check raises it, so a triage decision
@@ -192,7 +203,7 @@ class VulnProducer:
             risk=vuln_risk(check, severity, facts, kev, epss, cvss),
             evidence=evidence,
             safeguards=check.safeguards,
-            extra=extra,
+            extra=details.to_extra(),
         )
 
 
@@ -200,6 +211,6 @@ def vuln_producer(store: Store, catalog: Catalog) -> VulnProducer | None:
     """The engine's factory: nothing to evaluate until a feed was imported."""
     if KEV_CHECK not in catalog.checks or CVE_CHECK not in catalog.checks:
         return None
-    if not VulnStore(store.engine).has_data():
+    if not VulnRepository(store).has_data():
         return None
     return VulnProducer(store, catalog)

@@ -67,6 +67,8 @@ class BoundOrder:
 
 @dataclass
 class RangeIndex:
+    """The OR-configuration entries of one (vendor, product), sorted for version lookups."""
+
     any_version: list[tuple[str, CpeMatch]] = field(default_factory=list)
     exact: dict[tuple[int | str, ...], list[tuple[str, CpeMatch]]] = field(default_factory=dict)
     before: list[tuple[str, CpeMatch]] = field(default_factory=list)
@@ -80,6 +82,7 @@ class RangeIndex:
     every: list[tuple[str, CpeMatch]] = field(default_factory=list)
 
     def add(self, cve: str, entry: CpeMatch) -> None:
+        """Index one vulnerable entry of a CVE."""
         self.every.append((cve, entry))
         if not is_any(entry.update):
             self.other.append((cve, entry))
@@ -98,12 +101,14 @@ class RangeIndex:
             self.other.append((cve, entry))
 
     def bounds(self) -> Iterator[str]:
+        """Every version bound used by a sorted list (to be ranked together)."""
         for _, entry in self.before:
             yield entry.end_excluding
         for _, entry in self.through:
             yield entry.end_including
 
     def freeze(self, order: BoundOrder) -> None:
+        """Sort the bounded lists by the shared bound order; call once after adding."""
         self.before.sort(key=lambda item: order.rank[item[1].end_excluding])
         self.before_keys = [order.rank[entry.end_excluding] for _, entry in self.before]
         self.through.sort(key=lambda item: order.rank[item[1].end_including])

@@ -1,4 +1,5 @@
-"""Triage decisions on CVE findings as VEX: OpenVEX 0.2.0 or CycloneDX 1.5 JSON.
+"""Triage decisions on CVE findings as VEX: OpenVEX 0.2.0 (our own writer) or CycloneDX 1.5
+JSON (written with cyclonedx-python-lib).
 
 A false positive says the asset is not affected; an accepted risk says it is affected and
 will not be fixed until the acceptance date; a mitigated finding is fixed; an open one is
@@ -10,31 +11,44 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import uuid
 from collections.abc import Sequence
-from typing import Any
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from imagewarden import __version__
-from imagewarden.model import Asset, Finding, FindingStatus
+from imagewarden.model import Asset, FindingStatus, Severity
+from imagewarden.vulns.details import VulnFinding
+from imagewarden.vulns.interface import Confidence
 
-_ASSET_URN = "urn:imagewarden:asset:"
+if TYPE_CHECKING:
+    from cyclonedx.model.vulnerability import VulnerabilityAnalysis
+
+ASSET_URN = "urn:imagewarden:asset:"
+"""Assets are named in VEX documents as ``urn:imagewarden:asset:<asset id>``."""
+CYCLONEDX_SPEC = "1.5"
 
 
-def _cve(finding: Finding) -> str:
-    return str(finding.extra.get("cve", ""))
+class VexFormat(StrEnum):
+    """The VEX formats ``findings export-vex`` writes."""
+
+    OPENVEX = "openvex"
+    CYCLONEDX = "cyclonedx"
 
 
-def _decision_text(finding: Finding) -> str:
+def _decision_text(row: VulnFinding) -> str:
+    finding = row.finding
     if finding.status is FindingStatus.ACCEPTED:
         until = finding.accepted_until.isoformat() if finding.accepted_until else "no date"
         return f"risk accepted until {until}: {finding.status_reason}"
-    return finding.status_reason or str(finding.extra.get("priority_reason", ""))
+    return finding.status_reason or row.details.priority_reason
 
 
-def _openvex_statement(finding: Finding) -> dict[str, Any]:
+def _openvex_statement(row: VulnFinding) -> dict[str, Any]:
+    finding = row.finding
     statement: dict[str, Any] = {
-        "vulnerability": {"name": _cve(finding)},
-        "products": [{"@id": f"{_ASSET_URN}{finding.asset_id}"}],
+        "vulnerability": {"name": row.details.cve},
+        "products": [{"@id": f"{ASSET_URN}{finding.asset_id}"}],
     }
     if finding.status is FindingStatus.FALSE_POSITIVE:
         statement |= {
@@ -44,15 +58,18 @@ def _openvex_statement(finding: Finding) -> dict[str, Any]:
         }
     elif finding.status is FindingStatus.MITIGATED:
         statement["status"] = "fixed"
-    elif finding.extra.get("confidence") != "confirmed" and finding.status is FindingStatus.OPEN:
+    elif (
+        row.details.confidence is not Confidence.CONFIRMED and finding.status is FindingStatus.OPEN
+    ):
         statement["status"] = "under_investigation"
     else:
-        statement |= {"status": "affected", "action_statement": _decision_text(finding)}
+        statement |= {"status": "affected", "action_statement": _decision_text(row)}
     return statement
 
 
-def openvex(findings: Sequence[Finding], now: dt.datetime) -> dict[str, Any]:
-    statements = [_openvex_statement(f) for f in findings]
+def openvex(rows: Sequence[VulnFinding], now: dt.datetime) -> dict[str, Any]:
+    """An OpenVEX 0.2.0 document: one statement per CVE finding."""
+    statements = [_openvex_statement(r) for r in rows]
     digest = hashlib.sha256(json.dumps(statements, sort_keys=True).encode()).hexdigest()[:16]
     return {
         "@context": "https://openvex.dev/ns/v0.2.0",
@@ -65,65 +82,104 @@ def openvex(findings: Sequence[Finding], now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _cyclonedx_analysis(finding: Finding) -> dict[str, Any]:
+def _cyclonedx_analysis(row: VulnFinding) -> VulnerabilityAnalysis:
+    from cyclonedx.model.impact_analysis import ImpactAnalysisResponse, ImpactAnalysisState
+    from cyclonedx.model.vulnerability import VulnerabilityAnalysis
+
+    finding = row.finding
     if finding.status is FindingStatus.FALSE_POSITIVE:
-        return {"state": "false_positive", "detail": finding.status_reason}
+        return VulnerabilityAnalysis(
+            state=ImpactAnalysisState.FALSE_POSITIVE, detail=finding.status_reason or None
+        )
     if finding.status is FindingStatus.MITIGATED:
-        return {"state": "resolved"}
+        return VulnerabilityAnalysis(state=ImpactAnalysisState.RESOLVED)
     if finding.status is FindingStatus.ACCEPTED:
-        return {
-            "state": "exploitable",
-            "response": ["will_not_fix"],
-            "detail": _decision_text(finding),
-        }
-    if finding.extra.get("confidence") != "confirmed":
-        return {"state": "in_triage", "detail": str(finding.extra.get("match_reason", ""))}
-    return {"state": "exploitable", "detail": _decision_text(finding)}
+        return VulnerabilityAnalysis(
+            state=ImpactAnalysisState.EXPLOITABLE,
+            responses=[ImpactAnalysisResponse.WILL_NOT_FIX],
+            detail=_decision_text(row) or None,
+        )
+    if row.details.confidence is not Confidence.CONFIRMED:
+        return VulnerabilityAnalysis(
+            state=ImpactAnalysisState.IN_TRIAGE, detail=row.details.match_reason or None
+        )
+    return VulnerabilityAnalysis(
+        state=ImpactAnalysisState.EXPLOITABLE, detail=_decision_text(row) or None
+    )
 
 
-def cyclonedx(
-    findings: Sequence[Finding], assets: Sequence[Asset], now: dt.datetime
-) -> dict[str, Any]:
-    used = {f.asset_id for f in findings}
-    components = [
-        {
-            "type": "device",
-            "bom-ref": f"{_ASSET_URN}{a.id}",
-            "name": a.name,
-            "manufacturer": {"name": a.vendor} if a.vendor else None,
-            "description": a.model,
-            "version": a.software_version or None,
-        }
-        for a in assets
-        if a.id in used
-    ]
-    vulnerabilities = []
-    for f in findings:
-        entry: dict[str, Any] = {
-            "bom-ref": f.id,
-            "id": _cve(f),
-            "source": {"name": "NVD", "url": f"https://nvd.nist.gov/vuln/detail/{_cve(f)}"},
-            "analysis": _cyclonedx_analysis(f),
-            "affects": [{"ref": f"{_ASSET_URN}{f.asset_id}"}],
-        }
-        cvss = f.extra.get("cvss")
-        if isinstance(cvss, int | float):
-            method = "CVSSv4" if str(f.extra.get("cvss_version")) == "4.0" else "CVSSv31"
-            entry["ratings"] = [{"score": cvss, "severity": f.severity.value, "method": method}]
-        vulnerabilities.append(entry)
-    return {
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.5",
-        "serialNumber": f"urn:uuid:{uuid.uuid4()}",
-        "version": 1,
-        "metadata": {
-            "timestamp": now.isoformat(),
-            "tools": {
-                "components": [
-                    {"type": "application", "name": "imagewarden", "version": __version__}
-                ]
-            },
-        },
-        "components": [{k: v for k, v in c.items() if v is not None} for c in components],
-        "vulnerabilities": vulnerabilities,
+def cyclonedx(rows: Sequence[VulnFinding], assets: Sequence[Asset], now: dt.datetime) -> str:
+    """A CycloneDX 1.5 JSON VEX document (text): the assets as devices, one vulnerability
+    per CVE finding with its analysis and CVSS rating."""
+    from cyclonedx.model import XsUri
+    from cyclonedx.model.bom import Bom
+    from cyclonedx.model.component import Component, ComponentType
+    from cyclonedx.model.contact import OrganizationalEntity
+    from cyclonedx.model.vulnerability import (
+        BomTarget,
+        Vulnerability,
+        VulnerabilityRating,
+        VulnerabilityScoreSource,
+        VulnerabilitySeverity,
+        VulnerabilitySource,
+    )
+    from cyclonedx.output.json import JsonV1Dot5
+
+    severities = {
+        Severity.CRITICAL: VulnerabilitySeverity.CRITICAL,
+        Severity.HIGH: VulnerabilitySeverity.HIGH,
+        Severity.MEDIUM: VulnerabilitySeverity.MEDIUM,
+        Severity.LOW: VulnerabilitySeverity.LOW,
+        Severity.INFO: VulnerabilitySeverity.INFO,
     }
+    bom = Bom()
+    bom.metadata.timestamp = now
+    bom.metadata.tools.components.add(
+        Component(type=ComponentType.APPLICATION, name="imagewarden", version=__version__)
+    )
+    used = {r.finding.asset_id for r in rows}
+    for asset in assets:
+        if asset.id not in used:
+            continue
+        bom.components.add(
+            Component(
+                type=ComponentType.DEVICE,
+                bom_ref=f"{ASSET_URN}{asset.id}",
+                name=asset.name or asset.id,
+                supplier=OrganizationalEntity(name=asset.vendor) if asset.vendor else None,
+                description=asset.model or None,
+                version=asset.software_version or None,
+            )
+        )
+    for row in rows:
+        details, finding = row.details, row.finding
+        ratings = []
+        if details.cvss is not None:
+            methods = {
+                "2.0": VulnerabilityScoreSource.CVSS_V2,
+                "3.0": VulnerabilityScoreSource.CVSS_V3,
+                "4.0": VulnerabilityScoreSource.CVSS_V4,
+            }
+            method = methods.get(details.cvss_version, VulnerabilityScoreSource.CVSS_V3_1)
+            ratings.append(
+                VulnerabilityRating(
+                    score=Decimal(str(details.cvss)),
+                    severity=severities[finding.severity],
+                    method=method,
+                    vector=details.cvss_vector or None,
+                )
+            )
+        bom.vulnerabilities.add(
+            Vulnerability(
+                bom_ref=finding.id,
+                id=details.cve,
+                source=VulnerabilitySource(
+                    name="NVD", url=XsUri(f"https://nvd.nist.gov/vuln/detail/{details.cve}")
+                ),
+                analysis=_cyclonedx_analysis(row),
+                affects=[BomTarget(ref=f"{ASSET_URN}{finding.asset_id}")],
+                ratings=ratings,
+            )
+        )
+    text: str = JsonV1Dot5(bom).output_as_string(indent=2)
+    return text + "\n"

@@ -62,6 +62,7 @@ def _walk(branch: Mapping[str, Any], path: dict[str, str], out: dict[str, dict[s
 
 
 def read_csaf(path: Path, dictionary: ProductDictionary) -> Iterator[CsafAdvisory]:
+    """The advisory in a CSAF 2.0 JSON file (one per file)."""
     where = Location(str(path))
     with open_binary(path) as handle:
         data = handle.read(_MAX_BYTES + 1)

@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
 
 import ijson
 
 from imagewarden.model import Location, UserInputError
 from imagewarden.vulns.feeds.source import open_binary
+from imagewarden.vulns.interface import FeedKind
 
 _PEEK_EVENTS = 20_000
+NOT_A_FEED = (
+    "not a recognised feed (NVD CVE API 2.0 JSON, CISA KEV JSON, CSAF 2.0 JSON or FIRST EPSS CSV)"
+)
 
 
-def _csv_kind(path: Path) -> str:
-    """'epss' when the first row that is not a comment has cve and epss columns."""
+@dataclass(frozen=True, slots=True)
+class Detected:
+    """What a feed file is."""
+
+    kind: FeedKind
+    single_record: bool = False
+    """An NVD file holding one CVE record (not a ``vulnerabilities`` list)."""
+    catalog_version: str = ""
+    """The KEV catalog's version."""
+
+
+def _csv_kind(path: Path) -> Detected | None:
+    """EPSS when the first row that is not a comment has cve and epss columns."""
     with open_binary(path) as handle:
         for number, raw in enumerate(handle):
             if number > 200:
@@ -23,21 +39,18 @@ def _csv_kind(path: Path) -> str:
             if not line or line.startswith("#"):
                 continue
             columns = {c.strip() for c in line.split(",")}
-            return "epss" if {"cve", "epss"} <= columns else "unknown"
-    return "unknown"
+            return Detected(FeedKind.EPSS) if {"cve", "epss"} <= columns else None
+    return None
 
 
-def detect_kind(path: Path) -> tuple[str, str]:
-    """('nvd' | 'nvd-record' | 'kev' | 'csaf' | 'epss', detail).
-
-    detail is the KEV catalogVersion (empty for other kinds).
-    """
+def detect_kind(path: Path) -> Detected | None:
+    """The feed a file holds, from its first keys or header; None when it is not one."""
     with open_binary(path) as handle:
         head = handle.read(1)
         while head in (b" ", b"\n", b"\r", b"\t", b"\xef", b"\xbb", b"\xbf"):
             head = handle.read(1)
     if head not in (b"{", b"["):
-        return _csv_kind(path), ""
+        return _csv_kind(path)
     keys: list[str] = []
     catalog_version = ""
     with open_binary(path) as handle:
@@ -47,27 +60,23 @@ def detect_kind(path: Path) -> tuple[str, str]:
                 if event == "map_key" and prefix == "":
                     keys.append(str(value))
                     if value == "document":
-                        return "csaf", ""
+                        return Detected(FeedKind.CSAF)
                 elif prefix == "catalogVersion" and event == "string":
                     catalog_version = str(value)
                 elif event == "map_key" and prefix == "vulnerabilities.item":
                     if value in ("cveID", "vendorProject", "dateAdded"):
-                        return "kev", catalog_version
+                        return Detected(FeedKind.KEV, catalog_version=catalog_version)
                     if value == "cve":
-                        return "nvd", ""
+                        return Detected(FeedKind.NVD)
                 if keys and keys[0] == "id" and "descriptions" in keys:
-                    return "nvd-record", ""
+                    return Detected(FeedKind.NVD, single_record=True)
                 if prefix == "" and event == "end_map":
                     break
         except ijson.JSONError as exc:
             raise UserInputError(f"invalid or truncated JSON: {exc}", Location(str(path))) from None
     if "id" in keys and ("published" in keys or "descriptions" in keys):
-        return "nvd-record", ""
-    raise UserInputError(
-        "not a recognised feed (NVD CVE API 2.0 JSON, CISA KEV JSON, CSAF 2.0 JSON or "
-        "FIRST EPSS CSV)",
-        Location(str(path)),
-    )
+        return Detected(FeedKind.NVD, single_record=True)
+    return None
 
 
 def feed_files(paths: list[Path]) -> list[tuple[Path, bool]]:

@@ -27,6 +27,7 @@ def _probability(text: str, column: str, where: Location) -> float:
 
 
 def read_epss(path: Path) -> Iterator[EpssScore]:
+    """Every score of a FIRST EPSS CSV file (plain or gzip), streamed."""
     score_date = ""
     header: list[str] | None = None
     with open_binary(path) as raw:

@@ -39,6 +39,7 @@ def _entry(raw: Any, catalog_version: str) -> KevEntry:
 
 
 def read_kev(path: Path, catalog_version: str) -> Iterator[KevEntry]:
+    """Every entry of a CISA KEV JSON catalog, streamed."""
     number = 0
     with open_binary(path) as handle:
         try:

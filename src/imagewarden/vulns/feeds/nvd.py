@@ -113,6 +113,7 @@ def _matches(configurations: Any) -> tuple[CpeMatch, ...]:
 
 
 def parse_record(record: Any, mention: Mentioner | None = None) -> CveRecord:
+    """One NVD 2.0 CVE object as a record; raises RecordProblem when it is malformed."""
     if not isinstance(record, Mapping):
         raise RecordProblem("record is not an object")
     if "cve" in record and isinstance(record["cve"], Mapping):

@@ -23,6 +23,7 @@ def open_binary(path: Path) -> BinaryIO:
 
 
 def record_error(path: Path, number: int, record: str, problem: str) -> UserInputError:
+    """The error for a bad record: file, record number and id, and that nothing was written."""
     where = f"record {number}" + (f" ({record})" if record else "")
     return UserInputError(
         f"{where}: {problem}; nothing from this file was imported", Location(str(path))

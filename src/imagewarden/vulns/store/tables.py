@@ -11,6 +11,8 @@ from imagewarden.store.schema import Base
 
 
 class VulnCveRow(Base):
+    """One NVD CVE record."""
+
     __tablename__ = "vuln_cves"
 
     cve_id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -26,6 +28,8 @@ class VulnCveRow(Base):
 
 
 class VulnCpeMatchRow(Base):
+    """One cpeMatch entry of a CVE's configurations."""
+
     __tablename__ = "vuln_cpe_matches"
     __table_args__ = (Index("ix_vuln_cpe_vendor_product", "vendor", "product"),)
 
@@ -63,6 +67,8 @@ class VulnMentionRow(Base):
 
 
 class VulnKevRow(Base):
+    """One CISA KEV entry."""
+
     __tablename__ = "vuln_kev"
 
     cve_id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -76,6 +82,8 @@ class VulnKevRow(Base):
 
 
 class VulnEpssRow(Base):
+    """The latest EPSS score of one CVE."""
+
     __tablename__ = "vuln_epss"
 
     cve_id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -100,6 +108,8 @@ class VulnComponentRow(Base):
 
 
 class VulnFeedImportRow(Base):
+    """One feed file import, with its counts."""
+
     __tablename__ = "vuln_feed_imports"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -1,8 +1,9 @@
-"""Reading and writing the vulnerability tables.
+"""Reading and writing the vulnerability tables, through the store's unit of work.
 
-Each feed file is written in one transaction: a malformed record anywhere in the file rolls the
-whole file back. Records are written in batches as they stream in, so a 300,000-record feed
-never sits in memory.
+Each feed file is written in one audited transaction (``Store.changing``): a malformed record
+anywhere in the file rolls the whole file back, and the audit trail gets one entry per file
+with its counts. Records are written in batches as they stream in, so a 300,000-record feed
+never sits in memory. Every read returns frozen dataclasses, never rows.
 """
 
 from __future__ import annotations
@@ -13,22 +14,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, and_, delete, exists, func, insert, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from imagewarden.model import Observation
-from imagewarden.store import codec
-from imagewarden.store.schema import ObservationRow
+from imagewarden.store import Store
 from imagewarden.vulns.interface import (
     CpeMatch,
     CsafAdvisory,
     CveRecord,
     EpssScore,
     FeedItem,
+    FeedKind,
     KevEntry,
     ProductMention,
 )
-from imagewarden.vulns.sbom import SbomComponent as Component
+from imagewarden.vulns.interface import SbomComponent as Component
 from imagewarden.vulns.store.tables import (
     VulnComponentRow,
     VulnCpeMatchRow,
@@ -38,6 +38,11 @@ from imagewarden.vulns.store.tables import (
     VulnKevRow,
     VulnMentionRow,
 )
+
+FEED_IMPORT_ACTION = "feeds.import"
+"""The audit action of one feed file import."""
+SBOM_IMPORT_ACTION = "import.sbom"
+"""The audit action of one SBOM import."""
 
 T = TypeVar("T")
 _BATCH = 2000
@@ -114,7 +119,9 @@ def _pair_filter(
 
 @dataclass(frozen=True, slots=True)
 class FileImport:
-    kind: str
+    """What importing one feed file wrote."""
+
+    kind: FeedKind
     file: str
     records: int
     """Records written (new or newer than the stored version)."""
@@ -124,6 +131,8 @@ class FileImport:
 
 @dataclass(frozen=True, slots=True)
 class CveInfo:
+    """The stored NVD facts of one CVE that a finding shows."""
+
     cve: str
     description: str
     cvss_version: str
@@ -135,21 +144,59 @@ class CveInfo:
 
 @dataclass(frozen=True, slots=True)
 class StoredMention:
+    """A product named for a CVE (by a CSAF advisory or the description), as stored."""
+
     cve: str
     mention: ProductMention
 
 
-class VulnStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+@dataclass(frozen=True, slots=True)
+class FeedCounts:
+    """How much vulnerability data the store holds."""
+
+    cves: int
+    cpe_matches: int
+    mentions: int
+    kev: int
+    epss: int
+    components: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedImportRecord:
+    """One past feed file import."""
+
+    kind: FeedKind
+    file: str
+    imported_at: dt.datetime
+    records: int
+    skipped: int
+
+
+class VulnRepository:
+    """The vulnerability tables of one store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
     # --- import ----------------------------------------------------------------------
 
-    def import_items(
-        self, kind: str, file: str, items: Iterable[FeedItem], now: dt.datetime
+    def import_feed(
+        self,
+        actor: str,
+        kind: FeedKind,
+        file: str,
+        items: Iterable[FeedItem],
+        now: dt.datetime,
     ) -> FileImport:
+        """Write one feed file's records in one audited transaction, all or nothing.
+
+        ``items`` is consumed inside the transaction: a reader that raises part-way rolls
+        the whole file back, and no audit entry is written.
+        """
         written = skipped = 0
-        with Session(self.engine) as session, session.begin():
+        with self.store.changing(actor, FEED_IMPORT_ACTION, file) as change:
+            session = change.session
             for batch in _batches(items):
                 w, s = self._write_batch(session, batch)
                 written += w
@@ -158,7 +205,7 @@ class VulnStore:
                 insert(VulnFeedImportRow),
                 [
                     {
-                        "kind": kind,
+                        "kind": kind.value,
                         "file": file[:500],
                         "imported_at": now,
                         "records": written,
@@ -166,6 +213,7 @@ class VulnStore:
                     }
                 ],
             )
+            change.after = {"kind": kind.value, "records": written, "skipped": skipped}
         return FileImport(kind, file, written, skipped)
 
     def _write_batch(self, session: Session, batch: list[FeedItem]) -> tuple[int, int]:
@@ -270,25 +318,51 @@ class VulnStore:
     # --- reading ---------------------------------------------------------------------
 
     def has_data(self) -> bool:
-        with Session(self.engine) as session:
+        """Any CVE or advisory mention stored (else the matcher has nothing to do)."""
+        with self.store.reading() as session:
             return bool(
                 session.scalar(select(exists().where(VulnCveRow.cve_id.is_not(None))))
                 or session.scalar(select(exists().where(VulnMentionRow.id.is_not(None))))
             )
 
-    def counts(self) -> dict[str, int]:
-        with Session(self.engine) as session:
-            return {
-                name: session.scalar(select(func.count()).select_from(table)) or 0
-                for name, table in (
-                    ("cves", VulnCveRow),
-                    ("cpe_matches", VulnCpeMatchRow),
-                    ("mentions", VulnMentionRow),
-                    ("kev", VulnKevRow),
-                    ("epss", VulnEpssRow),
-                    ("components", VulnComponentRow),
-                )
-            }
+    def counts(self) -> FeedCounts:
+        """Rows per vulnerability table."""
+        tables = (
+            VulnCveRow,
+            VulnCpeMatchRow,
+            VulnMentionRow,
+            VulnKevRow,
+            VulnEpssRow,
+            VulnComponentRow,
+        )
+        with self.store.reading() as session:
+            numbers = [
+                session.scalar(select(func.count()).select_from(table)) or 0 for table in tables
+            ]
+        return FeedCounts(*numbers)
+
+    def imports(self, limit: int = 0) -> list[FeedImportRecord]:
+        """Past feed file imports, newest first."""
+        query = select(
+            VulnFeedImportRow.kind,
+            VulnFeedImportRow.file,
+            VulnFeedImportRow.imported_at,
+            VulnFeedImportRow.records,
+            VulnFeedImportRow.skipped,
+        ).order_by(VulnFeedImportRow.id.desc())
+        if limit:
+            query = query.limit(limit)
+        found: list[FeedImportRecord] = []
+        with self.store.connection() as connection:
+            for kind, file, at, records, skipped in connection.execute(query):
+                try:
+                    known = FeedKind(kind)
+                except ValueError:
+                    continue  # written by a newer version: not ours to show
+                if at is not None and at.tzinfo is None:
+                    at = at.replace(tzinfo=dt.UTC)
+                found.append(FeedImportRecord(known, file, at, records, skipped))
+        return found
 
     def matches_for(self, products: set[tuple[str, str]]) -> dict[str, list[CpeMatch]]:
         """CPE entries for these (vendor, product) keys, by CVE.
@@ -297,7 +371,7 @@ class VulnStore:
         configuration get all their entries (the platform side names other products).
         """
         found: dict[str, list[CpeMatch]] = defaultdict(list)
-        with self.engine.connect() as connection:
+        with self.store.connection() as connection:
             for where in _pair_filter(VulnCpeMatchRow.vendor, VulnCpeMatchRow.product, products):
                 query = select(*_MATCH_COLUMNS).where(where, VulnCpeMatchRow.vulnerable.is_(True))
                 for cve, *fields in connection.execute(query).all():
@@ -314,8 +388,9 @@ class VulnStore:
         return found
 
     def mentions_for(self, products: set[tuple[str, str]]) -> list[StoredMention]:
+        """Products named by advisories and descriptions for these (vendor, product) keys."""
         result: list[StoredMention] = []
-        with self.engine.connect() as connection:
+        with self.store.connection() as connection:
             columns = (VulnMentionRow.vendor_key, VulnMentionRow.product_key)
             for where in _pair_filter(*columns, products):
                 for row in connection.execute(select(*_MENTION_COLUMNS).where(where)):
@@ -323,8 +398,9 @@ class VulnStore:
         return result
 
     def cve_info(self, ids: Iterable[str]) -> dict[str, CveInfo]:
+        """Stored NVD facts of these CVEs (those not stored are left out)."""
         found: dict[str, CveInfo] = {}
-        with Session(self.engine) as session:
+        with self.store.reading() as session:
             for chunk in _chunks(sorted(set(ids))):
                 for row in session.scalars(select(VulnCveRow).where(VulnCveRow.cve_id.in_(chunk))):
                     found[row.cve_id] = CveInfo(
@@ -339,8 +415,9 @@ class VulnStore:
         return found
 
     def kev(self, ids: Iterable[str]) -> dict[str, KevEntry]:
+        """The KEV entries of these CVEs (those not in KEV are left out)."""
         found: dict[str, KevEntry] = {}
-        with Session(self.engine) as session:
+        with self.store.reading() as session:
             for chunk in _chunks(sorted(set(ids))):
                 for row in session.scalars(select(VulnKevRow).where(VulnKevRow.cve_id.in_(chunk))):
                     found[row.cve_id] = KevEntry(
@@ -356,8 +433,9 @@ class VulnStore:
         return found
 
     def epss(self, ids: Iterable[str]) -> dict[str, EpssScore]:
+        """The EPSS scores of these CVEs (those unscored are left out)."""
         found: dict[str, EpssScore] = {}
-        with Session(self.engine) as session:
+        with self.store.reading() as session:
             for chunk in _chunks(sorted(set(ids))):
                 query = select(VulnEpssRow).where(VulnEpssRow.cve_id.in_(chunk))
                 for row in session.scalars(query):
@@ -369,9 +447,11 @@ class VulnStore:
     # --- SBOM components and MDS2 observations ----------------------------------------
 
     def replace_components(
-        self, asset_id: str, components: Sequence[Component], source: str
-    ) -> None:
-        with Session(self.engine) as session, session.begin():
+        self, actor: str, asset_id: str, components: Sequence[Component], source: str
+    ) -> int:
+        """Replace the asset's SBOM components in one audited transaction; returns the count."""
+        with self.store.changing(actor, SBOM_IMPORT_ACTION, asset_id) as change:
+            session = change.session
             session.execute(delete(VulnComponentRow).where(VulnComponentRow.asset_id == asset_id))
             if components:
                 session.execute(
@@ -389,32 +469,26 @@ class VulnStore:
                         for c in components
                     ],
                 )
+            change.after = {"source": source[:300], "components": len(components)}
+        return len(components)
 
     def components(self) -> dict[str, list[Component]]:
+        """Every asset's SBOM components, in the order they were imported."""
         found: dict[str, list[Component]] = defaultdict(list)
-        with Session(self.engine) as session:
-            for row in session.scalars(select(VulnComponentRow).order_by(VulnComponentRow.id)):
-                found[row.asset_id].append(
-                    Component(row.name, row.version, row.vendor, row.purl, row.cpe)
-                )
+        columns = (
+            VulnComponentRow.asset_id,
+            VulnComponentRow.name,
+            VulnComponentRow.version,
+            VulnComponentRow.vendor,
+            VulnComponentRow.purl,
+            VulnComponentRow.cpe,
+        )
+        with self.store.connection() as connection:
+            for asset_id, *fields in connection.execute(
+                select(*columns).order_by(VulnComponentRow.id)
+            ):
+                found[asset_id].append(Component(*fields))
         return found
-
-    def replace_observations(self, observations: Sequence[Observation]) -> None:
-        """Write observations, replacing earlier values of the same facts from the same source."""
-        with Session(self.engine) as session, session.begin():
-            for obs in observations:
-                session.execute(
-                    delete(ObservationRow).where(
-                        ObservationRow.subject_kind == obs.subject_kind.value,
-                        ObservationRow.subject_id == obs.subject_id,
-                        ObservationRow.name == obs.name,
-                        ObservationRow.source == obs.source.value,
-                    )
-                )
-            if observations:
-                session.execute(
-                    insert(ObservationRow), [codec.observation_row(o) for o in observations]
-                )
 
 
 def _match_row(cve: str, m: CpeMatch) -> dict[str, Any]:
@@ -431,9 +505,3 @@ def _mention_row(cve: str, m: ProductMention) -> dict[str, Any]:
         "version": m.version[:100],
         "source": m.source[:80],
     }
-
-
-def _mention_from_row(row: VulnMentionRow) -> ProductMention:
-    return ProductMention(
-        row.vendor_key, row.product_key, row.label, row.version_op, row.version, row.source
-    )

@@ -1,0 +1,1 @@
+"""An example ImageWarden capability from a separate package (used by tests)."""
