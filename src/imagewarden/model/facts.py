@@ -352,6 +352,30 @@ _SPECS: tuple[FactSpec, ...] = (
     _f("mds2.remote_service", B, _A, "MDS2 RMOT-1: the device permits remote service."),
     _f("mds2.user_authentication", B, _A, "MDS2 AUTH-1: the device supports user logins."),
     _f("mds2.antimalware_supported", B, _A, "MDS2 MLDP-2: anti-malware software is supported."),
+    # --- traffic capability: passive capture analysis (imagewarden traffic analyze) ---
+    _f("traffic.associations", INT, _S, "DICOM associations to the service seen in captures."),
+    _f(
+        "traffic.calling_ae_titles",
+        STR,
+        _S,
+        "Calling AE titles seen associating with the service (configuration, not patient data).",
+    ),
+    _f("traffic.clients", INT, _S, "Hosts seen opening connections to the service."),
+    _f(
+        "traffic.cleartext_images",
+        INT,
+        _S,
+        "C-STORE requests (images, with their patient identifiers) sent without encryption.",
+    ),
+    _f("traffic.queries", INT, _S, "C-FIND, C-MOVE and C-GET requests the service received."),
+    _f("traffic.cleartext_hl7_messages", INT, _S, "HL7 messages (MLLP) seen without TLS."),
+    _f(
+        "traffic.cleartext_dicomweb_requests",
+        INT,
+        _S,
+        "DICOMweb requests seen over plain HTTP.",
+    ),
+    _f("traffic.last_seen", D, _S, "Day the service was last seen in a capture."),
 )
 
 FACTS: Mapping[str, FactSpec] = {spec.name: spec for spec in _SPECS}

@@ -10,7 +10,13 @@ from imagewarden.store.database import DB_ENV, display_url, mask_credentials, re
 from imagewarden.store.errors import LockTimeout, StoreUnavailable
 from imagewarden.store.findings import FindingFilter, RecordedAssessment
 from imagewarden.store.observations import ObservationBatch, replace_observations
-from imagewarden.store.repository import CollectedSummary, ImportSummary, Store, UpgradeOutcome
+from imagewarden.store.repository import (
+    CollectedSummary,
+    ImportSummary,
+    Store,
+    UpgradeOutcome,
+    write_collected,
+)
 from imagewarden.store.schema import Base
 from imagewarden.store.schema_versions import Schema, SchemaState, SchemaStatus
 
@@ -36,4 +42,5 @@ __all__ = [
     "mask_credentials",
     "replace_observations",
     "resolve_url",
+    "write_collected",
 ]

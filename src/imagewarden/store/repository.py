@@ -320,41 +320,8 @@ class Store(FindingRecords):
         each service is added or replaces the one on its protocol and port (the asset's other
         services stay); the batch replaces only what it is authoritative for.
         """
-        now = dt.datetime.now(dt.UTC)
         with self.changing(actor, action, target) as change:
-            session = change.session
-            sites = {s.id: s for s in collected.new_sites}
-            missing_sites = sites.keys() - self._existing(session, SiteRow.id, sorted(sites))
-            if missing_sites:
-                session.execute(
-                    insert(SiteRow), [codec.site_row(sites[i], now) for i in sorted(missing_sites)]
-                )
-            assets = {a.id: a for a in collected.new_assets}
-            missing = assets.keys() - self._existing(session, AssetRow.id, sorted(assets))
-            if missing:
-                session.execute(
-                    insert(AssetRow), [codec.asset_row(assets[i], now) for i in sorted(missing)]
-                )
-            for asset_id, service in collected.services:
-                session.execute(
-                    delete(ServiceRow).where(
-                        ServiceRow.asset_id == asset_id,
-                        ServiceRow.protocol == service.protocol.value,
-                        ServiceRow.port == service.port,
-                    )
-                )
-            if collected.services:
-                session.execute(
-                    insert(ServiceRow),
-                    [codec.service_row(a, s) for a, s in collected.services],
-                )
-            written = replace_observations(session, batch)
-            summary = CollectedSummary(
-                sites_added=len(missing_sites),
-                assets_added=len(missing),
-                services=len(collected.services),
-                observations=written,
-            )
+            summary = write_collected(change.session, collected, batch)
             change.after = {
                 "sites_added": summary.sites_added,
                 "assets_added": summary.assets_added,
@@ -433,6 +400,48 @@ class Store(FindingRecords):
                     ("assessments", AssessmentRow),
                 )
             }
+
+
+def write_collected(
+    session: Session,
+    collected: Collected,
+    batch: ObservationBatch,
+    now: dt.datetime | None = None,
+) -> CollectedSummary:
+    """``Store.apply_collected`` in the caller's transaction, for a collector that writes rows
+    of its own (e.g. capture analysis: the capture and its flows) in the same audited change."""
+    now = now or dt.datetime.now(dt.UTC)
+    sites = {s.id: s for s in collected.new_sites}
+    missing_sites = sites.keys() - Store._existing(session, SiteRow.id, sorted(sites))
+    if missing_sites:
+        session.execute(
+            insert(SiteRow), [codec.site_row(sites[i], now) for i in sorted(missing_sites)]
+        )
+    assets = {a.id: a for a in collected.new_assets}
+    missing = assets.keys() - Store._existing(session, AssetRow.id, sorted(assets))
+    if missing:
+        session.execute(
+            insert(AssetRow), [codec.asset_row(assets[i], now) for i in sorted(missing)]
+        )
+    for asset_id, service in collected.services:
+        session.execute(
+            delete(ServiceRow).where(
+                ServiceRow.asset_id == asset_id,
+                ServiceRow.protocol == service.protocol.value,
+                ServiceRow.port == service.port,
+            )
+        )
+    if collected.services:
+        session.execute(
+            insert(ServiceRow), [codec.service_row(a, s) for a, s in collected.services]
+        )
+    written = replace_observations(session, batch)
+    return CollectedSummary(
+        sites_added=len(missing_sites),
+        assets_added=len(missing),
+        services=len(collected.services),
+        observations=written,
+    )
 
 
 def _initialise(engine: Engine, schema: Schema, path: Path | None) -> None:
