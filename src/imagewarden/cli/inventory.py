@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from imagewarden.cli.state import err, state
-from imagewarden.inventory import ImportContext, read_inventory
+from imagewarden.inventory.api import import_inventory as run_import
 
 import_app = typer.Typer(help="Import data into the store.", no_args_is_help=True)
 
@@ -23,15 +22,10 @@ def import_inventory(
     ],
 ) -> None:
     """Import assets, services and posture facts. A file with any error writes nothing."""
-    cli = state(ctx)
-    store = cli.store()
-    context = ImportContext(catalog=cli.catalog, observed_at=dt.datetime.now(dt.UTC))
-    # Read and validate every file before writing any, so one bad file stops them all.
-    inventories = [(path, read_inventory(path, context)) for path in files]
-    for path, inventory in inventories:
-        summary = store.save_inventory(inventory)
+    for done in run_import(state(ctx).workspace(), files):
+        summary = done.summary
         err.print(
-            f"{path}: {len(inventory.assets)} assets ({summary.assets_added} new, "
-            f"{summary.assets_updated} updated), {len(inventory.sites)} sites, "
+            f"{done.name}: {done.assets} assets ({summary.assets_added} new, "
+            f"{summary.assets_updated} updated), {done.sites} sites, "
             f"{summary.observations} facts"
         )

@@ -194,11 +194,27 @@ class Store(FindingRecords):
             audit.append(change)
 
     def audit_entries(
-        self, *, action: str | None = None, actor: str | None = None, limit: int = 0
+        self,
+        *,
+        action: str | None = None,
+        actor: str | None = None,
+        limit: int = 0,
+        target: str | None = None,
+        before: int | None = None,
     ) -> list[AuditEntry]:
-        """Audit entries, newest first."""
+        """Audit entries, newest first (see ``audit.entries`` for the filters)."""
         with self.reading() as session:
-            return list(audit.entries(session, action=action, actor=actor, limit=limit))
+            return list(
+                audit.entries(
+                    session, action=action, actor=actor, limit=limit, target=target,
+                    before=before,
+                )
+            )  # fmt: skip
+
+    def audit_actions(self) -> list[str]:
+        """Every action the audit log holds, sorted."""
+        with self.reading() as session:
+            return audit.actions(session)
 
     def verify_audit(self) -> ChainCheck:
         """Recompute the audit chain; names the first edited, deleted or reordered row."""
@@ -223,45 +239,66 @@ class Store(FindingRecords):
 
     # --- inventory ---------------------------------------------------------------------
 
-    def save_inventory(self, inventory: Inventory, now: dt.datetime | None = None) -> ImportSummary:
+    def save_inventory(
+        self,
+        inventory: Inventory,
+        now: dt.datetime | None = None,
+        *,
+        actor: str | None = None,
+        source: str = "",
+    ) -> ImportSummary:
         """Add or update the sites and assets of one import, all or nothing.
 
         The import is authoritative for the assets it names: their services are replaced and
         their imported observations are replaced, so a fact removed from the file is unknown
-        again rather than stale.
+        again rather than stale. With ``actor`` (a person or a worker importing), the import
+        is one audit entry ``inventory.import`` naming ``source``.
         """
         now = now or dt.datetime.now(dt.UTC)
-        with self.writing() as session:
-            site_ids = [s.id for s in inventory.sites]
-            existing_sites = self._existing(session, SiteRow.id, site_ids)
-            new_sites = [
-                codec.site_row(s, now) for s in inventory.sites if s.id not in existing_sites
-            ]
-            old_sites = [codec.site_row(s, now) for s in inventory.sites if s.id in existing_sites]
-            if new_sites:
-                session.execute(insert(SiteRow), new_sites)
-            if old_sites:
-                session.execute(update(SiteRow), old_sites)
+        if actor is None:
+            with self.writing() as session:
+                return self._save_inventory(session, inventory, now)
+        with self.changing(actor, "inventory.import", source[:300] or "inventory") as change:
+            summary = self._save_inventory(change.session, inventory, now)
+            change.after = {
+                "sites": len(inventory.sites),
+                "sites_added": summary.sites_added,
+                "assets_added": summary.assets_added,
+                "assets_updated": summary.assets_updated,
+                "observations": summary.observations,
+            }
+            return summary
 
-            asset_ids = [a.id for a in inventory.assets]
-            existing_assets = self._existing(session, AssetRow.id, asset_ids)
-            new_assets = [
-                codec.asset_row(a, now) for a in inventory.assets if a.id not in existing_assets
-            ]
-            old_assets = [
-                codec.asset_row(a, now) for a in inventory.assets if a.id in existing_assets
-            ]
-            if new_assets:
-                session.execute(insert(AssetRow), new_assets)
-            if old_assets:
-                session.execute(update(AssetRow), old_assets)
-            for chunk in chunks(sorted(existing_assets)):
-                session.execute(delete(ServiceRow).where(ServiceRow.asset_id.in_(chunk)))
-            services = [codec.service_row(a.id, s) for a in inventory.assets for s in a.services]
-            if services:
-                session.execute(insert(ServiceRow), services)
+    def _save_inventory(
+        self, session: Session, inventory: Inventory, now: dt.datetime
+    ) -> ImportSummary:
+        """The writes of ``save_inventory`` in ``session``'s transaction."""
+        site_ids = [s.id for s in inventory.sites]
+        existing_sites = self._existing(session, SiteRow.id, site_ids)
+        new_sites = [codec.site_row(s, now) for s in inventory.sites if s.id not in existing_sites]
+        old_sites = [codec.site_row(s, now) for s in inventory.sites if s.id in existing_sites]
+        if new_sites:
+            session.execute(insert(SiteRow), new_sites)
+        if old_sites:
+            session.execute(update(SiteRow), old_sites)
 
-            replace_observations(session, self._inventory_batch(inventory))
+        asset_ids = [a.id for a in inventory.assets]
+        existing_assets = self._existing(session, AssetRow.id, asset_ids)
+        new_assets = [
+            codec.asset_row(a, now) for a in inventory.assets if a.id not in existing_assets
+        ]
+        old_assets = [codec.asset_row(a, now) for a in inventory.assets if a.id in existing_assets]
+        if new_assets:
+            session.execute(insert(AssetRow), new_assets)
+        if old_assets:
+            session.execute(update(AssetRow), old_assets)
+        for chunk in chunks(sorted(existing_assets)):
+            session.execute(delete(ServiceRow).where(ServiceRow.asset_id.in_(chunk)))
+        services = [codec.service_row(a.id, s) for a in inventory.assets for s in a.services]
+        if services:
+            session.execute(insert(ServiceRow), services)
+
+        replace_observations(session, self._inventory_batch(inventory))
         return ImportSummary(
             sites_added=len(new_sites),
             assets_added=len(new_assets),
