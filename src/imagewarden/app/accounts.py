@@ -339,3 +339,19 @@ def sign_out(workspace: Workspace, key: str) -> None:
 def account(workspace: Workspace, name: str) -> UserRecord | None:
     """The account called ``name``, if any."""
     return records.user(workspace.store, name)
+
+
+@dataclass(frozen=True, slots=True)
+class OneTimeAdmin:
+    """An administrator created with a random password, to be shown once and never again."""
+
+    name: str
+    password: str
+
+
+def add_one_time_admin(workspace: Workspace, name: str = "admin") -> OneTimeAdmin:
+    """Create an administrator with a random password (``demo --serve``); audited as any
+    account. There is no default password: this one exists only in the returned value."""
+    password = generate_password()
+    add_user(workspace, name, Role.ADMIN.value, password=password)
+    return OneTimeAdmin(name, password)

@@ -72,6 +72,9 @@ _READ = frozenset(
     }
 )
 
+READ_ACTIONS = _READ | {Action.AUDIT_VIEW}
+"""Actions that change nothing."""
+
 MATRIX: Mapping[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.SECURITY_ANALYST: _READ
@@ -95,7 +98,7 @@ MATRIX: Mapping[Role, frozenset[Action]] = {
     Role.LEADERSHIP: _READ | {Action.CHECKLISTS_ANSWER, Action.PLAN_EDIT},
     Role.CLINICAL_ENGINEERING: _READ
     | {Action.FINDINGS_COMMENT, Action.INVENTORY_IMPORT, Action.CHECKLISTS_ANSWER},
-    Role.AUDITOR: _READ | {Action.AUDIT_VIEW},
+    Role.AUDITOR: READ_ACTIONS,
 }
 """Role x action. Site scope is applied on top (see ``Principal.may``)."""
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import DateTime, Integer, String, Text, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from imagewarden.store.codec import utc
 from imagewarden.store.schema import Base
 
 GENESIS = "0" * 64
@@ -191,7 +192,7 @@ def entries(
     for row in session.scalars(query):
         yield AuditEntry(
             row.id,
-            row.at,
+            utc(row.at),
             row.actor,
             row.action,
             row.target,

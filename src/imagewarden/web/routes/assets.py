@@ -14,6 +14,7 @@ from imagewarden.app.permissions import Action
 from imagewarden.inventory.api import MAX_UPLOAD, import_upload
 from imagewarden.model import AssetType, UserInputError
 from imagewarden.web.auth import Caller, requires
+from imagewarden.web.forms import choice
 from imagewarden.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,21 +25,27 @@ def assets_list(
     request: Request,
     caller: Annotated[Caller, Depends(requires(Action.ASSETS_VIEW))],
     site: Annotated[str | None, Query(max_length=64)] = None,
-    type: Annotated[AssetType | None, Query()] = None,
+    type: Annotated[str, Query(max_length=40)] = "",
     q: Annotated[str, Query(max_length=200)] = "",
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> HTMLResponse:
     """Assets by site, filtered and paginated on the server; HTMX gets the table only."""
     site_id = (site or "").strip() or None
+    asset_type = choice(AssetType, type, "type")
     if site_id is not None:
         caller.require_site(site_id)
     page = api.browse_assets(
         caller.workspace,
-        api.AssetBrowse(site_id=site_id, asset_type=type, text=q, offset=offset, limit=limit),
+        api.AssetBrowse(site_id=site_id, asset_type=asset_type, text=q, offset=offset, limit=limit),
         sites=caller.sites,
     )
-    params = {"site": site_id or "", "type": type.value if type else "", "q": q, "limit": limit}
+    params = {
+        "site": site_id or "",
+        "type": asset_type.value if asset_type else "",
+        "q": q,
+        "limit": limit,
+    }
     context = {
         "page": page,
         "params": params,

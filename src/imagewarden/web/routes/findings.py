@@ -14,6 +14,7 @@ from imagewarden.app.permissions import Action
 from imagewarden.model import FindingStatus, Severity
 from imagewarden.store.finding_views import FindingSort
 from imagewarden.web.auth import Caller, requires
+from imagewarden.web.forms import choice
 from imagewarden.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -29,30 +30,34 @@ def findings_list(
     request: Request,
     caller: Annotated[Caller, Depends(requires(Action.FINDINGS_VIEW))],
     site: Annotated[str | None, Query(max_length=64)] = None,
-    severity: Annotated[Severity | None, Query()] = None,
-    status: Annotated[FindingStatus | None, Query()] = None,
+    severity: Annotated[str, Query(max_length=20)] = "",
+    status: Annotated[str, Query(max_length=20)] = "",
     q: Annotated[str, Query(max_length=200)] = "",
     check: Annotated[str | None, Query(max_length=200)] = None,
     asset: Annotated[str | None, Query(max_length=128)] = None,
-    sort: Annotated[FindingSort, Query()] = FindingSort.RISK,
-    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
+    sort: Annotated[str, Query(max_length=20)] = "risk",
+    order: Annotated[str, Query(max_length=4)] = "desc",
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> HTMLResponse:
     """Findings with server-side filter, sort and pagination; HTMX gets the table only."""
+    min_severity = choice(Severity, severity, "severity")
+    wanted = choice(FindingStatus, status, "status")
+    order_by = choice(FindingSort, sort, "sort") or FindingSort.RISK
     site_id = _blank(site)
     if site_id is not None:
         caller.require_site(site_id)
     browse = api.FindingBrowse(
-        site_id=site_id, min_severity=severity, status=status, text=q,
-        check_id=_blank(check), asset_id=_blank(asset), sort=sort,
-        descending=order == "desc", offset=offset, limit=limit,
+        site_id=site_id, min_severity=min_severity, status=wanted, text=q,
+        check_id=_blank(check), asset_id=_blank(asset), sort=order_by,
+        descending=order != "asc", offset=offset, limit=limit,
     )  # fmt: skip
     page = api.browse_findings(caller.workspace, browse, sites=caller.sites)
     params: dict[str, Any] = {
-        "site": site_id or "", "severity": severity.value if severity else "",
-        "status": status.value if status else "", "q": q, "check": _blank(check) or "",
-        "asset": _blank(asset) or "", "sort": sort.value, "order": order, "limit": limit,
+        "site": site_id or "", "severity": min_severity.value if min_severity else "",
+        "status": wanted.value if wanted else "", "q": q, "check": _blank(check) or "",
+        "asset": _blank(asset) or "", "sort": order_by.value,
+        "order": "asc" if order == "asc" else "desc", "limit": limit,
     }  # fmt: skip
     context = {
         "page": page,
