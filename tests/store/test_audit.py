@@ -72,3 +72,9 @@ def test_a_failed_change_leaves_no_audit_entry(audited: Store) -> None:
         with pytest.raises(Exception, match="no finding"):
             audited.set_finding_status("iwf-nope", FindingStatus.OPEN, "x", actor="eve")
         assert len(audited.audit_entries()) == before
+
+
+def test_entries_have_aware_utc_times_on_every_database(audited: Store) -> None:
+    with audited:
+        entries = audited.audit_entries()
+    assert entries and all(e.at.utcoffset() == dt.timedelta(0) for e in entries)

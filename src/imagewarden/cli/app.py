@@ -49,6 +49,10 @@ CORE_COMMANDS = (
     ),
     CommandSpec("assets", "List assets as stored.", "imagewarden.cli.assets:assets_app"),
     CommandSpec("audit", "The audit trail of every change.", "imagewarden.cli.audit:audit_app"),
+    CommandSpec("user", "Accounts of the web workspace.", "imagewarden.cli.users:user_app"),
+    CommandSpec(
+        "serve", "Serve the shared web workspace and its JSON API.", "imagewarden.cli.serve:serve"
+    ),
     CommandSpec(
         "list",
         "List findings, highest risk first.",

@@ -5,6 +5,7 @@ Capabilities keep their own tables and repositories in their own ``store`` modul
 ``schema_versions``); nothing outside a store module writes SQL.
 """
 
+from imagewarden.store import accounts, triage  # noqa: F401  (their tables join the schema)
 from imagewarden.store.audit import AuditEntry, ChainCheck, Change
 from imagewarden.store.database import DB_ENV, display_url, mask_credentials, resolve_url
 from imagewarden.store.errors import LockTimeout, StoreUnavailable
