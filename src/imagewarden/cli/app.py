@@ -50,6 +50,25 @@ CORE_COMMANDS = (
     CommandSpec("assets", "List assets as stored.", "imagewarden.cli.assets:assets_app"),
     CommandSpec("audit", "The audit trail of every change.", "imagewarden.cli.audit:audit_app"),
     CommandSpec(
+        "worker",
+        "Run a site's jobs inside its own scope file (a site worker).",
+        "imagewarden.cli.worker:worker",
+    ),
+    CommandSpec(
+        "centre",
+        "Apply the site workers' signed results to the database.",
+        "imagewarden.cli.worker:centre",
+    ),
+    CommandSpec(
+        "jobs", "Jobs for site workers: submit, list, expire.", "imagewarden.cli.jobs:jobs_app"
+    ),
+    CommandSpec(
+        "schedule",
+        "Submit the scheduled jobs whose window is open (run from cron).",
+        "imagewarden.cli.jobs:schedule",
+    ),
+    CommandSpec("keys", "Site workers' signing keys.", "imagewarden.cli.keys:keys_app"),
+    CommandSpec(
         "list",
         "List findings, highest risk first.",
         "imagewarden.cli.findings:list_findings",
