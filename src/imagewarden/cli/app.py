@@ -54,6 +54,25 @@ CORE_COMMANDS = (
         "serve", "Serve the shared web workspace and its JSON API.", "imagewarden.cli.serve:serve"
     ),
     CommandSpec(
+        "worker",
+        "Run a site's jobs inside its own scope file (a site worker).",
+        "imagewarden.cli.worker:worker",
+    ),
+    CommandSpec(
+        "centre",
+        "Apply the site workers' signed results to the database.",
+        "imagewarden.cli.worker:centre",
+    ),
+    CommandSpec(
+        "jobs", "Jobs for site workers: submit, list, expire.", "imagewarden.cli.jobs:jobs_app"
+    ),
+    CommandSpec(
+        "schedule",
+        "Submit the scheduled jobs whose window is open (run from cron).",
+        "imagewarden.cli.jobs:schedule",
+    ),
+    CommandSpec("keys", "Site workers' signing keys.", "imagewarden.cli.keys:keys_app"),
+    CommandSpec(
         "list",
         "List findings, highest risk first.",
         "imagewarden.cli.findings:list_findings",

@@ -40,7 +40,9 @@ def bounded_events(
                 depth -= 1
             yield event, value
     except ijson.JSONError as exc:
-        raise UserInputError(f"not valid JSON: {str(exc)[:120]}", Location(source)) from None
+        # The parser's message spans lines (it draws an arrow under the text): one line here.
+        detail = " ".join(str(exc).split())[:120]
+        raise UserInputError(f"not valid JSON: {detail}", Location(source)) from None
 
 
 def check_depth(data: bytes, source: str, *, max_depth: int | None = None) -> None:
