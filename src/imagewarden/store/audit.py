@@ -16,11 +16,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, func, select, text
+from sqlalchemy import Integer, String, Text, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from imagewarden.store.codec import utc
 from imagewarden.store.schema import Base
+from imagewarden.store.types import UtcDateTime
 
 GENESIS = "0" * 64
 _PG_AUDIT_LOCK = 0x1A0D17  # any constant: one advisory lock serialises appends per database
@@ -32,7 +33,7 @@ class AuditRow(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(80), index=True)
     target: Mapped[str] = mapped_column(String(300))

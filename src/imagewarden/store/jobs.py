@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from sqlalchemy import (
-    DateTime,
     Index,
     Integer,
     String,
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from imagewarden.model.jobs import Job, JobKind, JobState, SiteKey
 from imagewarden.store.schema import Base
+from imagewarden.store.types import UtcDateTime
 
 _ACTIVE = (JobState.QUEUED.value, JobState.RUNNING.value)
 
@@ -47,11 +47,11 @@ class JobRow(Base):
     state: Mapped[str] = mapped_column(String(20))
     params: Mapped[str] = mapped_column(Text, default="{}")
     submitted_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     batch_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
     error: Mapped[str] = mapped_column(Text, default="")
@@ -67,7 +67,7 @@ class SiteKeyRow(Base):
     site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     public_key: Mapped[str] = mapped_column(Text)
     fingerprint: Mapped[str] = mapped_column(String(100))
-    registered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     registered_by: Mapped[str] = mapped_column(String(200))
 
 

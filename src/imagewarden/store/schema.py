@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -17,6 +16,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from imagewarden.store.types import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -34,7 +35,7 @@ class SiteRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(40), default="hospital")
     region: Mapped[str] = mapped_column(String(200), default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class AssetRow(Base):
@@ -60,7 +61,7 @@ class AssetRow(Base):
     department: Mapped[str] = mapped_column(String(100), default="")
     owner: Mapped[str] = mapped_column(String(200), default="")
     managed: Mapped[bool] = mapped_column(default=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class ServiceRow(Base):
@@ -97,7 +98,7 @@ class ObservationRow(Base):
     value: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(20))
     collector: Mapped[str] = mapped_column(String(300), default="")
-    observed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    observed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class AssessmentRow(Base):
@@ -106,8 +107,8 @@ class AssessmentRow(Base):
     __tablename__ = "assessments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     catalog_version: Mapped[str] = mapped_column(String(40))
     assets: Mapped[int] = mapped_column(Integer)
     findings_open: Mapped[int] = mapped_column(Integer)
@@ -143,9 +144,9 @@ class FindingRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     status_reason: Mapped[str] = mapped_column(Text, default="")
     accepted_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    mitigated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    first_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    last_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    mitigated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     assessment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Lifecycle row version: compare-and-set guard for status changes (see Store)."""

@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, Integer, String, Text, select
+from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from imagewarden.model import UserInputError
 from imagewarden.store.chunks import chunks
 from imagewarden.store.codec import utc
 from imagewarden.store.schema import Base, FindingRow
+from imagewarden.store.types import UtcDateTime
 
 if TYPE_CHECKING:
     from imagewarden.store.repository import Store
@@ -34,7 +35,7 @@ class FindingOwnerRow(Base):
     finding_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     owner: Mapped[str] = mapped_column(String(200))
     assigned_by: Mapped[str] = mapped_column(String(200))
-    assigned_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    assigned_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class FindingCommentRow(Base):
@@ -45,7 +46,7 @@ class FindingCommentRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     finding_id: Mapped[str] = mapped_column(String(40), index=True)
     author: Mapped[str] = mapped_column(String(200))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     text: Mapped[str] = mapped_column(Text)
 
 
