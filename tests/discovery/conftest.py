@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+from imagewarden.discovery import api
+from imagewarden.discovery.batch import DiscoveryBatch
+from imagewarden.discovery.catalog_data import shipped_data
 from imagewarden.discovery.interface import Profile, ServiceResult
 from imagewarden.discovery.scheduler import run_discovery
 from imagewarden.discovery.scope import Scope, parse_scope
@@ -36,6 +39,11 @@ def make_scope(**overrides: Any) -> Scope:
 
 def discover(scope: Scope, profile: Profile = Profile.SAFE, **options: Any) -> list[ServiceResult]:
     return run_discovery(scope, scope.targets(), scope.options(profile, **options))
+
+
+def collect(scope: Scope, profile: Profile = Profile.SAFE, **options: Any) -> DiscoveryBatch:
+    """The application API's collect step, with the shipped catalog's discovery data."""
+    return api.collect(scope, api.probe_options(scope, profile, **options), shipped_data())
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,36 @@ def huge_pdu(conn: socket.socket) -> None:
     conn.sendall(struct.pack(">BBI", 2, 0, 0x7FFFFFFF))
 
 
+def truncated_body(conn: socket.socket) -> None:
+    """An A-ASSOCIATE-AC that announces 100 body bytes, sends 20, and hangs up."""
+    _read_some(conn)
+    conn.sendall(struct.pack(">BBI", 2, 0, 100) + b"\x00" * 20)
+
+
+def truncated_header(conn: socket.socket) -> None:
+    _read_some(conn)
+    conn.sendall(b"\x02\x00\x00")
+
+
+def banner(conn: socket.socket) -> None:
+    """A service that talks first (an SSH server on a DICOM port)."""
+    conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+    _read_some(conn)
+
+
+def p_data_reply(conn: socket.socket) -> None:
+    """A well-formed P-DATA-TF where an answer to A-ASSOCIATE-RQ belongs."""
+    _read_some(conn)
+    pdv = struct.pack(">IBB", 4, 1, 3) + b"\x00\x00"
+    conn.sendall(struct.pack(">BBI", 4, 0, len(pdv)) + pdv)
+
+
+def reject_calling(conn: socket.socket) -> None:
+    """A-ASSOCIATE-RJ: rejected-permanent by the service user, calling AE not recognised."""
+    _read_some(conn)
+    conn.sendall(struct.pack(">BBIBBBB", 3, 0, 4, 0, 1, 1, 3))
+
+
 def silent(conn: socket.socket) -> None:
     _read_some(conn)
     conn.settimeout(5)

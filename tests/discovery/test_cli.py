@@ -120,7 +120,7 @@ def test_discovery_merges_into_inventory_and_feeds_findings(
     scope = _write(tmp_path / "scope.yaml", lab)
     result = runner.invoke(app, ["--db", db, "discover", "--scope", str(scope)])
     assert result.exit_code == 0, result.output
-    assert f"{promiscuous.address}:{promiscuous.port}  dicom" in result.stdout
+    assert f"{promiscuous.address}:{promiscuous.port}  dicom  outcome=accepted" in result.stdout
     with open_store(db) as store:
         assets = {a.id: a for a in store.assets()}
         merged = assets["PACS-1"]
@@ -140,11 +140,11 @@ def test_discovery_merges_into_inventory_and_feeds_findings(
         findings = run_assessment(store, catalog).findings  # type: ignore[arg-type]
         section = discovery_section(store, store.assets())  # type: ignore[arg-type]
     assert section is not None
-    rows = section.data["tables"][0]["rows"]
-    assert any(
-        row[1] == f"{promiscuous.address}:{promiscuous.port}" and row[5:7] == ["yes", "yes"]
-        for row in rows
-    )
+    [table] = section.data["tables"]
+    rows = {row[1]: dict(zip(table["columns"], row, strict=True)) for row in table["rows"]}
+    shown = rows[f"{promiscuous.address}:{promiscuous.port}"]
+    assert (shown["Any called AE"], shown["Unknown calling AE"]) == ("yes", "yes")
+    assert shown["Outcome"] == "accepted"
     by_asset = {(f.asset_id, f.check_id) for f in findings}
     assert (new_id, "urn:imagewarden:check:dicom-unknown-calling-ae") in by_asset
     assert (new_id, "urn:imagewarden:check:unmanaged-asset") in by_asset

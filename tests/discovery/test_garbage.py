@@ -4,7 +4,6 @@ no crash, and bounded time."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -12,21 +11,39 @@ from contextlib import ExitStack
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imagewarden.discovery import pdu
-from imagewarden.discovery.observations import to_inventory
-from imagewarden.model import ServiceProtocol, Site
+from imagewarden.discovery import merge, pdu
+from imagewarden.discovery.interface import Profile
+from imagewarden.model import ServiceProtocol
 from tests.discovery import peers
-from tests.discovery.conftest import discover, make_scope
+from tests.discovery.conftest import collect, make_scope
 from tests.discovery.peers import Listener
 
+P = ServiceProtocol
+# peer behaviour -> (outcome, protocol recorded, what the reason says)
 CASES = {
-    31: (peers.http_reply, "not-dicom"),
-    32: (peers.a_abort, "aborted"),
-    33: (peers.short_ac, "not-dicom"),
-    34: (peers.overrunning_ac, "not-dicom"),
-    35: (peers.huge_pdu, "not-dicom"),
-    36: (peers.silent, "no-answer"),
-}
+    31: (peers.http_reply, "not-dicom", P.HTTP, "answered with HTTP"),
+    32: (peers.a_abort, "aborted", P.OTHER,
+         "A-ABORT from the service provider: reason not specified (source 2, reason 0)"),
+    33: (peers.short_ac, "malformed", P.DICOM,
+         "A-ASSOCIATE-AC body has 10 bytes, fewer than its 68 bytes of fixed fields"),
+    34: (peers.overrunning_ac, "malformed", P.DICOM,
+         "item 0x21 at byte 74 announces 500 bytes, only 1 remain in the PDU"),
+    35: (peers.huge_pdu, "malformed", P.DICOM,
+         "bytes 2-5 announce an A-ASSOCIATE-AC body of 2147483647 bytes, more than the "
+         "1048576 discovery accepts"),
+    36: (peers.silent, "no-answer", P.OTHER, None),
+    38: (peers.truncated_body, "malformed", P.DICOM,
+         "bytes 2-5 announce an A-ASSOCIATE-AC body of 100 bytes; the connection closed "
+         "after 20"),
+    39: (peers.truncated_header, "malformed", P.DICOM,
+         "the PDU header ends after 3 of 6 bytes (the connection closed)"),
+    40: (peers.banner, "not-dicom", P.OTHER, "byte 0 is 0x53, not a DICOM PDU type"),
+    41: (peers.p_data_reply, "malformed", P.DICOM,
+         "a P-DATA-TF (PDU type 0x04) is not an answer to an A-ASSOCIATE-RQ"),
+    42: (peers.reject_calling, "rejected", P.DICOM,
+         "rejected-permanent by the service user: calling AE title not recognised "
+         "(result 1, source 1, reason 3)"),
+}  # fmt: skip
 
 
 def test_misbehaving_peers_give_observations_not_crashes(net: Callable[[int], str]) -> None:
@@ -34,23 +51,32 @@ def test_misbehaving_peers_give_observations_not_crashes(net: Callable[[int], st
     closed = f"{net(6)}.37"  # nothing listens there
     scope = make_scope(hosts=[*cases, closed])
     with ExitStack() as stack:
-        for address, (behaviour, _) in cases.items():
+        for address, (behaviour, *_) in cases.items():
             stack.enter_context(Listener(address, 11112, behaviour))
         started = time.monotonic()
-        results = discover(scope)
+        batch = collect(scope, Profile.SAFE)
         elapsed = time.monotonic() - started
-    by_host = {r.target.host: r for r in results}
-    for address, (_, outcome) in cases.items():
+    by_host = {r.host: r for r in batch.results}
+    for address, (_, outcome, protocol, reason) in cases.items():
         result = by_host[address]
-        assert result.open, address
-        assert result.protocol is ServiceProtocol.OTHER, address
+        assert result.found, address
+        assert (result.protocol, result.outcome) == (protocol, outcome), address
         assert result.facts["dicom.association_outcome"] == outcome, address
-    assert not by_host[closed].open
+        assert result.facts.get("dicom.association_reason") == reason, address
+    assert not by_host[closed].found
     # Bounded: the silent peer costs one read timeout (1 s here), not a hang or retries.
     assert elapsed < 10
-    inventory = to_inventory(results, [], Site("lab", "Lab"), dt.datetime.now(dt.UTC))
-    outcomes = {o.value for o in inventory.observations if o.name == "dicom.association_outcome"}
-    assert outcomes == {"not-dicom", "aborted", "no-answer"}
+    changes = merge.plan(batch, [], None)
+    stored = {
+        (o.subject_id.rsplit(":", 1)[1], o.value)
+        for b in changes.observations
+        for o in b.observations
+        if o.name == "dicom.association_outcome"
+    }
+    assert ("http/11112", "not-dicom") in stored  # an HTTP answer is recorded as HTTP
+    assert {value for _, value in stored} == {
+        "not-dicom", "aborted", "no-answer", "malformed", "rejected"
+    }  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)

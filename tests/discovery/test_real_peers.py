@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from imagewarden.app import open_store
 from tests.discovery.helpers import ACCESS_CHECKS, by_port, dump_sqlite, open_checks
 from tests.discovery.netns_scenario import DICOMWEB_PLUGIN, PORTS, SCENARIOS
 
 SCRIPT = Path(__file__).with_name("netns_scenario.py")
 CANARIES = ("CANARY^PHI", "CANARY-PID-7731", "CANARY", "PID-7731")
+DATABASE_FILES = ("iw.db", "iw.db-wal", "iw.db-shm", "iw.db-journal")
 
 pytestmark = [pytest.mark.integration]
 
@@ -79,9 +81,14 @@ def test_insecure_orthanc_weaknesses_found_and_phi_canary_never_leaves(peers: Pa
     assert dicom["service.tls"] is False
     assert dicom["dicom.implementation_version"] == "OFFIS_DCMTK_367"
     assert dicom["service.product"] == "OFFIS DCMTK"
+    with open_store(db) as store:
+        [service] = [s for a in store.assets() for s in a.services if s.port == dicom_port]
+    assert service.ae_title == "ORTHANC"  # filled in from the REST API's /system
     rest = by_port(db, http_port)
     assert rest["service.auth_required"] is False
-    assert rest["service.product"] == "Orthanc Orthanc"
+    assert rest["service.product"] == "Orthanc"  # not "Orthanc Orthanc"
+    assert rest["rest.dicom_ae_title"] == "ORTHANC"  # what the REST API advertises
+    assert rest["rest.dicom_port"] == dicom_port
     assert rest["service.product_version"] == "1.10.1"
     assert rest["service.product_outdated"] is True
     assert rest["dicomweb.anonymous_query"] is True  # QIDO-RS, count kept only
@@ -90,9 +97,9 @@ def test_insecure_orthanc_weaknesses_found_and_phi_canary_never_leaves(peers: Pa
     for expected in (
         "dicom-any-called-ae",
         "dicom-unknown-calling-ae",
-        "dicom-anonymous-query",
+        "dicom-anonymous-query-exposes-studies",  # critical: a discovered host's zone is unknown
         "dicom-no-tls",
-        "dicomweb-anonymous-query",
+        "dicomweb-anonymous-query-exposes-studies",
         "service-without-authentication",
         "discovered-product-outdated",
         "unmanaged-asset",
@@ -104,8 +111,9 @@ def test_insecure_orthanc_weaknesses_found_and_phi_canary_never_leaves(peers: Pa
     texts = {
         p.name: p.read_bytes().decode("utf-8", "replace")
         for p in iw.iterdir()
-        if p.is_file() and not p.name.startswith("iw.db")
+        if p.is_file() and p.name not in DATABASE_FILES
     }
+    assert "iw.db.connections.log" in texts  # the connection log is checked too
     texts["database rows"] = dump_sqlite(iw / "iw.db")
     assert (iw / "report.html").stat().st_size > 0 and texts["discover.out"].strip()
     for where, text in texts.items():
@@ -135,11 +143,14 @@ def test_orthanc_default_credentials_found_with_the_opt_in(peers: Path) -> None:
     assert rest["service.auth_required"] is True
     assert rest["service.default_credentials_accepted"] is True
     assert "urn:imagewarden:check:default-credentials" in open_checks(db)
-    # The credential itself is never stored or printed.
+    # The credential itself is never stored, printed or logged; the log says it was tried.
+    log = (tmp_path / "iw" / "iw.db.connections.log").read_text()
+    assert "GET(/system;default-credential)" in log
     for path in (tmp_path / "iw").iterdir():
-        if path.name.startswith("iw.db"):
+        if path.name in DATABASE_FILES:
             continue
-        assert "orthanc:orthanc" not in path.read_text(errors="replace")
+        text = path.read_text(errors="replace")
+        assert "orthanc:orthanc" not in text and "b3J0aGFuYzpvcnRoYW5j" not in text
 
 
 def test_dcmqrscp_restricted_peers_show_no_access_weakness(peers: Path) -> None:

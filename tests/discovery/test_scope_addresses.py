@@ -16,11 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from imagewarden.discovery import merge
 from imagewarden.discovery.interface import ServiceResult, Target, TargetKind
-from imagewarden.discovery.observations import to_inventory
 from imagewarden.discovery.scope import Scope, parse_scope
-from imagewarden.model import ServiceProtocol, Site, UserInputError
+from imagewarden.model import ServiceProtocol, UserInputError
 from tests.discovery.conftest import make_scope
+from tests.discovery.helpers import batch_of
 from tests.factories import asset
 
 HEAD = "authorised_by: CISO\nwindow: {start: 2026-01-01T00:00:00Z, end: 2026-01-02T00:00:00Z}\n"
@@ -250,5 +251,6 @@ def test_refusal_of_a_zone_id_host_is_not_a_match() -> None:
 def test_a_discovered_host_merges_into_the_asset_that_spells_it_mapped() -> None:
     known = asset("PACS-1", ip_addresses=("::ffff:10.1.0.5",))
     result = ServiceResult(Target("10.1.0.5", 104, TargetKind.DICOM), True, ServiceProtocol.DICOM)
-    merged = to_inventory([result], [known], Site("north", "North"), dt.datetime.now(dt.UTC))
-    assert [a.id for a in merged.assets] == ["PACS-1"]
+    changes = merge.plan(batch_of([result]), [known], None)
+    assert [a.id for a in changes.updated_assets] == ["PACS-1"]
+    assert not changes.new_assets

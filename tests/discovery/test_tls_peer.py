@@ -16,10 +16,9 @@ from pynetdicom import AE
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
 from imagewarden.app import open_store
-from imagewarden.discovery.observations import to_inventory
-from imagewarden.model import Site
 from tests.assessing import run_assessment
-from tests.discovery.conftest import discover, make_scope
+from tests.discovery.conftest import collect, discover, make_scope
+from tests.discovery.helpers import apply_batch
 
 TLS_PORT, PLAIN_PORT = 2762, 11112
 
@@ -108,9 +107,7 @@ def test_tls_facts_and_plain_fallback_on_the_same_host(
 
     db = f"sqlite:///{tmp_path / 't.db'}"
     with open_store(db, create=True) as store:
-        store.save_inventory(
-            to_inventory(list(results.values()), [], Site("lab", "Lab"), dt.datetime.now(dt.UTC))
-        )
+        apply_batch(store, collect(scope), catalog)  # type: ignore[arg-type]
         findings = run_assessment(store, catalog).findings  # type: ignore[arg-type]
     by_service = {(f.subject_id.rsplit("/", 1)[-1], f.check_id) for f in findings}
     fallback = "urn:imagewarden:check:dicom-tls-with-plain-fallback"

@@ -118,3 +118,9 @@ def test_ctrl_c_stops_cleanly_and_writes_nothing(tmp_path: Path, net: Callable[[
     assert b"Traceback" not in stderr
     with open_store(db) as store:
         assert store.assets() == []
+    # The connection the interrupted run made is in the connection log all the same.
+    log = Path(db + ".connections.log")
+    [line] = log.read_text().splitlines()
+    assert f"{host}:11112 dicom sent=A-ASSOCIATE-RQ(IMAGEWARDEN->ANY-SCP)" in line
+    assert line.endswith("outcome=interrupted (discovery stopped)")
+    assert log.stat().st_mode & 0o777 == 0o600

@@ -9,7 +9,7 @@ import pytest
 
 from imagewarden.catalog import Catalog
 from imagewarden.governance.answers import answers_csv, read_answers
-from imagewarden.governance.repository import GovernanceStore
+from imagewarden.governance.store.repository import GovernanceStore
 from imagewarden.model import UserInputError
 from imagewarden.model.checklist import Answer
 from imagewarden.store import Store
@@ -35,7 +35,7 @@ def test_answers_import_with_aliases_and_keep_history(
     )
     records = read_answers(path, catalog, ["north", "south"], TODAY)
     gov = GovernanceStore(store)
-    gov.add_answers(records)
+    gov.add_answers(records, actor="test", action="checklist.import", target="test")
     current = {(a.site_id, a.question_id): a for a in gov.current_answers()}
     assert current[("north", "exec-01")].answer is Answer.YES
     assert current[("south", "pacs-05")].answer is Answer.NOT_APPLICABLE

@@ -179,3 +179,118 @@ def test_board_one_pager_fits_one_page(db: Path, tmp_path: Path) -> None:
     assert "Top five risks" in html and "Three asks of the board" in html
     assert "/ 100" in html and "Average CSF tier" in html
     assert len(pypdf.PdfReader(tmp_path / "board" / "board.pdf").pages) == 1
+
+
+def test_listings_as_json_and_documents_to_stdout(db: Path, tmp_path: Path) -> None:
+    for args in (("--format", "json"), ("--json",)):
+        code, out, _ = invoke(db, "checklist", "list", *args)
+        assert code == 0 and "executive" in {c["checklist"] for c in json.loads(out)}
+    code, out, _ = invoke(db, "checklist", "list", "--checklist", "executive", "--format", "json")
+    assert code == 0 and json.loads(out)[0]["question"] == "exec-01"
+    code, out, _ = invoke(db, "checklist", "export", "--template", "-o", "-")
+    assert code == 0 and out.startswith("site,question,answer,owner")
+    code, out, _ = invoke(db, "culture", "report", "--format", "json")
+    assert code == 0 and json.loads(out) == []
+    invoke(db, "culture", "import", "training", str(DATA / "training.csv"))
+    code, out, _ = invoke(db, "culture", "report", "--csv", "-")
+    assert code == 0 and out.startswith("metric,department,quarter,value")
+    code, out, _ = invoke(db, "culture", "report", "--json")
+    assert code == 0 and {v["metric"] for v in json.loads(out)} >= {"completion_rate"}
+    code, out, _ = invoke(db, "poam", "--format", "json")
+    items = json.loads(out)
+    assert code == 0 and items and {"id", "status", "owner", "revision"} <= set(items[0])
+    code, out, _ = invoke(db, "poam", "--csv", "-")
+    assert code == 0 and out.startswith("id,status,severity,site,title,owner")
+    code, out, _ = invoke(db, "crosswalk", "--csv", "-")
+    assert code == 0 and out.startswith("framework,requirement,title,status")
+    code, out, _ = invoke(db, "export", "defectdojo", "-o", "-")
+    assert code == 0 and json.loads(out) == {"findings": []}
+
+
+def test_commands_that_write_files_print_their_paths(db: Path, tmp_path: Path) -> None:
+    written = {
+        "answers.csv": ("checklist", "export", "--out"),
+        "crosswalk.csv": ("crosswalk", "--csv"),
+        "trend.svg": ("maturity", "--chart"),
+        "culture.csv": ("culture", "report", "--csv"),
+        "poam.csv": ("poam", "--csv"),
+        "dojo.json": ("export", "defectdojo", "--out"),
+    }
+    for name, args in written.items():
+        path = tmp_path / name
+        code, out, err = invoke(db, *args, str(path))
+        assert code == 0, err
+        assert str(path) in out.splitlines(), (name, out)
+        assert path.stat().st_mode & 0o077 == 0, name  # owner-only
+    code, out, _ = invoke(db, "export", "oscal", "--out", str(tmp_path / "oscal"))
+    assert code == 0 and out.splitlines() == [
+        str(tmp_path / "oscal" / "assessment-results.json"),
+        str(tmp_path / "oscal" / "poam.json"),
+    ]
+
+
+def test_poam_edit_is_kept_by_the_next_sync_and_audited(db: Path) -> None:
+    assert invoke(db, "poam")[0] == 0
+    code, out, _ = invoke(db, "poam", "--format", "json")
+    first = json.loads(out)[0]
+    code, _, err = invoke(
+        db,
+        "poam",
+        "edit",
+        first["id"][:10],
+        "--owner",
+        "Radiology IT",
+        "--due",
+        "2030-01-31",
+        "--status",
+        "risk_accepted",
+        "--revision",
+        str(first["revision"]),
+    )
+    assert code == 0, err
+    assert f"{first['id']}: risk_accepted, owner Radiology IT, due 2030-01-31" in err
+    code, out, _ = invoke(db, "poam", "--format", "json")
+    after = next(i for i in json.loads(out) if i["id"] == first["id"])
+    assert (after["owner"], after["due"], after["status"]) == (
+        "Radiology IT",
+        "2030-01-31",
+        "risk_accepted",
+    )
+    assert after["edited_by_person"] == ["due", "owner", "status"]
+    code, _, err = invoke(
+        db, "poam", "edit", first["id"], "--owner", "X", "--revision", str(first["revision"])
+    )
+    assert code == 2 and "changed since it was read" in err
+    code, _, err = invoke(db, "poam", "edit", first["id"], "--status", "overdue")
+    assert code == 2 and "a person sets the status" in err
+    code, out, _ = invoke(db, "audit", "list", "--action", "poam.edit", "--json")
+    (entry,) = json.loads(out)
+    assert entry["target"] == first["id"] and entry["after"]["owner"] == "Radiology IT"
+
+
+def test_answers_and_imports_are_audited_once_each(db: Path) -> None:
+    invoke(
+        db,
+        "checklist",
+        "answer",
+        "exec-06",
+        "--answer",
+        "no",
+        "--site",
+        "north",
+        "--owner",
+        "CISO office",
+        "--due",
+        "2027-01-31",
+    )
+    invoke(db, "culture", "import", "training", str(DATA / "training.csv"))
+    invoke(db, "culture", "import", "gophish", str(DATA / "gophish-results.csv"))
+    with open_store(str(db)) as store:
+        entries = [e for e in store.audit_entries() if e.action != "import.inventory"]
+    assert [(e.action, e.target) for e in entries] == [
+        ("culture.import.gophish", "gophish-results.csv"),
+        ("culture.import.training", "training.csv"),
+        ("checklist.answer", "north:exec-06"),
+    ]
+    assert entries[-1].after is not None and entries[-1].after["answer"] == "no"
+    assert entries[-1].before is None

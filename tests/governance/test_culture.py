@@ -13,7 +13,7 @@ from tests.governance.conftest import DATA
 from imagewarden.governance.culture import read_gophish_csv, read_gophish_json, read_training
 from imagewarden.governance.interface import CultureTargets
 from imagewarden.governance.metrics import culture_metrics, misses
-from imagewarden.governance.repository import GovernanceStore
+from imagewarden.governance.store.repository import GovernanceStore
 from imagewarden.model import UserInputError
 from imagewarden.store import Store
 
@@ -48,9 +48,9 @@ def test_gophish_api_json_uses_the_report_event_time() -> None:
 
 def test_no_name_or_address_reaches_the_database(tmp_path: Path, store: Store) -> None:
     gov = GovernanceStore(store)
-    gov.save_campaign(read_gophish_csv(DATA / "gophish-results.csv"))
-    gov.save_campaign(read_gophish_json(DATA / "gophish-api-results.json"))
-    gov.add_training(read_training(DATA / "training.csv"), "training.csv")
+    gov.save_campaign(read_gophish_csv(DATA / "gophish-results.csv"), actor="test")
+    gov.save_campaign(read_gophish_json(DATA / "gophish-api-results.json"), actor="test")
+    gov.add_training(read_training(DATA / "training.csv"), "training.csv", actor="test")
     store.close()
     database = Path(str(store.engine.url.database)).read_bytes()
     for secret in (b"example.org", b"Tess", b"Techone", b"Ann", b"192.0.2"):
@@ -120,7 +120,7 @@ def test_training_completed_before_assigned_is_refused(tmp_path: Path) -> None:
 def test_reimporting_a_campaign_replaces_it(store: Store) -> None:
     gov = GovernanceStore(store)
     campaign = read_gophish_csv(DATA / "gophish-results.csv")
-    gov.save_campaign(campaign)
-    gov.save_campaign(campaign)
+    gov.save_campaign(campaign, actor="test")
+    gov.save_campaign(campaign, actor="test")
     assert [len(c.results) for c in gov.campaigns()] == [6]
     assert json.dumps([c.name for c in gov.campaigns()]) == '["gophish-results"]'

@@ -18,7 +18,7 @@ from imagewarden.demo.enterprise import write_demo_inventory
 from imagewarden.demo.history import write_demo_governance_outputs, write_demo_history
 from imagewarden.governance.metrics import ALL, culture_metrics, trend
 from imagewarden.governance.overview import maturity_trend
-from imagewarden.governance.repository import GovernanceStore
+from imagewarden.governance.store.repository import GovernanceStore
 from imagewarden.inventory import ImportContext, read_inventory
 
 TODAY = dt.date(2026, 11, 25)
@@ -46,12 +46,12 @@ def test_demo_history_shows_progress_and_its_exports_validate(
         )
 
         run_assessment(store, catalog)
-        outputs = write_demo_governance_outputs(store, catalog, tmp_path, "Demo")
+        workspace = Workspace(store, catalog, installed_capabilities())
+        outputs = write_demo_governance_outputs(workspace, tmp_path, "Demo")
         ar = json.loads((tmp_path / "oscal" / "assessment-results.json").read_text("utf-8"))
         pm = json.loads((tmp_path / "oscal" / "poam.json").read_text("utf-8"))
         assert _errors(ar, "oscal_assessment-results_schema.json") == []
         assert _errors(pm, "oscal_poam_schema.json") == []
         assert {p.name for p in outputs} >= {"poam.json", "assessment-results.json"}
-        workspace = Workspace(store, catalog, installed_capabilities())
         board = write_board(workspace, tmp_path / "board", enterprise="Demo")
         assert len(pypdf.PdfReader(board.paths[1]).pages) == 1

@@ -8,7 +8,7 @@ from tests.assessing import run_assessment
 
 from imagewarden.catalog import Catalog
 from imagewarden.governance.interface import AnswerRecord, TrainingRecord
-from imagewarden.governance.repository import GovernanceStore
+from imagewarden.governance.store.repository import GovernanceStore
 from imagewarden.model import FindingStatus, Severity
 from imagewarden.model.checklist import Answer
 from imagewarden.store import Store
@@ -37,7 +37,10 @@ def test_no_partial_and_overdue_answers_raise_findings(catalog: Catalog, store: 
             _answer("pacs-03", Answer.YES, dt.date(2026, 10, 1)),  # re-review date passed
             _answer("pacs-04", Answer.YES, dt.date(2027, 10, 1)),  # fine
             _answer("pacs-06", Answer.NOT_APPLICABLE, dt.date(2020, 1, 1)),  # n/a never overdue
-        ]
+        ],
+        actor="test",
+        action="checklist.import",
+        target="test",
     )
     result = run_assessment(store, catalog, now=NOW)
     gov_findings = {
@@ -72,7 +75,10 @@ def test_no_partial_and_overdue_answers_raise_findings(catalog: Catalog, store: 
                 dt.date(2026, 10, 15),
                 dt.date(2027, 10, 15),
             )
-        ]
+        ],
+        actor="test",
+        action="checklist.import",
+        target="test",
     )
     later = run_assessment(store, catalog, now=NOW + dt.timedelta(days=1))
     statuses = {f.id: f.status for f in later.findings}
@@ -91,7 +97,7 @@ def test_training_below_target_raises_a_culture_finding(catalog: Catalog, store:
         )
         for i in range(10)
     ]
-    gov.add_training(records, "lms.csv")
+    gov.add_training(records, "lms.csv", actor="test")
     result = run_assessment(store, catalog, now=NOW)
     culture = [f for f in result.findings if "culture" in f.check_id]
     titles = sorted(f.title for f in culture)

@@ -15,7 +15,7 @@ from imagewarden.governance.crosswalk import RequirementCoverage, crosswalk, cro
 from imagewarden.governance.interface import AnswerRecord
 from imagewarden.governance.maturity import maturity, snapshot_rows, tier_for, trend_chart
 from imagewarden.governance.overview import maturity_trend
-from imagewarden.governance.repository import GovernanceStore
+from imagewarden.governance.store.repository import GovernanceStore
 from imagewarden.model import Finding, FindingStatus, RiskScore, Severity, SubjectKind
 from imagewarden.model.checklist import Answer
 from imagewarden.store import Store
@@ -64,10 +64,12 @@ def test_maturity_per_function_and_site(catalog: Catalog) -> None:
 def test_maturity_history_and_trend_chart(catalog: Catalog, store: Store) -> None:
     gov = GovernanceStore(store)
     first = maturity(catalog, [], ["north"], DAY)
-    gov.record_maturity(snapshot_rows(first, DAY))
+    gov.record_maturity(snapshot_rows(first, DAY), actor="test")
     second = maturity(catalog, _all(catalog, "north", Answer.YES, "PR"), ["north"], DAY)
-    gov.record_maturity(snapshot_rows(second, DAY + dt.timedelta(days=90)))
-    gov.record_maturity(snapshot_rows(second, DAY + dt.timedelta(days=90)))  # idempotent
+    gov.record_maturity(snapshot_rows(second, DAY + dt.timedelta(days=90)), actor="test")
+    gov.record_maturity(
+        snapshot_rows(second, DAY + dt.timedelta(days=90)), actor="test"
+    )  # idempotent
     points = maturity_trend(store)
     assert [(p.label, p.value) for p in points] == [("2026-11-01", 1.0), ("2027-01-30", 1.5)]
     svg = trend_chart([(p.label, p.value) for p in points], chart_id="t", title="Tiers")

@@ -21,7 +21,7 @@ from imagewarden.governance.defectdojo import defectdojo_findings
 from imagewarden.governance.interface import AnswerRecord
 from imagewarden.governance.oscal import assessment_results, plan_of_action
 from imagewarden.governance.poam import plan_csv, quarterly_review, sync_plan
-from imagewarden.governance.repository import GovernanceStore
+from imagewarden.governance.store.repository import GovernanceStore
 from imagewarden.model import Finding, FindingStatus
 from imagewarden.model.checklist import Answer
 from imagewarden.store import Store
@@ -70,7 +70,10 @@ def assessed(catalog: Catalog, store: Store) -> list[Finding]:
                 dt.date(2026, 9, 1),
                 dt.date(2026, 12, 1),
             ),
-        ]
+        ],
+        actor="test",
+        action="checklist.import",
+        target="test",
     )
     return run_assessment(store, catalog, now=NOW).findings
 

@@ -12,7 +12,7 @@ from tests.governance.conftest import DATA
 from imagewarden.catalog import Catalog
 from imagewarden.governance.culture import read_gophish_csv
 from imagewarden.governance.interface import AnswerRecord
-from imagewarden.governance.repository import GovernanceStore
+from imagewarden.governance.store.repository import GovernanceStore
 from imagewarden.model.checklist import Answer
 from imagewarden.report import render_report
 from imagewarden.store import Store
@@ -37,9 +37,12 @@ def test_section_in_html_and_json(tmp_path: Path, catalog: Catalog, store: Store
                 dt.date(2026, 9, 1),
                 dt.date(2026, 12, 1),
             ),
-        ]
+        ],
+        actor="test",
+        action="checklist.import",
+        target="test",
     )
-    gov.save_campaign(read_gophish_csv(DATA / "gophish-results.csv"))
+    gov.save_campaign(read_gophish_csv(DATA / "gophish-results.csv"), actor="test")
     run_assessment(store, catalog)
     context = gather(store, catalog, title="t")
     section = next(s for s in context.sections if s.key == "governance")

@@ -53,6 +53,13 @@ def test_malformed_json_names_the_line(tmp_path: Path) -> None:
         load_json_file(path)
 
 
+@pytest.mark.parametrize("data", [b"not json", b'{"a": tru}', b"[1, 2"])
+def test_malformed_json_is_one_line(data: bytes) -> None:
+    with pytest.raises(UserInputError) as refused:
+        load_json_bytes(data, "input.json")
+    assert "\n" not in str(refused.value)
+
+
 def test_gzip_bomb_stops_at_the_decompressed_limit(tmp_path: Path) -> None:
     path = tmp_path / "epss.csv.gz"
     with gzip.open(path, "wb") as handle:

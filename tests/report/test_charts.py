@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import itertools
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
 
+from imagewarden.model import Severity
+from imagewarden.render import charts
 from imagewarden.render.charts import (
     Datum,
     StackedRow,
@@ -45,7 +49,7 @@ def test_chart_is_accessible_well_formed_svg(name: str) -> None:
 
 def test_values_are_printed_as_text_not_colour_alone() -> None:
     svg = bar_chart("Findings", [Datum("High", 17), Datum("Low", 3)], chart_id="c")
-    texts = [t.text for t in ET.fromstring(svg).iter(f"{SVG}text")]
+    texts = ["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{SVG}text")]
     assert "High" in texts and "17" in texts and "Low" in texts and "3" in texts
 
 
@@ -53,7 +57,7 @@ def test_stacked_bar_prints_totals_and_legend() -> None:
     legend = [Datum("High", 0, "#b9410c"), Datum("Low", 0, "#1f5fa8")]
     rows = [StackedRow("Main", (Datum("High", 4, "#b9410c"), Datum("Low", 6, "#1f5fa8")))]
     svg = stacked_bar_chart("Sites", rows, legend, chart_id="s")
-    texts = [t.text for t in ET.fromstring(svg).iter(f"{SVG}text")]
+    texts = ["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{SVG}text")]
     assert {"High", "Low", "Main", "10", "4", "6"} <= set(texts)
 
 
@@ -75,3 +79,51 @@ def test_colour_and_id_cannot_inject_markup() -> None:
     for element in ET.fromstring(svg).iter():
         assert not any(name.startswith("on") for name in element.attrib), element.attrib
     assert 'fill="red"' not in svg
+
+
+def _luminance(colour: str) -> float:
+    value = colour.lstrip("#")
+
+    def channel(pair: str) -> float:
+        c = int(pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(value[i : i + 2]) for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_severity_palette_is_colour_blind_safe() -> None:
+    """Critical, high and medium differ in lightness, not only hue (what a colour-blind
+    reader and a greyscale print can tell apart); badge text stays readable on each."""
+    from imagewarden.render.labels import SEVERITY_COLOUR, SEVERITY_INK
+
+    ranked = [SEVERITY_COLOUR[s] for s in (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM)]
+    for darker, lighter in itertools.pairwise(ranked):
+        assert _contrast(darker, lighter) >= 1.8, (darker, lighter)
+    assert _contrast(SEVERITY_COLOUR[Severity.HIGH], SEVERITY_COLOUR[Severity.MEDIUM]) >= 3
+    assert len(set(SEVERITY_COLOUR.values())) == len(SEVERITY_COLOUR)
+    for severity, colour in SEVERITY_COLOUR.items():
+        assert _contrast(colour, SEVERITY_INK[severity]) >= 4.5, severity
+
+
+def test_long_labels_wrap_and_are_never_cut() -> None:
+    label = "Integration engines and interface servers of the regional imaging network"
+    svg = charts.bar_chart(
+        "t", [Datum(label, 3), Datum("B", 1)], chart_id="c", category_label="Kind",
+        value_label="Findings",
+    )  # fmt: skip
+    assert "…" not in svg
+    shown = " ".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg))
+    assert shown.split() == [*label.split(), "B"]
+    assert svg.count('class="axis-label"') == 2
+    legend = [Datum(f"Legend entry {i}", 0) for i in range(8)]
+    stacked = charts.stacked_bar_chart(
+        "t", [StackedRow("row", (Datum("x", 1),))], legend, chart_id="s", width=300
+    )
+    xs = [float(x) for x in re.findall(r'<rect x="([0-9.]+)" y="[0-9.]+" width="12"', stacked)]
+    assert max(xs) + 12 <= 300

@@ -90,7 +90,10 @@ def test_top_risks_ordered_by_score_then_severity(context: ReportContext) -> Non
 
 def test_top_risks_tie_broken_by_severity(context: ReportContext) -> None:
     f = context.findings[7]  # low, 22
-    twin = dataclasses.replace(f, id="iwf-twin", severity=Severity.CRITICAL)
+    # The same score on another asset: one row per asset, so the twin needs an asset of its own.
+    twin = dataclasses.replace(
+        f, id="iwf-twin", severity=Severity.CRITICAL, asset_id="a-viewer", subject_id="a-viewer"
+    )
     ctx = dataclasses.replace(context, findings=(*context.findings, twin))
     top = build_summary(ctx, top_n=50).top_risks
     ids = [v.finding.id for v in top]

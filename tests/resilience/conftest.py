@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from imagewarden.app import Workspace, installed_capabilities
+from imagewarden.catalog import Catalog
 from imagewarden.resilience.backup.sample import write_study_files
+from imagewarden.resilience.data import ResilienceData, resilience_data
+from imagewarden.store import Store
 
 
 def aes_encrypt(data: bytes) -> bytes:
@@ -37,3 +41,14 @@ def archive(_pristine: Path, tmp_path: Path) -> Path:
 
 def files_of(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.dcm") if p.is_file())
+
+
+@pytest.fixture(scope="session")
+def data(catalog: Catalog) -> ResilienceData:
+    """The shipped resilience catalog section, read through the catalog like every command."""
+    return resilience_data(catalog)
+
+
+def workspace_on(store: Store, catalog: Catalog, actor: str = "tester") -> Workspace:
+    """A workspace over ``store`` with every installed capability (as the CLI builds it)."""
+    return Workspace(store, catalog, installed_capabilities(), actor=actor)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,16 @@ from imagewarden.app import open_store
 from imagewarden.catalog import Catalog
 from imagewarden.cli.app import app
 from imagewarden.model import FindingStatus, Site, UserInputError
-from imagewarden.resilience import drills
-from imagewarden.resilience.data import shipped
+from imagewarden.resilience import api
+from imagewarden.resilience.data import ResilienceData
+from imagewarden.resilience.drills import DrillState, parse_improvement
 from imagewarden.resilience.inventory_view import SiteView
 from imagewarden.resilience.render import render_html
+from imagewarden.resilience.store.repository import ResilienceRepository
 from imagewarden.resilience.tabletop import generate
 from tests.assessing import run_assessment
+from tests.cli_runner import expect
+from tests.resilience.conftest import workspace_on
 from tests.resilience.department import department
 
 runner = CliRunner()
@@ -67,49 +72,112 @@ def test_drill_lifecycle_through_the_cli(db: str, tmp_path: Path, catalog: Catal
     checks = _open_checks(db, catalog)
     assert f"{OVERDUE}@north" in checks  # the 2020 item is late
     assert f"{DRILL_OVERDUE}@north" not in checks  # a drill was just done
-    items = {i.text: i.id for i in drills.items(open_store(db))}
+    with open_store(db) as store:
+        items = {i.text: i.id for i in ResilienceRepository(store).drill_items()}
     result = runner.invoke(app, [*iw, "done", str(items["Print downtime forms"])])
     assert result.exit_code == 0
     assert f"{OVERDUE}@north" not in _open_checks(db, catalog)
 
 
-def test_drill_input_errors(db: str) -> None:
-    iw = ["--db", db, "drill"]
-    bad_date = runner.invoke(app, [*iw, "schedule", "--site", "north", "--title", "x",
-                                   "--on", "next week"])  # fmt: skip
-    assert bad_date.exit_code == 2 and "not a date" in bad_date.stderr
+def test_drill_input_errors(db: str, catalog: Catalog, tmp_path: Path) -> None:
+    bad_date = expect(2, "drill", "schedule", "--site", "north", "--title", "x",
+                      "--on", "next week", db=db)  # fmt: skip
+    assert "not a date" in bad_date.stderr
     with pytest.raises(UserInputError, match="owner"):
-        drills.parse_improvement("Fix it | 2026-01-01")
+        parse_improvement("Fix it | 2026-01-01")
     with open_store(db) as store:
-        drill_id = drills.schedule(store, "north", "x", dt.date(2026, 1, 1))
+        workspace = workspace_on(store, catalog)
+        drill = api.schedule_drill(workspace, site_id="north", title="x", on=dt.date(2026, 1, 1))
         with pytest.raises(UserInputError, match="no log yet"):
-            drills.finish(store, drill_id, [])
+            api.report_drill(workspace, api.DrillReportRequest(drill.id, tmp_path / "a.html"))
         with pytest.raises(UserInputError, match="no site"):
-            drills.schedule(store, "mars", "x", dt.date(2026, 1, 1))
+            api.schedule_drill(workspace, site_id="mars", title="x", on=dt.date(2026, 1, 1))
+        with pytest.raises(UserInputError, match="unknown scenario"):
+            api.schedule_drill(
+                workspace, site_id="north", title="x", on=dt.date(2026, 1, 1), scenario="moon"
+            )
+        with pytest.raises(UserInputError, match="control character"):
+            api.log_drill(workspace, drill.id, "bad\x00text")
+    assert not (tmp_path / "a.html").exists()
+    bad_kind = expect(2, "drill", "log", "1", "x", "--kind", "rumour", db=db)
+    assert "rumour" in bad_kind.stderr
 
 
-def _package_html(seed: int) -> str:
-    data = shipped()
+def test_one_state_machine_for_every_drill_command(db: str, tmp_path: Path) -> None:
+    drill_id = expect(0, "drill", "schedule", "--site", "north", "--title", "PACS down",
+                      "--on", "2026-10-01", db=db).stdout.strip()  # fmt: skip
+    expect(2, "drill", "report", drill_id, "--out", tmp_path / "early.html", db=db)
+    logged = expect(0, "drill", "log", drill_id, "PACS unreachable", "--kind", "inject",
+                    "--at", "2026-10-01T09:00:00", db=db)  # fmt: skip
+    # success is said (on stderr: stdout stays clean for scripts)
+    assert f"drill {drill_id} running: inject logged at 2026-10-01 09:00:00 UTC" in logged.stderr
+    first = tmp_path / "aar.html"
+    improve = "Print forms | Manager | 2099-01-31"
+    done = expect(0, "drill", "report", drill_id, "--gap", "No forms", "--improve", improve,
+                  "--out", first, db=db)  # fmt: skip
+    assert done.stdout.split() == [str(first)]
+    with open_store(db) as store:
+        records = ResilienceRepository(store)
+        before = records.drill(int(drill_id))
+        items = records.drill_items(int(drill_id))
+    assert before.state is DrillState.FINISHED
+    # a finished drill: its log and its items are closed, whichever command asks
+    refused = expect(2, "drill", "log", drill_id, "Late note", db=db)
+    assert "finished" in refused.stderr and "log is closed" in refused.stderr
+    refused = expect(2, "drill", "report", drill_id, "--gap", "Another gap",
+                     "--out", tmp_path / "again.html", db=db)  # fmt: skip
+    assert "items are closed" in refused.stderr
+    assert not (tmp_path / "again.html").exists()
+    with open_store(db) as store:
+        records = ResilienceRepository(store)
+        assert records.drill(int(drill_id)) == before  # not re-finished
+        assert records.drill_items(int(drill_id)) == items  # nothing appended
+        assert [e.text for e in records.drill_events(int(drill_id))] == ["PACS unreachable"]
+    # without items, the report of a finished drill is written again, unchanged
+    again = tmp_path / "again.html"
+    rewritten = expect(0, "drill", "report", drill_id, "--out", again, db=db)
+    assert "already finished" in rewritten.stderr
+    assert again.read_text() == first.read_text()
+    # only improvements are done, once
+    gap_item = next(i for i in items if i.text == "No forms")
+    expect(2, "drill", "done", str(gap_item.id), db=db)
+    improvement = next(i for i in items if i.text == "Print forms")
+    marked = expect(0, "drill", "done", str(improvement.id), "--on", "2026-10-05", db=db)
+    assert "done on 2026-10-05" in marked.stderr
+    expect(2, "drill", "done", str(improvement.id), db=db)
+
+
+def test_drill_list_as_json(db: str) -> None:
+    drill_id = expect(0, "drill", "schedule", "--site", "north", "--title", "PACS down",
+                      "--on", "2026-10-01", db=db).stdout.strip()  # fmt: skip
+    listed = json.loads(expect(0, "drill", "list", "--format", "json", db=db).stdout)
+    assert listed["drills"][0]["id"] == int(drill_id)
+    assert listed["drills"][0]["state"] == "scheduled"
+    assert listed["open_items"] == []
+
+
+def _package_html(data: ResilienceData, seed: int) -> str:
     view = SiteView.build(Site("north", "North Hospital"), department().assets)
     package = generate(data.scenarios["ransomware-weekend"], view, data, seed)
     return render_html("tabletop.html.j2", pkg=package)
 
 
-def _cast(seed: int) -> tuple[tuple[str, str], ...]:
-    data = shipped()
+def _cast(data: ResilienceData, seed: int) -> tuple[tuple[str, str], ...]:
     view = SiteView.build(Site("north", "North Hospital"), department().assets)
     return generate(data.scenarios["ransomware-weekend"], view, data, seed).cast
 
 
-def test_tabletop_is_byte_identical_for_a_seed_and_names_real_assets() -> None:
-    first, again = _package_html(3), _package_html(3)
+def test_tabletop_is_byte_identical_for_a_seed_and_names_real_assets(
+    data: ResilienceData,
+) -> None:
+    first, again = _package_html(data, 3), _package_html(data, 3)
     assert first == again
     assert "North Hospital" in first and ("ED CT" in first or "Main MR" in first)
     assert "Main PACS" in first or "Enterprise VNA" in first
     assert "South CT" not in first
     assert "T+00:15" in first and "Evaluation criteria" in first
     assert "PACS administrator" in first  # questions per role
-    casts = {_cast(seed) for seed in range(1, 11)}
+    casts = {_cast(data, seed) for seed in range(1, 11)}
     assert len(casts) > 1  # seeds vary which systems the injects name
 
 
@@ -155,7 +223,8 @@ def test_after_action_improvements_become_plan_of_action_items(db: str) -> None:
     assert rows[0]["status"] == "open"
 
     with open_store(db) as store:
-        item = next(i for i in drills.items(store) if i.text == "Print downtime forms")
+        records = ResilienceRepository(store)
+        item = next(i for i in records.drill_items() if i.text == "Print downtime forms")
     assert runner.invoke(app, [*iw, "drill", "done", str(item.id)]).exit_code == 0
     rows = [r for r in plan_rows() if "Print downtime forms" in r["title"]]
     assert [r["status"] for r in rows] == ["closed"]

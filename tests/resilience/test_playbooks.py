@@ -10,9 +10,10 @@ from typer.testing import CliRunner
 from imagewarden.app import open_store
 from imagewarden.cli.app import app
 from imagewarden.model import Site
-from imagewarden.resilience.data import shipped
+from imagewarden.resilience.data import ResilienceData
 from imagewarden.resilience.inventory_view import SiteView
 from imagewarden.resilience.ir import build_plan, render_playbook
+from imagewarden.resilience.records import TeamMember
 from imagewarden.resilience.schema import PHASES
 from tests.resilience.department import department
 
@@ -32,8 +33,7 @@ def _view() -> SiteView:
     return SiteView.build(NORTH, department().assets)
 
 
-def test_catalog_has_every_imaging_playbook_with_all_phases() -> None:
-    data = shipped()
+def test_catalog_has_every_imaging_playbook_with_all_phases(data: ResilienceData) -> None:
     assert set(data.playbooks) >= REQUIRED
     for playbook in data.playbooks.values():
         assert tuple(p.phase for p in playbook.phases) == PHASES
@@ -42,8 +42,8 @@ def test_catalog_has_every_imaging_playbook_with_all_phases() -> None:
         assert topic in downtime
 
 
-def test_rendered_playbook_names_the_departments_systems() -> None:
-    rendered = render_playbook(shipped().playbooks["ransomware-pacs-vna"], _view(), shipped())
+def test_rendered_playbook_names_the_departments_systems(data: ResilienceData) -> None:
+    rendered = render_playbook(data.playbooks["ransomware-pacs-vna"], _view(), data)
     text = " ".join(s.text for _phase, steps in rendered.phases for s in steps)
     text += " ".join(s.text for s in rendered.downtime)
     assert "Main PACS (Sectra)" in text and "Enterprise VNA (Hyland)" in text
@@ -53,24 +53,22 @@ def test_rendered_playbook_names_the_departments_systems() -> None:
     assert "ED CT: unknown (measure it)" in text
 
 
-def test_raci_marks_each_steps_owner() -> None:
-    rendered = render_playbook(shipped().playbooks["compromised-modality"], _view(), shipped())
+def test_raci_marks_each_steps_owner(data: ResilienceData) -> None:
+    rendered = render_playbook(data.playbooks["compromised-modality"], _view(), data)
     raci = dict(rendered.raci)
     clinical_engineering = raci["Clinical engineering (biomedical)"]
     assert clinical_engineering[PHASES.index("detect")] == "A/R"
     assert raci["Vendor liaison"][PHASES.index("eradicate")] == "A/R"
 
 
-def test_contact_tree_and_unstaffed_roles() -> None:
+def test_contact_tree_and_unstaffed_roles(data: ResilienceData) -> None:
     members = [
-        {"role": "incident-commander", "name": "On-call admin", "contact": "x1", "rank": 1,
-         "site_id": ""},
-        {"role": "pacs-admin", "name": "PACS rota", "contact": "x2", "rank": 1,
-         "site_id": "south"},
-    ]  # fmt: skip
-    plan = build_plan(_view(), shipped(), members)
+        TeamMember("incident-commander", "On-call admin", "x1", 1, "", id=1),
+        TeamMember("pacs-admin", "PACS rota", "x2", 1, "south", id=2),
+    ]
+    plan = build_plan(_view(), data, members)
     assert plan.tree[0].role.id == "incident-commander" and plan.tree[0].depth == 0
-    assert plan.tree[0].people[0]["name"] == "On-call admin"
+    assert plan.tree[0].people[0].name == "On-call admin"
     assert "PACS administrator" in plan.unstaffed  # staffed only at another site
     depth = {level.role.id: level.depth for level in plan.tree}
     assert depth["clinical-engineering"] == depth["pacs-admin"] + 1

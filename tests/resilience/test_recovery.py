@@ -7,20 +7,20 @@ from pathlib import Path
 import pytest
 
 from imagewarden.model import Site, UserInputError
-from imagewarden.resilience.data import load_resilience_data, shipped
-from imagewarden.resilience.recovery import plan_site
+from imagewarden.resilience.data import ResilienceData, load_resilience_data, reference_problems
+from imagewarden.resilience.recovery import RecoveryPlan, plan_site
 from tests.resilience.department import department
 
 NORTH = Site("north", "North Hospital")
 
 
-def _plan(measured: dict[str, float] | None = None):  # type: ignore[no-untyped-def]
+def _plan(data: ResilienceData, measured: dict[str, float] | None = None) -> RecoveryPlan:
     assets = [a for a in department().assets if a.site_id == "north"]
-    return plan_site(NORTH, assets, shipped().services, measured or {})
+    return plan_site(NORTH, assets, data.services, measured or {})
 
 
-def test_order_respects_dependencies_then_clinical_priority() -> None:
-    plan = _plan()
+def test_order_respects_dependencies_then_clinical_priority(data: ResilienceData) -> None:
+    plan = _plan(data)
     order = [s.service.id for s in plan.steps]
     position = {sid: i for i, sid in enumerate(order)}
     for step in plan.steps:
@@ -33,16 +33,16 @@ def test_order_respects_dependencies_then_clinical_priority() -> None:
     assert "viewers" not in position and "remote-access" not in position
 
 
-def test_steps_name_the_real_assets() -> None:
-    step = next(s for s in _plan().steps if s.service.id == "pacs-app")
+def test_steps_name_the_real_assets(data: ResilienceData) -> None:
+    step = next(s for s in _plan(data).steps if s.service.id == "pacs-app")
     assert [a.name for a in step.assets] == ["Main PACS"]
 
 
-def test_restore_test_measurement_replaces_default_and_breaks_72h() -> None:
-    fast = _plan()
+def test_restore_test_measurement_replaces_default_and_breaks_72h(data: ResilienceData) -> None:
+    fast = _plan(data)
     assert fast.within_target
     assert any("no restore test measured (Main PACS)" in g for g in fast.gaps)
-    slow = _plan({"PACS-1": 200.0})
+    slow = _plan(data, {"PACS-1": 200.0})
     pacs = next(s for s in slow.steps if s.service.id == "pacs-app")
     assert pacs.measured and pacs.hours == 200.0
     assert not slow.within_target and slow.critical_hours > 72
@@ -50,8 +50,8 @@ def test_restore_test_measurement_replaces_default_and_breaks_72h() -> None:
     assert not any("no restore test measured (Main PACS)" in g for g in slow.gaps)
 
 
-def test_four_week_horizon_gap() -> None:
-    plan = _plan({"VNA-1": 800.0})
+def test_four_week_horizon_gap(data: ResilienceData) -> None:
+    plan = _plan(data, {"VNA-1": 800.0})
     assert any("beyond four weeks" in g and "Vendor neutral archive" in g for g in plan.gaps)
 
 
@@ -67,6 +67,9 @@ def test_dependency_cycle_is_a_clear_error(tmp_path: Path) -> None:
     data = load_resilience_data(root)
     with pytest.raises(UserInputError, match="cycle: a, b"):
         plan_site(NORTH, [], data.services, {})
+    assert [str(p) for p in reference_problems(data)] == [
+        "services: dependencies form a cycle: a, b"
+    ]
 
 
 def test_bad_catalog_entry_names_file_and_line(tmp_path: Path) -> None:

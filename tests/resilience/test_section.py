@@ -7,9 +7,11 @@ from pathlib import Path
 
 from imagewarden.app import open_store
 from imagewarden.catalog import Catalog
+from imagewarden.model import SubjectKind
 from imagewarden.report import render_report
-from imagewarden.resilience import drills
-from imagewarden.resilience.records import save_backup_check
+from imagewarden.resilience.drills import DrillItemKind, DrillLogKind, NewDrillItem
+from imagewarden.resilience.records import BackupCheckKind, NewBackupCheck, fact_batch
+from imagewarden.resilience.store.repository import ResilienceRepository
 from tests.assessing import gather, run_assessment
 from tests.resilience.department import department
 
@@ -21,15 +23,25 @@ def test_resilience_section_in_html_and_json(
 ) -> None:
     with open_store(sqlite_url, create=True) as store:
         store.save_inventory(department())
-        save_backup_check(
-            store, kind="restore_test", root="/b", asset_id="PACS-1", started_at=NOW, files=10,
-            size=100, problem_files=0, manifest="",
-            summary={"estimated_hours": 90.5, "rto_hours": 72, "within_rto": False},
+        records = ResilienceRepository(store)
+        records.save_backup_check(
+            "tester",
+            NewBackupCheck(
+                BackupCheckKind.RESTORE_TEST, "/b", "PACS-1", NOW, files=10, bytes=100,
+                problem_files=0, manifest="",
+                summary={"estimated_hours": 90.5, "rto_hours": 72, "within_rto": False},
+            ),
+            fact_batch(SubjectKind.ASSET, "PACS-1", {"backup.restore_within_rto": False}, NOW),
         )  # fmt: skip
-        drill_id = drills.schedule(store, "north", "Ransomware drill", NOW.date())
-        drills.log(store, drill_id, "inject", "go", NOW)
-        drills.finish(
-            store, drill_id, [drills.NewItem("improvement", "Forms", "Lead", NOW.date())], NOW
+        drill = records.schedule_drill(
+            "tester", site_id="north", title="Ransomware drill", on=NOW.date(), scenario=""
+        )
+        records.log_drill_event("tester", drill.id, DrillLogKind.INJECT, "go", NOW)
+        records.finish_drill(
+            "tester",
+            drill.id,
+            [NewDrillItem(DrillItemKind.IMPROVEMENT, "Forms", "Lead", NOW.date())],
+            NOW,
         )
         run_assessment(store, catalog, now=NOW)
         context = gather(store, catalog, title="t")

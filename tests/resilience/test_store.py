@@ -9,15 +9,14 @@ from alembic.migration import MigrationContext
 
 from imagewarden.app import open_store
 from imagewarden.model import SubjectKind
-from imagewarden.resilience import drills
+from imagewarden.resilience.drills import DrillItemKind, DrillLogKind, DrillState, NewDrillItem
 from imagewarden.resilience.records import (
-    add_team_member,
-    backup_checks,
-    latest_facts,
-    record_facts,
-    save_backup_check,
-    team,
+    BackupCheckKind,
+    NewBackupCheck,
+    NewTeamMember,
+    fact_batch,
 )
+from imagewarden.resilience.store.repository import ResilienceRepository
 from imagewarden.resilience.store.tables import Base
 from tests.resilience.department import department
 
@@ -31,25 +30,51 @@ def test_migration_creates_exactly_the_resilience_tables(db_url: str) -> None:
     assert ours == []
 
 
-def test_records_round_trip(db_url: str) -> None:
+def test_records_round_trip_as_frozen_values_and_every_write_is_audited(db_url: str) -> None:
     with open_store(db_url, create=True) as store:
         store.save_inventory(department())
-        check_id = save_backup_check(
-            store, kind="verify", root="/backup", asset_id="PACS-1", started_at=NOW,
-            files=3_000_000, size=5 * 10**12, problem_files=2, manifest="m.jsonl",
-            summary={"studies": 10},
+        records = ResilienceRepository(store)
+        facts = fact_batch(SubjectKind.ASSET, "PACS-1", {"backup.integrity_problems": 2}, NOW)
+        check = records.save_backup_check(
+            "alice",
+            NewBackupCheck(
+                BackupCheckKind.VERIFY, "/backup", "PACS-1", NOW, files=3_000_000,
+                bytes=5 * 10**12, problem_files=2, manifest="m.jsonl", summary={"studies": 10},
+            ),
+            facts,
         )  # fmt: skip
-        assert backup_checks(store)[0]["id"] == check_id
-        assert backup_checks(store)[0]["bytes"] == 5 * 10**12  # beyond 32-bit integers
-        add_team_member(store, role="pacs-admin", name="Rota", contact="x", rank=2, site_id="")
-        assert team(store)[0]["rank"] == 2
-        drill_id = drills.schedule(store, "north", "Drill", NOW.date())
-        drills.log(store, drill_id, "inject", "Go", NOW)
-        drills.finish(store, drill_id, [drills.NewItem("gap", "No forms")], NOW)
-        assert [e.text for e in drills.events(store, drill_id)] == ["Go"]
+        assert records.backup_checks()[0] == check
+        assert check.bytes == 5 * 10**12  # beyond 32-bit integers
+        member = records.add_team_member("alice", NewTeamMember("pacs-admin", "Rota", "x", 2))
+        assert records.team() == [member] and member.rank == 2
+        drill = records.schedule_drill(
+            "bob", site_id="north", title="Drill", on=NOW.date(), scenario=""
+        )
+        assert drill.state is DrillState.SCHEDULED
+        running, event = records.log_drill_event("bob", drill.id, DrillLogKind.INJECT, "Go", NOW)
+        assert running.state is DrillState.RUNNING and event.kind is DrillLogKind.INJECT
+        finished = records.finish_drill(
+            "bob", drill.id, [NewDrillItem(DrillItemKind.GAP, "No forms")], NOW
+        )
+        assert finished.state is DrillState.FINISHED and finished.finished_at == NOW
+        assert [e.text for e in records.drill_events(drill.id)] == ["Go"]
         # a newer measurement replaces the older one
-        record_facts(store, SubjectKind.ASSET, "PACS-1", {"backup.integrity_problems": 5}, NOW)
         later = NOW + dt.timedelta(days=1)
-        record_facts(store, SubjectKind.ASSET, "PACS-1", {"backup.integrity_problems": 0}, later)
-        assert latest_facts(store, "backup.integrity_problems") == {"PACS-1": 0}
-        assert latest_facts(store, "site.last_downtime_drill") == {"north": NOW.date()}
+        store.apply_observations(
+            fact_batch(SubjectKind.ASSET, "PACS-1", {"backup.integrity_problems": 0}, later)
+        )
+        assert records.latest_facts("backup.integrity_problems") == {"PACS-1": 0}
+        assert records.latest_facts("site.last_downtime_drill") == {"north": NOW.date()}
+        actions = [
+            (e.actor, e.action)
+            for e in reversed(store.audit_entries())
+            if e.action != "import.inventory"
+        ]
+        assert actions == [
+            ("alice", "backup.verify"),
+            ("alice", "ir.team.add"),
+            ("bob", "drill.schedule"),
+            ("bob", "drill.log"),
+            ("bob", "drill.finish"),
+        ]
+        assert store.verify_audit().intact

@@ -86,7 +86,7 @@ def test_bit_flip_in_pixel_data_shows_as_changed(archive: Path, tmp_path: Path) 
     result = verify(archive, jobs=2, manifest_out=second, against=load_digests(first))
     comparison = result.comparison
     assert comparison is not None
-    assert comparison.changed_paths == [victim.relative_to(archive).as_posix()]
+    assert comparison.changed_paths == (victim.relative_to(archive).as_posix(),)
     assert (comparison.missing, comparison.added, comparison.changed) == (1, 1, 1)
     # the same answer from the two manifest files
     offline = compare_files(first, second)

@@ -33,12 +33,17 @@ def test_each_decision_is_recorded_with_its_actor_and_values(audited: Store) -> 
     with audited:
         entries = audited.audit_entries()
         check = audited.verify_audit()
-    assert [e.action for e in entries] == ["finding.open", "finding.accepted", "assessment.run"]
+    assert [e.action for e in entries] == [
+        "finding.open",
+        "finding.accepted",
+        "assessment.run",
+        "import.inventory",
+    ]
     latest = entries[0]
     assert latest.actor == "bob"
     assert latest.before is not None and latest.before["status"] == "accepted"
     assert latest.after is not None and latest.after["status"] == "open"
-    assert check.intact and check.rows == 3
+    assert check.intact and check.rows == 4
 
 
 @pytest.mark.parametrize(
@@ -67,3 +72,9 @@ def test_a_failed_change_leaves_no_audit_entry(audited: Store) -> None:
         with pytest.raises(Exception, match="no finding"):
             audited.set_finding_status("iwf-nope", FindingStatus.OPEN, "x", actor="eve")
         assert len(audited.audit_entries()) == before
+
+
+def test_entries_have_aware_utc_times_on_every_database(audited: Store) -> None:
+    with audited:
+        entries = audited.audit_entries()
+    assert entries and all(e.at.utcoffset() == dt.timedelta(0) for e in entries)

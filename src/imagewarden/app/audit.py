@@ -15,11 +15,26 @@ class AuditQuery:
     action: str | None = None
     actor: str | None = None
     limit: int = 100
+    target: str | None = None
+    """Part of the changed object's name, e.g. a finding id or ``user alice``."""
+    before: int | None = None
+    """Only entries older than this one (the next page)."""
 
 
 def audit_entries(workspace: Workspace, query: AuditQuery = AuditQuery()) -> list[AuditEntry]:
     """Audit entries, newest first."""
-    return workspace.store.audit_entries(action=query.action, actor=query.actor, limit=query.limit)
+    return workspace.store.audit_entries(
+        action=query.action,
+        actor=query.actor,
+        limit=query.limit,
+        target=query.target,
+        before=query.before,
+    )
+
+
+def audit_actions(workspace: Workspace) -> list[str]:
+    """Every action recorded so far (for a filter's choices)."""
+    return workspace.store.audit_actions()
 
 
 def verify_audit(workspace: Workspace) -> ChainCheck:

@@ -49,6 +49,29 @@ CORE_COMMANDS = (
     ),
     CommandSpec("assets", "List assets as stored.", "imagewarden.cli.assets:assets_app"),
     CommandSpec("audit", "The audit trail of every change.", "imagewarden.cli.audit:audit_app"),
+    CommandSpec("user", "Accounts of the web workspace.", "imagewarden.cli.users:user_app"),
+    CommandSpec(
+        "serve", "Serve the shared web workspace and its JSON API.", "imagewarden.cli.serve:serve"
+    ),
+    CommandSpec(
+        "worker",
+        "Run a site's jobs inside its own scope file (a site worker).",
+        "imagewarden.cli.worker:worker",
+    ),
+    CommandSpec(
+        "centre",
+        "Apply the site workers' signed results to the database.",
+        "imagewarden.cli.worker:centre",
+    ),
+    CommandSpec(
+        "jobs", "Jobs for site workers: submit, list, expire.", "imagewarden.cli.jobs:jobs_app"
+    ),
+    CommandSpec(
+        "schedule",
+        "Submit the scheduled jobs whose window is open (run from cron).",
+        "imagewarden.cli.jobs:schedule",
+    ),
+    CommandSpec("keys", "Site workers' signing keys.", "imagewarden.cli.keys:keys_app"),
     CommandSpec(
         "list",
         "List findings, highest risk first.",

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from imagewarden.catalog import Problem, default_catalog_dir, validate_catalog
+from imagewarden.catalog import validate_catalog
 from imagewarden.cli.state import err, out, state
-from imagewarden.model import UserInputError
 
 catalog_app = typer.Typer(help="Inspect and validate the catalog.", no_args_is_help=True)
 
@@ -19,10 +17,8 @@ catalog_app = typer.Typer(help="Inspect and validate the catalog.", no_args_is_h
 @catalog_app.command("validate")
 def validate(ctx: typer.Context) -> None:
     """Check the schema and every cross-reference; exit 2 when anything is wrong."""
-    cli = state(ctx)
-    catalog = cli.catalog
+    catalog = state(ctx).catalog
     problems = validate_catalog(catalog)
-    problems += _resilience_problems(cli.catalog_dir or default_catalog_dir())
     for problem in problems:
         err.print(f"problem: {problem}")
     types = Counter(s.type.value for s in catalog.safeguards.values())
@@ -37,17 +33,6 @@ def validate(ctx: typer.Context) -> None:
         err.print(f"{len(problems)} problems")
         raise typer.Exit(2)
     err.print("catalog is valid")
-
-
-def _resilience_problems(root: Path) -> list[Problem]:
-    """Playbooks, roles, scenarios and service dependencies kept beside the core catalog."""
-    from imagewarden.resilience.data import load_resilience_data
-
-    try:
-        load_resilience_data(root / "resilience")
-    except UserInputError as exc:
-        return [Problem("resilience", str(exc))]
-    return []
 
 
 @catalog_app.command("list")

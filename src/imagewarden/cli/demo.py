@@ -16,6 +16,15 @@ def demo(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for the demo inventory, database and reports.")
     ] = Path("imagewarden-demo"),
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Then serve the web workspace on the demo data; prints its address and a "
+            "one-time administrator password.",
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port for --serve.")] = 8400,
 ) -> None:
     """Assess the embedded demo health system and write its readiness report."""
     from imagewarden.demo.run import STEPS, run_demo
@@ -35,5 +44,30 @@ def demo(
         f"demo: {result.assets} assets at {result.sites} sites, "
         f"{result.assessment.open_findings} open findings; reports in {out_dir}/"
     )
-    err.print("open the readiness report:")
-    out.print(str(result.report.resolve()))
+    if not serve:
+        err.print("open the readiness report:")
+        out.print(str(result.report.resolve()))
+        return
+    _serve(ctx, result.database, port)
+
+
+def _serve(ctx: typer.Context, database: Path, port: int) -> None:
+    from imagewarden.app import open_workspace
+    from imagewarden.app.accounts import add_one_time_admin
+    from imagewarden.demo.run import ENTERPRISE
+    from imagewarden.web.app import WebSettings
+    from imagewarden.web.server import ServerOptions, run
+
+    catalog_dir = state(ctx).catalog_dir
+    with open_workspace(str(database), catalog_dir) as workspace:
+        admin = add_one_time_admin(workspace)
+    url = f"http://127.0.0.1:{port}/"
+    err.print(f"demo workspace on {url} (Ctrl-C to stop); sign in as '{admin.name}' with this")
+    err.print("one-time password (shown only now; set another with 'imagewarden user password'):")
+    out.print(url)
+    out.print(admin.password)
+    run(
+        lambda: open_workspace(str(database), catalog_dir),
+        ServerOptions(port=port),
+        WebSettings(enterprise=ENTERPRISE),
+    )

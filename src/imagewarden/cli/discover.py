@@ -1,80 +1,136 @@
-"""``imagewarden discover``: safe active discovery inside a declared scope."""
+"""``imagewarden discover``: safe active discovery inside a declared scope.
+
+Parse the options, call the discovery API (``plan`` for ``--dry-run``; otherwise ``collect``
+then ``apply``), render what was learned: one line per service found (text), or every target
+with its outcome, facts and the findings they raise (``--format json``) on stdout; the
+summary on stderr. Every connection is appended to the connection log as it finishes.
+"""
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from imagewarden.cli.state import err, out, state
-from imagewarden.discovery.interface import ProbeOptions, Profile, ServiceResult, Target
-from imagewarden.discovery.probes import describe, runs
-from imagewarden.discovery.scope import Scope, load_scope
-from imagewarden.discovery.service import check_window, discover_into
-from imagewarden.model import UserInputError
+from imagewarden.discovery import api
+from imagewarden.discovery.batch import DiscoveryBatch, TargetResult
+from imagewarden.discovery.facts import anonymous_query
+from imagewarden.discovery.interface import Profile
+from imagewarden.discovery.scope import load_scope
+
+
+class OutputFormat(StrEnum):
+    """Output of ``discover``."""
+
+    TEXT = "text"
+    JSON = "json"
+
 
 # Facts worth a column in the summary; the rest go to the store (see `imagewarden report`).
 _SHOWN = (
-    ("dicom.association_outcome", "association"),
     ("dicom.accepts_any_called_ae", "any-called-ae"),
     ("dicom.accepts_unknown_calling_ae", "unknown-calling-ae"),
-    ("dicom.anonymous_query", "anonymous-query"),
     ("dicom.study_count", "studies"),
     ("service.tls", "tls"),
     ("service.auth_required", "auth"),
     ("service.default_credentials_accepted", "default-credentials"),
     ("service.product", "product"),
     ("service.product_version", "version"),
+    ("rest.dicom_ae_title", "dicom-ae"),
+    ("rest.dicom_port", "dicom-port"),
 )
 
 
-def _options(
-    scope: Scope, profile: Profile | None, allow_query: bool, allow_credentials: bool
-) -> ProbeOptions:
-    options = scope.options(
-        profile, allow_query=allow_query, allow_credential_checks=allow_credentials
-    )
-    if (allow_query or allow_credentials) and options.profile is not Profile.STANDARD:
-        raise UserInputError(
-            "--allow-query and --allow-credential-checks need the standard profile",
-            hint="add --profile standard",
-        )
-    return options
-
-
-def _plan(scope: Scope, targets: list[Target], options: ProbeOptions) -> None:
-    spec = scope.spec
+def _render_plan(plan: api.DiscoveryPlan) -> None:
     err.print(
-        f"dry run: nothing is sent. Authorised by: {spec.authorised_by}; window "
-        f"{spec.window.start.isoformat()} .. {spec.window.end.isoformat()}; profile "
-        f"{options.profile.value}; at most {spec.rate.global_per_second:g} connections/s, "
-        f"{spec.rate.per_host_per_second:g}/s per host, "
-        f"{spec.rate.associations_per_host} association(s) per host at a time"
+        f"dry run: nothing is sent. Authorised by: {plan.authorised_by}; window "
+        f"{plan.window_start.isoformat()} .. {plan.window_end.isoformat()}; profile "
+        f"{plan.profile.value}; at most {plan.global_per_second:g} connections/s, "
+        f"{plan.per_host_per_second:g}/s per host, "
+        f"{plan.associations_per_host} association(s) per host at a time"
     )
-    if scope.exclude:
-        err.print("never contacted: " + ", ".join(str(n) for n in scope.exclude))
-    for target in targets:
-        if not runs(target.kind, options.profile):
-            continue
-        out.print(f"{target}")
-        for step in describe(target.kind, scope.titles(target), options):
+    if plan.excluded:
+        err.print("never contacted: " + ", ".join(plan.excluded))
+    for planned in plan.targets:
+        out.print(f"{planned.target}")
+        for step in planned.steps:
             out.print(f"    {step}")
 
 
-def _line(result: ServiceResult) -> str:
-    """One line per service: host:port protocol then the headline facts, pipe-friendly."""
+def _yes_no(value: object) -> str:
+    return ("yes" if value else "no") if isinstance(value, bool) else str(value)
+
+
+def _line(result: TargetResult) -> str:
+    """One line per service: host:port, protocol, outcome, then the headline facts."""
     protocol = result.protocol.value if result.protocol else "?"
-    parts = [f"{result.target.host}:{result.target.port}", protocol]
+    reason = result.facts.get("dicom.association_reason")
+    outcome = f"outcome={result.outcome}" + (f" ({reason})" if reason else "")
+    parts = [result.endpoint, protocol, outcome]
+    query = anonymous_query(result.facts)
+    if query is not None:
+        parts.append(f"anonymous-query={_yes_no(query)}")
     for name, label in _SHOWN:
         if name in result.facts:
-            value = result.facts[name]
-            text = ("yes" if value else "no") if isinstance(value, bool) else str(value)
-            parts.append(f"{label}={text}")
+            parts.append(f"{label}={_yes_no(result.facts[name])}")
     if result.notes:
         parts.append("(" + "; ".join(result.notes) + ")")
     return "  ".join(parts)
+
+
+def _as_json(
+    batch: DiscoveryBatch,
+    summary: api.DiscoverySummary,
+    raised: dict[tuple[str, int], tuple[api.RaisedFinding, ...]],
+    log_path: Path,
+) -> dict[str, Any]:
+    data = batch.as_dict()
+    targets = []
+    for result, shown in zip(batch.results, data["results"], strict=True):
+        stored = summary.subjects.get((result.host, result.port))
+        targets.append(
+            {
+                "target": result.endpoint,
+                **shown,
+                "asset_id": stored.asset_id if stored else None,
+                "service_key": stored.service_key if stored else None,
+                "findings": [
+                    {
+                        "check_id": f.check_id,
+                        "title": f.title,
+                        "severity": f.severity.value,
+                        "risk_score": f.risk_score,
+                        "subject_id": f.subject_id,
+                    }
+                    for f in raised.get((result.host, result.port), ())
+                ],
+            }
+        )
+    return {
+        "batch_id": batch.batch_id,
+        "site": batch.site,
+        "scope": batch.scope_source,
+        "scope_digest": batch.scope_digest,
+        "authorised_by": batch.authorised_by,
+        "profile": batch.profile.value,
+        "started_at": data["started_at"],
+        "finished_at": data["finished_at"],
+        "summary": {
+            "targets": summary.targets,
+            "services_found": summary.services_found,
+            "assets_added": list(summary.assets_added),
+            "assets_updated": summary.assets_updated,
+            "observations": summary.observations,
+            "connections": len(batch.connections),
+            "connection_log": str(log_path),
+        },
+        "targets": targets,
+    }
 
 
 def discover(
@@ -106,40 +162,63 @@ def discover(
             help="Only this host or host:port (repeatable; must be inside the scope).",
         ),
     ] = None,
+    connection_log: Annotated[
+        Path | None,
+        typer.Option(
+            "--connection-log",
+            help="Append one line per connection here (default: beside an SQLite database, "
+            "<db>.connections.log; else ./imagewarden.connections.log).",
+        ),
+    ] = None,
+    output: Annotated[
+        OutputFormat,
+        typer.Option("--format", case_sensitive=False, help="text, or json (every target)."),
+    ] = OutputFormat.TEXT,
 ) -> None:
     """Probe DICOM, DICOMweb, HL7 and admin services inside a scope; merge into the inventory."""
     scope = load_scope(scope_file)
     only = tuple(target or ())
-    scope.check_only(only)
-    options = _options(scope, profile, allow_query, allow_credential_checks)
-    targets = scope.targets(only)
+    options = api.probe_options(
+        scope, profile, allow_query=allow_query, allow_credential_checks=allow_credential_checks
+    )
     if dry_run:
-        _plan(scope, targets, options)
+        _render_plan(api.plan(scope, options, only))
         return
-    check_window(scope)
-    cli = state(ctx)
-    store = cli.store()
-    planned = [t for t in targets if runs(t.kind, options.profile)]
-    with Progress(
-        TextColumn("discover"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        transient=True,
-    ) as progress:
+    planned = api.targets(scope, options, only)
+    api.check_window(scope)
+    workspace = state(ctx).workspace()  # the database must be usable before anything is sent
+    data = api.catalog_data(workspace.catalog)
+    log_path = api.connection_log_path(workspace.store.url, connection_log)
+    with (
+        api.open_connection_log(log_path) as log,
+        Progress(
+            TextColumn("discover"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=err,
+            transient=True,
+        ) as progress,
+    ):
         task = progress.add_task("", total=len(planned))
 
-        def done(result: ServiceResult) -> None:
+        def done(result: TargetResult) -> None:
             progress.update(task, advance=1, description=str(result.target))
 
-        run = discover_into(store, scope, planned, options, done)
-    found = [r for r in run.results if r.open and r.protocol is not None]
-    for result in found:
-        out.print(_line(result), markup=False)
-    seconds = (run.finished_at - run.started_at).total_seconds()
-    added = run.summary.assets_added if run.summary else 0
+        batch = api.collect(
+            scope, options, data, only=only, on_result=done, on_connection=log.append
+        )
+    summary = api.apply(workspace, batch)
+    if output is OutputFormat.JSON:
+        raised = api.raised_findings(workspace, summary)
+        out.file.write(json.dumps(_as_json(batch, summary, raised, log_path), indent=2) + "\n")
+    else:
+        for result in batch.results:
+            if result.found:
+                out.print(_line(result))
     err.print(
-        f"discover: {len(planned)} targets probed in {seconds:.1f} s, {len(found)} services "
-        f"found, {added} new (unmanaged) assets; run 'imagewarden assess' for findings"
+        f"discover: {summary.targets} targets probed in {summary.seconds:.1f} s, "
+        f"{summary.services_found} services found, {len(summary.assets_added)} new (unmanaged) "
+        f"assets; {len(batch.connections)} connections logged to {log_path}; "
+        "run 'imagewarden assess' for findings"
     )

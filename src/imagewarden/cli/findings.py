@@ -22,6 +22,7 @@ from imagewarden.app.findings import (
     reopen as reopen_finding,
 )
 from imagewarden.cli.state import err, out, state
+from imagewarden.cli.text import printable
 from imagewarden.model import Finding, FindingStatus, Severity
 
 FindingId = Annotated[str, typer.Argument(help="Finding id (iwf-...), or a unique prefix of it.")]
@@ -70,19 +71,67 @@ def list_findings(
     query = FindingQuery(site, severity, check, status, asset, limit)
     rows = query_findings(state(ctx).workspace(), query)
     if output is ListFormat.JSON:
-        out.file.write(json.dumps([_as_json(f) for f in rows], indent=2) + "\n")
+        write_json(rows)
+        return
+    if not out.is_terminal:
+        write_lines(rows)
+    else:
+        write_table(rows)
+    err.print(f"{len(rows)} findings")
+
+
+TABLE_MIN_WIDTH = 100
+"""Narrower terminals get one finding per block: a table there would cut the ids."""
+
+
+def write_json(rows: list[Finding]) -> None:
+    """Findings as a JSON array, one finding per line, straight to stdout."""
+    handle = out.file
+    handle.write("[")
+    for index, finding in enumerate(rows):
+        handle.write(",\n  " if index else "\n  ")
+        handle.write(json.dumps(_as_json(finding), ensure_ascii=False))
+    handle.write("\n]\n" if rows else "]\n")
+    handle.flush()
+
+
+def _cells(f: Finding) -> tuple[str, ...]:
+    return (
+        f.id, str(f.risk.score), f.severity.value, f.status.value, f.site_id, f.subject_id,
+        f.title,
+    )  # fmt: skip
+
+
+HEADER = ("id", "risk", "severity", "status", "site", "subject", "finding")
+
+
+def write_lines(rows: list[Finding]) -> None:
+    """For pipes: a header, then one tab-separated line per finding, nothing cut or wrapped."""
+    handle = out.file
+    handle.write("\t".join(HEADER) + "\n")
+    for f in rows:
+        cells = (printable(" ".join(c.split())) for c in _cells(f))
+        handle.write("\t".join(cells) + "\n")
+    handle.flush()
+
+
+def write_table(rows: list[Finding]) -> None:
+    """For a terminal: a table when it is wide enough, otherwise one block per finding; the
+    id is never shortened or wrapped (it is what ``findings accept`` takes)."""
+    width = max((len(f.id) for f in rows), default=len("id"))
+    if out.width < TABLE_MIN_WIDTH:
+        for f in rows:
+            out.print(f"{f.id}  {f.risk.score} {f.severity.value} {f.status.value}", crop=False)
+            out.print(f"  {f.site_id} · {f.subject_id}")
+            out.print(f"  {f.title}")
         return
     table = Table(show_lines=False)
-    table.add_column("id", no_wrap=True, overflow="fold")
-    for column in ("risk", "severity", "status", "site", "subject", "finding"):
-        table.add_column(column)
+    table.add_column("id", no_wrap=True, min_width=width, overflow="ignore")
+    for column in HEADER[1:]:
+        table.add_column(column, overflow="fold")
     for f in rows:
-        table.add_row(
-            f.id, str(f.risk.score), f.severity.value, f.status.value, f.site_id, f.subject_id,
-            f.title,
-        )  # fmt: skip
+        table.add_row(*_cells(f))
     out.print(table)
-    err.print(f"{len(rows)} findings")
 
 
 def accept(

@@ -1,49 +1,35 @@
-"""Governance commands: ``checklist``, ``crosswalk``, ``maturity``, ``culture``, ``poam``,
-``export`` (OSCAL, DefectDojo) and ``board`` (the one-pager)."""
+"""Governance commands: ``checklist``, ``crosswalk``, ``maturity``, ``culture``, ``poam`` and
+the ``export oscal`` / ``export defectdojo`` exports.
+
+Parse the options, call ``imagewarden.governance.api``, render the result: tables and data on
+stdout, messages on stderr, the paths of written files on stdout.
+"""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from imagewarden.cli.state import err, out, state
-from imagewarden.governance.answers import (
-    answers_csv,
-    blank_template,
-    check_answer,
-    parse_answer,
-    read_answers,
+from imagewarden.governance import api
+from imagewarden.governance.answers import parse_answer
+from imagewarden.governance.interface import (
+    CultureSource,
+    CultureTargets,
+    ImportOutcome,
+    PlanItem,
+    PlanStatus,
 )
-from imagewarden.governance.checklists import find_checklist
-from imagewarden.governance.crosswalk import crosswalk as build_crosswalk
-from imagewarden.governance.crosswalk import crosswalk_csv
-from imagewarden.governance.culture import read_gophish_csv, read_gophish_json, read_training
-from imagewarden.governance.defectdojo import defectdojo_findings
-from imagewarden.governance.interface import AnswerRecord, CultureTargets
-from imagewarden.governance.maturity import (
-    FUNCTION_NAMES,
-    RULES,
-    TIER_NAMES,
-    maturity,
-    snapshot_rows,
-    trend_chart,
-)
-from imagewarden.governance.metrics import METRICS, culture_metrics, format_value, misses
-from imagewarden.governance.oscal import write_oscal_files
-from imagewarden.governance.overview import maturity_trend
-from imagewarden.governance.poam import plan_csv, quarterly_review, sync_plan
-from imagewarden.governance.repository import GovernanceStore
-from imagewarden.model import Location, UserInputError
+from imagewarden.governance.maturity import FUNCTION_NAMES, TIER_NAMES
+from imagewarden.governance.metrics import METRICS, MetricValue, format_value
+from imagewarden.model import UserInputError
 from imagewarden.model.checklist import CSF_FUNCTIONS
-from imagewarden.render.atomic import write_text_atomic
-from imagewarden.resilience.drills import improvement_actions
 
 checklist_app = typer.Typer(
     help="Leadership checklists: list, answer, import, export.", no_args_is_help=True
@@ -51,7 +37,30 @@ checklist_app = typer.Typer(
 culture_app = typer.Typer(
     help="Training and phishing results: import and report.", no_args_is_help=True
 )
-export_app = typer.Typer(help="Exports for other tools: OSCAL, DefectDojo.", no_args_is_help=True)
+poam_app = typer.Typer(
+    help="Plan of action and milestones: sync and list (no subcommand), edit one item.",
+    invoke_without_command=True,
+)
+
+STDOUT = Path("-")
+"""``-o -`` (or ``--csv -``): write the document to stdout instead of a file."""
+
+
+class ListFormat(StrEnum):
+    """How a listing is shown."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+FormatOption = Annotated[
+    ListFormat, typer.Option("--format", case_sensitive=False, help="table or json (stdout).")
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
+
+
+def _format(fmt: ListFormat, json_flag: bool) -> ListFormat:
+    return ListFormat.JSON if json_flag else fmt
 
 
 def _today() -> dt.date:
@@ -64,15 +73,26 @@ def _date(text: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise UserInputError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+        raise UserInputError(f"{option}: {text[:60]!r} is not a date", hint="YYYY-MM-DD") from None
 
 
-def _write(path: Path | None, text: str, what: str) -> None:
-    if path is None:
-        out.print(text, end="", markup=False, highlight=False)
+def _json(value: Any) -> None:
+    out.file.write(json.dumps(value, indent=2) + "\n")
+
+
+def _emit(document: api.CsvDocument, path: Path | None, what: str) -> None:
+    """A CSV document to stdout (no path, or ``-``) or to a file whose path is printed."""
+    if path is None or path == STDOUT:
+        out.file.write(document.text())
         return
-    write_text_atomic(path, text)
-    err.print(f"{what} written to {path}")
+    written = document.write(path)
+    err.print(f"{what} written")
+    out.print(str(written))
+
+
+def _imported(outcome: ImportOutcome) -> None:
+    name = f" {outcome.name!r}:" if outcome.name else ""
+    err.print(f"imported{name} {outcome.read} {outcome.what} from {outcome.source}")
 
 
 # --- checklist -----------------------------------------------------------------------------
@@ -82,20 +102,48 @@ def _write(path: Path | None, text: str, what: str) -> None:
 def checklist_list(
     ctx: typer.Context,
     checklist: Annotated[str | None, typer.Option(help="executive, pacs-informatics, ...")] = None,
+    fmt: FormatOption = ListFormat.TABLE,
+    json_flag: JsonFlag = False,
 ) -> None:
     """List the checklists, or the questions of one checklist."""
-    catalog = state(ctx).catalog
+    workspace = state(ctx).workspace()
+    as_json = _format(fmt, json_flag) is ListFormat.JSON
     table = Table()
     if checklist is None:
+        summaries = api.list_checklists(workspace)
+        if as_json:
+            _json(
+                [
+                    {
+                        "id": c.id,
+                        "checklist": c.name,
+                        "audience": c.audience,
+                        "questions": c.questions,
+                        "title": c.title,
+                    }
+                    for c in summaries
+                ]
+            )
+            return
         for column in ("checklist", "audience", "questions", "title"):
             table.add_column(column)
-        for c in catalog.checklists.values():
-            table.add_row(c.id.rsplit(":", 1)[-1], c.audience.value, str(len(c.questions)), c.title)
+        for c in summaries:
+            table.add_row(c.name, c.audience, str(c.questions), c.title)
     else:
-        chosen = find_checklist(catalog, checklist)
-        if chosen is None:
-            names = ", ".join(c.id.rsplit(":", 1)[-1] for c in catalog.checklists.values())
-            raise UserInputError(f"no checklist {checklist!r} (known: {names})")
+        chosen = api.checklist(workspace, checklist)
+        if as_json:
+            _json(
+                [
+                    {
+                        "question": q.id,
+                        "function": q.function,
+                        "severity": q.severity.value,
+                        "text": q.text,
+                    }
+                    for q in chosen.questions
+                ]
+            )
+            return
         for column in ("question", "function", "severity", "text"):
             table.add_column(column)
         for q in chosen.questions:
@@ -116,29 +164,24 @@ def checklist_answer(
     notes: Annotated[str, typer.Option()] = "",
 ) -> None:
     """Record one answer (kept with its history)."""
-    cli = state(ctx)
     try:
         value = parse_answer(answer)
     except ValueError as exc:
-        raise UserInputError(f"--answer: {exc}") from None
-    record = AnswerRecord(
-        site_id=site,
-        question_id=question,
-        answer=value,
+        raise UserInputError(str(exc), hint="--answer") from None
+    record = api.answer_question(
+        state(ctx).workspace(),
+        question,
+        value,
+        site=site,
         owner=owner,
         evidence=evidence,
-        answered_on=_date(answered, "--answered") or _today(),
-        due_on=_date(due, "--due"),
+        due=_date(due, "--due"),
+        answered=_date(answered, "--answered"),
         notes=notes,
     )
-    store = cli.store()
-    problem = check_answer(record, cli.catalog, [s.id for s in store.sites()])
-    if problem is not None:
-        raise UserInputError(f"--{problem[0]}: {problem[1]}")
-    GovernanceStore(store).add_answers([record])
     err.print(
-        f"recorded {question} = {value.value} at {site}; run 'imagewarden assess' to "
-        "update findings"
+        f"recorded {record.question_id} = {record.answer.value} at {record.site_id}; "
+        "run 'imagewarden assess' to update findings"
     )
 
 
@@ -147,34 +190,24 @@ def checklist_import(
     ctx: typer.Context, path: Annotated[Path, typer.Argument(help="Answers CSV file.")]
 ) -> None:
     """Import answers from a CSV file (all or nothing); see docs for the columns."""
-    cli = state(ctx)
-    store = cli.store()
-    records = read_answers(path, cli.catalog, [s.id for s in store.sites()], _today())
-    GovernanceStore(store).add_answers(records)
-    err.print(f"imported {len(records)} answers from {path}")
+    _imported(api.import_answers(state(ctx).workspace(), path))
 
 
 @checklist_app.command("export")
 def checklist_export(
     ctx: typer.Context,
     out_path: Annotated[
-        Path | None, typer.Option("--out", help="CSV file (default stdout).")
+        Path | None, typer.Option("-o", "--out", help="CSV file ('-' or none: stdout).")
     ] = None,
     template: Annotated[bool, typer.Option(help="Blank answer sheet for every site.")] = False,
     checklist: Annotated[str | None, typer.Option(help="Only this checklist (template).")] = None,
 ) -> None:
     """Export the current answers (or a blank answer sheet) as CSV."""
-    cli = state(ctx)
-    store = cli.store()
+    workspace = state(ctx).workspace()
     if template:
-        chosen = find_checklist(cli.catalog, checklist) if checklist else None
-        if checklist and chosen is None:
-            raise UserInputError(f"no checklist {checklist!r}")
-        ids = {chosen.id: chosen.title} if chosen else {}
-        text = blank_template(cli.catalog, [s.id for s in store.sites()], ids)
+        _emit(api.template_document(workspace, checklist), out_path, "answer sheet")
     else:
-        text = answers_csv(GovernanceStore(store).current_answers())
-    _write(out_path, text, "answers")
+        _emit(api.answers_document(workspace), out_path, "answers")
 
 
 # --- crosswalk and maturity ----------------------------------------------------------------
@@ -185,29 +218,20 @@ def crosswalk(
     framework: Annotated[
         str | None, typer.Option(help="Show one framework's requirements.")
     ] = None,
-    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the full CSV here.")] = None,
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="Write the full CSV here ('-': stdout).")
+    ] = None,
 ) -> None:
     """Coverage of NIST CSF 2.0, HPH CPGs, HICP and HIPAA by answers, safeguards and findings."""
-    cli = state(ctx)
-    store = cli.store()
-    coverage = build_crosswalk(
-        cli.catalog, GovernanceStore(store).current_answers(), store.findings()
-    )
-    if csv_path is not None:
-        write_text_atomic(csv_path, crosswalk_csv(coverage))
-        err.print(f"crosswalk written to {csv_path}")
+    coverage = api.crosswalk(state(ctx).workspace())
+    chosen = api.framework(coverage, framework) if framework is not None else None
+    if csv_path == STDOUT:
+        _emit(api.crosswalk_document(coverage), csv_path, "crosswalk")
+        return
     table = Table()
-    if framework is None:
+    if chosen is None:
         table.add_column("framework", no_wrap=True)
-        for column in (
-            "score",
-            "cited",
-            "met",
-            "partial",
-            "gap",
-            "not assessed",
-            "not covered",
-        ):
+        for column in ("score", "cited", "met", "partial", "gap", "not assessed", "not covered"):
             table.add_column(column)
         for fw in coverage:
             table.add_row(
@@ -220,18 +244,14 @@ def crosswalk(
                 ),
             )
     else:
-        chosen = next((fw for fw in coverage if fw.framework == framework), None)
-        if chosen is None:
-            raise UserInputError(
-                f"--framework: unknown {framework!r} "
-                f"(known: {', '.join(fw.framework for fw in coverage)})"
-            )
         table.add_column("requirement", no_wrap=True)
         for column in ("status", "questions", "findings", "title"):
             table.add_column(column)
         for r in chosen.requirements:
             table.add_row(r.id, r.status, " ".join(r.questions), str(r.findings), r.title)
     out.print(table)
+    if csv_path is not None:
+        _emit(api.crosswalk_document(coverage), csv_path, "crosswalk")
 
 
 def maturity_command(
@@ -240,39 +260,31 @@ def maturity_command(
     chart: Annotated[Path | None, typer.Option(help="Write the trend chart (SVG) here.")] = None,
 ) -> None:
     """CSF implementation tiers (1-4) per function and site, derived from the answers."""
-    cli = state(ctx)
-    store = cli.store()
-    gov = GovernanceStore(store)
-    today = _today()
-    levels = maturity(cli.catalog, gov.current_answers(), [s.id for s in store.sites()], today)
-    if record:
-        gov.record_maturity(snapshot_rows(levels, today))
-        err.print(f"recorded maturity of {today}")
+    report = api.maturity(state(ctx).workspace(), record=record)
+    if report.recorded_on is not None:
+        err.print(f"recorded maturity of {report.recorded_on}")
     table = Table()
     table.add_column("site")
     for f in CSF_FUNCTIONS:
         table.add_column(f"{f} {FUNCTION_NAMES[f]}")
     by_site: dict[str, dict[str, str]] = {}
-    for m in levels:
+    for m in report.levels:
         by_site.setdefault(m.site_id, {})[m.function] = (
             f"{m.tier} {TIER_NAMES[m.tier]} ({m.score:.2f}, {m.answered}/{m.questions})"
         )
     for site, cells in by_site.items():
         table.add_row(site, *(cells[f] for f in CSF_FUNCTIONS))
     out.print(table)
-    for rule in RULES:
+    for rule in report.rules:
         err.print(f"  {rule}")
-    points = maturity_trend(store)
-    if points:
-        err.print("history (average tier): " + ", ".join(f"{p.label} {p.value}" for p in points))
-    if chart is not None:
-        svg = trend_chart(
-            [(p.label, p.value) for p in points],
-            chart_id="maturity-trend",
-            title="Average CSF implementation tier per assessment",
+    if report.trend:
+        err.print(
+            "history (average tier): " + ", ".join(f"{p.label} {p.value}" for p in report.trend)
         )
-        write_text_atomic(chart, svg)
-        err.print(f"trend chart written to {chart}")
+    if chart is not None:
+        written = api.write_maturity_chart(report, chart)
+        err.print("trend chart written")
+        out.print(str(written))
 
 
 # --- culture -------------------------------------------------------------------------------
@@ -281,7 +293,7 @@ def maturity_command(
 @culture_app.command("import")
 def culture_import(
     ctx: typer.Context,
-    kind: Annotated[str, typer.Argument(help="training or gophish")],
+    kind: Annotated[CultureSource, typer.Argument(help="training or gophish")],
     path: Annotated[
         Path, typer.Argument(help="CSV (training, GoPhish results) or JSON (GoPhish API).")
     ],
@@ -289,21 +301,20 @@ def culture_import(
     site: Annotated[str, typer.Option(help="Site the records belong to, if one.")] = "",
 ) -> None:
     """Import training completion or GoPhish campaign results (names and e-mails are hashed)."""
-    store = state(ctx).store()
-    gov = GovernanceStore(store)
-    if kind == "training":
-        records = read_training(path)
-        gov.add_training(records, path.name)
-        err.print(f"imported {len(records)} training records from {path}")
-    elif kind == "gophish":
-        if path.suffix.lower() == ".json":
-            result = read_gophish_json(path, site_id=site)
-        else:
-            result = read_gophish_csv(path, name=campaign, site_id=site)
-        gov.save_campaign(result)
-        err.print(f"imported campaign {result.name!r}: {len(result.results)} recipients")
-    else:
-        raise UserInputError(f"unknown kind {kind!r}", Location("KIND"), "use training or gophish")
+    outcome = api.import_culture(state(ctx).workspace(), kind, path, campaign=campaign, site=site)
+    _imported(outcome)
+
+
+def _metric_json(v: MetricValue) -> dict[str, Any]:
+    return {
+        "metric": v.metric,
+        "department": v.department,
+        "quarter": v.quarter,
+        "value": v.value,
+        "sample": v.sample,
+        "target": v.target,
+        "meets_target": v.meets_target,
+    }
 
 
 @culture_app.command("report")
@@ -313,88 +324,114 @@ def culture_report(
     click_target: Annotated[float, typer.Option(help="Maximum click rate.")] = 0.10,
     report_target: Annotated[float, typer.Option(help="Minimum report rate.")] = 0.50,
     minutes_target: Annotated[float, typer.Option(help="Maximum median minutes to report.")] = 60,
-    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write every value here.")] = None,
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="Write every value here ('-': stdout).")
+    ] = None,
+    fmt: FormatOption = ListFormat.TABLE,
+    json_flag: JsonFlag = False,
 ) -> None:
     """Completion, click, report rate and time to report per department and quarter."""
-    store = state(ctx).store()
-    gov = GovernanceStore(store)
     targets = CultureTargets(completion_target, click_target, report_target, minutes_target)
-    values = culture_metrics(gov.training(), gov.campaigns(), targets)
-    if not values:
-        err.print("no training or phishing records; see 'imagewarden culture import'")
+    report = api.culture_report(state(ctx).workspace(), targets)
+    if csv_path == STDOUT:
+        _emit(api.culture_document(report), csv_path, "culture metrics")
         return
-    table = Table()
-    for column in ("metric", "department", "quarter", "value", "sample", "target", "meets"):
-        table.add_column(column)
-    for v in values:
-        table.add_row(
-            METRICS[v.metric][0],
-            v.department,
-            v.quarter,
-            format_value(v.metric, v.value),
-            str(v.sample),
-            format_value(v.metric, v.target),
-            {True: "yes", False: "NO", None: "-"}[v.meets_target],
-        )
-    out.print(table)
-    missed = misses(values, targets)
-    err.print(f"{len(missed)} metrics miss their target in the latest quarter")
-    if csv_path is not None:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(
-            ("metric", "department", "quarter", "value", "sample", "target", "meets_target")
-        )
-        for v in values:
-            writer.writerow(
-                (v.metric, v.department, v.quarter, v.value, v.sample, v.target, v.meets_target)
+    if _format(fmt, json_flag) is ListFormat.JSON:
+        _json([_metric_json(v) for v in report.values])
+    elif not report.values:
+        err.print("no training or phishing records; see 'imagewarden culture import'")
+    else:
+        table = Table()
+        for column in ("metric", "department", "quarter", "value", "sample", "target", "meets"):
+            table.add_column(column)
+        for v in report.values:
+            table.add_row(
+                METRICS[v.metric][0],
+                v.department,
+                v.quarter,
+                format_value(v.metric, v.value),
+                str(v.sample),
+                format_value(v.metric, v.target),
+                {True: "yes", False: "NO", None: "-"}[v.meets_target],
             )
-        write_text_atomic(csv_path, buffer.getvalue())
+        out.print(table)
+        err.print(f"{len(report.misses)} metrics miss their target in the latest quarter")
+    if csv_path is not None:
+        _emit(api.culture_document(report), csv_path, "culture metrics")
 
 
-# --- plan of action, exports, board --------------------------------------------------------
+# --- plan of action ------------------------------------------------------------------------
+
+_SHOWN_ITEMS = 50
 
 
+def _item_json(i: PlanItem) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "status": i.status.value,
+        "severity": i.severity.value,
+        "site": i.site_id,
+        "title": i.title,
+        "owner": i.owner,
+        "milestone": i.milestone,
+        "due": i.due_on.isoformat() if i.due_on else None,
+        "created": i.created_on.isoformat(),
+        "closed": i.closed_on.isoformat() if i.closed_on else None,
+        "source_kind": i.source_kind.value,
+        "source_id": i.source_id,
+        "revision": i.revision,
+        "edited_by_person": sorted(f.value for f in i.edited),
+    }
+
+
+@poam_app.callback()
 def poam(
     ctx: typer.Context,
-    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the plan as CSV.")] = None,
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="Write the plan as CSV ('-': stdout).")
+    ] = None,
     review: Annotated[bool, typer.Option(help="Print the quarterly review.")] = False,
+    fmt: FormatOption = ListFormat.TABLE,
+    json_flag: JsonFlag = False,
 ) -> None:
-    """Sync the plan of action and milestones with current findings and unanswered questions."""
-    cli = state(ctx)
-    store = cli.store()
-    gov = GovernanceStore(store)
+    """Sync the plan of action and milestones with current findings and unanswered questions,
+    then list it; 'poam edit ITEM' changes one item."""
+    if ctx.invoked_subcommand is not None:
+        return
+    workspace = state(ctx).workspace()
     today = _today()
-    items = sync_plan(
-        gov.plan_items(),
-        store.findings(),
-        gov.current_answers(),
-        cli.catalog,
-        [s.id for s in store.sites()],
-        store.assets(),
-        today,
-        improvements=improvement_actions(store),
-    )
-    gov.save_plan_items(items)
-    if csv_path is not None:
-        write_text_atomic(csv_path, plan_csv(items))
-        err.print(f"plan written to {csv_path}")
-    active = [i for i in items if i.status != "closed"]
-    table = Table()
-    table.add_column("id", no_wrap=True)
-    for column in ("status", "severity", "due", "owner", "title"):
-        table.add_column(column)
-    for i in active[:50]:
-        table.add_row(
-            i.id, i.status, i.severity, i.due_on.isoformat() if i.due_on else "", i.owner, i.title
-        )
-    out.print(table)
-    err.print(
-        f"{len(active)} open plan items ({len(items) - len(active)} closed)"
-        + ("; first 50 shown" if len(active) > 50 else "")
-    )
+    synced = api.sync_plan(workspace, today=today)
+    items, active = synced.items, synced.active
+    if csv_path == STDOUT:
+        _emit(api.plan_document(items), csv_path, "plan")
+    elif _format(fmt, json_flag) is ListFormat.JSON:
+        _json([_item_json(i) for i in items])
+    else:
+        table = Table()
+        table.add_column("#", justify="right")
+        table.add_column("id", no_wrap=True)
+        for column in ("status", "severity", "due", "owner", "title"):
+            table.add_column(column)
+        for number, i in enumerate(active[:_SHOWN_ITEMS], start=1):
+            table.add_row(
+                str(number),
+                i.id,
+                i.status.value,
+                i.severity.value,
+                i.due_on.isoformat() if i.due_on else "",
+                i.owner,
+                i.title,
+            )
+        out.print(table)
+    closed = len(items) - len(active)
+    shown = f"; first {_SHOWN_ITEMS} shown" if len(active) > _SHOWN_ITEMS else ""
+    err.print(f"{len(active)} open plan items ({closed} closed){shown}")
+    if synced.conflicts:
+        err.print(f"{synced.conflicts} items were edited during the sync; the edits were kept")
+    if csv_path is not None and csv_path != STDOUT:
+        _emit(api.plan_document(items), csv_path, "plan")
     if review:
-        r = quarterly_review(items, today)
+        r = api.plan_review(workspace, today=today, items=items)
         err.print(
             f"quarterly review {r.quarter}: {r.opened} opened, {r.closed} closed, "
             f"{r.open_now} open ({r.overdue} overdue, {r.risk_accepted} risk accepted), "
@@ -404,35 +441,64 @@ def poam(
             err.print(f"  {owner}: {n}")
 
 
-@export_app.command("oscal")
+@poam_app.command("edit")
+def poam_edit(
+    ctx: typer.Context,
+    item: Annotated[str, typer.Argument(help="Plan item id (poam-...), or a unique prefix.")],
+    owner: Annotated[str | None, typer.Option(help="Role or team that owns the item.")] = None,
+    due: Annotated[str | None, typer.Option(help="Due date, YYYY-MM-DD.")] = None,
+    status: Annotated[
+        PlanStatus | None,
+        typer.Option(case_sensitive=False, help="open, risk_accepted or closed."),
+    ] = None,
+    milestone: Annotated[str | None, typer.Option(help="Milestone or notes.")] = None,
+    revision: Annotated[
+        int | None, typer.Option(help="Refuse if the item changed since this revision.")
+    ] = None,
+) -> None:
+    """Change one plan item; a later sync keeps what you set."""
+    edited = api.edit_plan_item(
+        state(ctx).workspace(),
+        item,
+        owner=owner,
+        due=_date(due, "--due"),
+        status=status,
+        milestone=milestone,
+        expected_revision=revision,
+    )
+    due_text = edited.due_on.isoformat() if edited.due_on else "none"
+    err.print(
+        f"{edited.id}: {edited.status.value}, owner {edited.owner}, due {due_text} "
+        f"(revision {edited.revision})"
+    )
+
+
+# --- exports -------------------------------------------------------------------------------
+
+
 def export_oscal(
     ctx: typer.Context,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the OSCAL JSON files.")],
     title: Annotated[str, typer.Option()] = "Imaging cybersecurity readiness",
 ) -> None:
     """Write OSCAL assessment-results.json and poam.json (plan of action and milestones)."""
-    cli = state(ctx)
-    store = cli.store()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UserInputError("exists and is not a folder", Location(str(out_dir)))
-    for path in write_oscal_files(store, cli.catalog, out_dir, title=title):
-        err.print(f"OSCAL written to {path}")
+    written = api.export_oscal(state(ctx).workspace(), out_dir, title=title)
+    err.print("OSCAL written")
+    for path in written.paths:
+        out.print(str(path))
 
 
-@export_app.command("defectdojo")
 def export_defectdojo(
     ctx: typer.Context,
     out_path: Annotated[
-        Path | None, typer.Option("--out", help="JSON file (default stdout).")
+        Path | None, typer.Option("-o", "--out", help="JSON file ('-' or none: stdout).")
     ] = None,
 ) -> None:
     """Findings as DefectDojo "Generic Findings Import" JSON."""
-    cli = state(ctx)
-    store = cli.store()
-    due = {
-        i.source_id: i.due_on.isoformat()
-        for i in GovernanceStore(store).plan_items()
-        if i.source_kind == "finding" and i.due_on is not None
-    }
-    doc = defectdojo_findings(store.findings(), cli.catalog, due)
-    _write(out_path, json.dumps(doc, indent=2) + "\n", "DefectDojo findings")
+    workspace = state(ctx).workspace()
+    if out_path is None or out_path == STDOUT:
+        _json(api.defectdojo_document(workspace))
+        return
+    written = api.export_defectdojo(workspace, out_path)
+    err.print("DefectDojo findings written")
+    out.print(str(written))

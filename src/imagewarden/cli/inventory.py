@@ -1,4 +1,4 @@
-"""``imagewarden import inventory`` and ``import nmap``: assets from files, all or nothing."""
+"""``imagewarden import inventory FILE``: load assets from CSV or JSON, all or nothing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from imagewarden.cli.state import err, state
-from imagewarden.inventory.api import import_inventory_files
+from imagewarden.inventory.api import import_inventory as run_import
 from imagewarden.inventory.api import import_nmap as run_nmap_import
 
 
@@ -20,10 +20,12 @@ def import_inventory(
     ],
 ) -> None:
     """Import assets, services and posture facts. A file with any error writes nothing."""
-    for done in import_inventory_files(state(ctx).workspace(), files):
+    for done in run_import(state(ctx).workspace(), files):
+        summary = done.summary
         err.print(
-            f"{done.path}: {done.assets} assets ({done.assets_added} new, "
-            f"{done.assets_updated} updated), {done.sites} sites, {done.facts} facts"
+            f"{done.name}: {done.assets} assets ({summary.assets_added} new, "
+            f"{summary.assets_updated} updated), {done.sites} sites, "
+            f"{summary.observations} facts"
         )
 
 

@@ -1,11 +1,17 @@
-"""Resilience commands: ``backup``, ``recovery``, ``ir``, ``drill`` and ``tabletop`` groups."""
+"""Resilience commands: ``backup``, ``recovery``, ``ir``, ``drill`` and ``tabletop`` groups.
+
+Each command parses its options, calls ``imagewarden.resilience.api`` and renders the result:
+human messages on stderr, data (tables, JSON, written paths) on stdout.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
@@ -22,26 +28,45 @@ from rich.table import Table
 from imagewarden.cli import exit_codes
 from imagewarden.cli.state import err, out, state
 from imagewarden.model import UserInputError
-from imagewarden.resilience import drills
-from imagewarden.resilience.backup.compare import Comparison, compare_files
+from imagewarden.resilience import api
+from imagewarden.resilience.backup.compare import Comparison
 from imagewarden.resilience.backup.counts import CountCheck
-from imagewarden.resilience.backup.restore import restore_test
-from imagewarden.resilience.backup.run import (
-    record_restore_test,
-    record_verify,
-    run_verify,
-)
-from imagewarden.resilience.backup.verify import VerifyResult
-from imagewarden.resilience.data import shipped
-from imagewarden.resilience.ir import build_plan
-from imagewarden.resilience.planning import plan_as_dict, plans_for, record_plans, site_view
-from imagewarden.resilience.records import add_team_member, require_asset, team
-from imagewarden.resilience.render import render_html, write_outputs
-from imagewarden.resilience.tabletop import generate as generate_tabletop
+from imagewarden.resilience.drills import DrillLogKind, parse_improvement
+from imagewarden.resilience.planning import plan_as_dict
+from imagewarden.resilience.records import NewTeamMember
 
-backup_app = typer.Typer(no_args_is_help=True, help="Verify DICOM backups and test restores.")
+logger = logging.getLogger(__name__)
 
 _SHOWN_PATHS = 20
+
+
+class Format(StrEnum):
+    """How a command prints its result on stdout."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+FormatOption = Annotated[
+    Format, typer.Option("--format", case_sensitive=False, help="text or json (on stdout).")
+]
+JsonAlias = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
+
+
+def _format(chosen: Format, as_json: bool) -> Format:
+    return Format.JSON if as_json else chosen
+
+
+def _print_json(data: Any) -> None:
+    out.file.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _print_paths(paths: tuple[Path, ...]) -> None:
+    for path in paths:
+        out.print(str(path))
+
+
+backup_app = typer.Typer(no_args_is_help=True, help="Verify DICOM backups and test restores.")
 
 
 def _print_comparison(comparison: Comparison, show_paths: bool) -> None:
@@ -57,12 +82,20 @@ def _print_comparison(comparison: Comparison, show_paths: bool) -> None:
             ("added", comparison.added_paths),
         ):
             for path in paths[:_SHOWN_PATHS]:
-                out.print(f"  {label}: {path}", markup=False)
+                out.print(f"  {label}: {path}")
 
 
-def _print_verify(
-    result: VerifyResult, counts: CountCheck | None, manifest: Path | None, show_paths: bool
-) -> None:
+def _print_counts(counts: CountCheck) -> None:
+    verdict = "match" if counts.matches else "DO NOT MATCH"
+    out.print(
+        f"archive counts ({counts.source}) {verdict}: expected {counts.expected_instances} "
+        f"instances in {counts.studies_expected} studies, found {counts.found_instances} in "
+        f"{counts.studies_found}; {counts.missing_studies} studies missing, "
+        f"{counts.short_studies} short"
+    )
+
+
+def _print_verify(result: api.BackupVerification, show_paths: bool) -> None:
     gb = result.bytes / 1e9
     out.print(
         f"{result.files} files ({gb:.2f} GB, layout: {result.layout}) in {result.seconds:.1f} s: "
@@ -73,20 +106,14 @@ def _print_verify(
     for code, count in sorted(result.problem_counts.items()):
         out.print(f"  {code}: {count}")
     if show_paths:
-        for path, problems in result.problems[:_SHOWN_PATHS]:
-            out.print(f"  {path}: {', '.join(problems)}", markup=False)
-    elif result.problems and manifest is not None:
-        err.print(f'problem files are listed in the manifest {manifest} (status "problem")')
+        for problem in result.problems[:_SHOWN_PATHS]:
+            out.print(f"  {problem.path}: {', '.join(problem.problems)}")
+    elif result.problems and result.manifest:
+        err.print(f'problem files are listed in the manifest {result.manifest} (status "problem")')
     if result.comparison is not None:
         _print_comparison(result.comparison, show_paths)
-    if counts is not None:
-        verdict = "match" if counts.matches else "DO NOT MATCH"
-        out.print(
-            f"archive counts ({counts.source}) {verdict}: expected {counts.expected_instances} "
-            f"instances in {counts.studies_expected} studies, found {counts.found_instances} in "
-            f"{counts.studies_found}; {counts.missing_studies} studies missing, "
-            f"{counts.short_studies} short"
-        )
+    if result.counts is not None:
+        _print_counts(result.counts)
 
 
 @backup_app.command("verify")
@@ -124,17 +151,26 @@ def verify_command(
     show_paths: Annotated[
         bool, typer.Option("--show-paths", help="Also print the paths of problem files.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    output: FormatOption = Format.TEXT,
+    as_json: JsonAlias = False,
 ) -> None:
     """Hash every file and check every DICOM header of a backup copy.
 
     Exit code 1 when any file has a problem or the comparison finds missing or changed files.
     """
     cli = state(ctx)
-    store = cli.store() if asset else None  # open first: a bad --db fails before the scan
-    if store is not None and asset is not None:
-        require_asset(store, asset)
-    started = dt.datetime.now(dt.UTC)
+    # open first: a bad --db or an unknown asset fails before the scan
+    workspace = cli.workspace() if asset else None
+    request = api.VerifyRequest(
+        path,
+        jobs=jobs,
+        manifest_out=manifest_out,
+        against=against,
+        resume=resume,
+        export_csv=export_csv,
+        orthanc_url=orthanc_url,
+        asset_id=asset or "",
+    )
     with Progress(
         SpinnerColumn(),
         TextColumn("verifying {task.description} files"),
@@ -150,34 +186,19 @@ def verify_command(
         def report(files: int, size: int) -> None:
             progress.update(files_task, completed=size, description=str(files))
 
-        result, counts = run_verify(
-            path,
-            jobs=jobs,
-            manifest_out=manifest_out,
-            against=against,
-            resume=resume,
-            export_csv=export_csv,
-            orthanc_url=orthanc_url,
-            progress=report,
-        )
-    if store is not None and asset is not None:
-        record_verify(store, asset, result, counts, manifest_out, started)
-    if as_json:
-        summary = result.summary()
-        if counts is not None:
-            summary["counts"] = counts.as_dict()
-        out.print_json(json.dumps(summary))
+        result, stored = api.verify_backup(workspace, request, progress=report)
+    if _format(output, as_json) is Format.JSON:
+        _print_json(result.summary())
     else:
-        _print_verify(result, counts, manifest_out, show_paths)
-    if manifest_out is not None:
-        err.print(f"manifest written: {manifest_out}")
-    bad = result.problem_files or (
-        result.comparison is not None
-        and result.comparison.differs
-        and (result.comparison.missing or result.comparison.changed)
-    )
-    if bad or (counts is not None and not counts.matches):
-        raise typer.Exit(exit_codes.FINDINGS_AT_OR_ABOVE_THRESHOLD)
+        _print_verify(result, show_paths)
+        if result.manifest:
+            out.print(result.manifest)
+    if result.manifest:
+        err.print(f"manifest written: {result.manifest}")
+    if stored is not None:
+        err.print(f"recorded as backup check {stored.id} of asset {stored.asset_id}")
+    if result.failed:
+        raise typer.Exit(exit_codes.RESULT_NEEDS_ATTENTION)
 
 
 @backup_app.command("compare")
@@ -185,12 +206,16 @@ def compare_command(
     old: Annotated[Path, typer.Argument(help="Earlier manifest.")],
     new: Annotated[Path, typer.Argument(help="Newer manifest.")],
     show_paths: Annotated[bool, typer.Option("--show-paths", help="Print the paths.")] = False,
+    output: FormatOption = Format.TEXT,
 ) -> None:
     """Compare two manifests: missing, changed and added files. Exit 1 on missing/changed."""
-    comparison = compare_files(old, new)
-    _print_comparison(comparison, show_paths)
+    comparison = api.compare_manifests(old, new)
+    if output is Format.JSON:
+        _print_json(comparison.to_json())
+    else:
+        _print_comparison(comparison, show_paths)
     if comparison.missing or comparison.changed:
-        raise typer.Exit(exit_codes.FINDINGS_AT_OR_ABOVE_THRESHOLD)
+        raise typer.Exit(exit_codes.RESULT_NEEDS_ATTENTION)
 
 
 @backup_app.command("restore-test")
@@ -209,35 +234,38 @@ def restore_test_command(
         str | None,
         typer.Option("--asset", help="Record the result as facts of this inventory asset."),
     ] = None,
+    output: FormatOption = Format.TEXT,
 ) -> None:
     """Restore a random sample to a scratch area, verify and time it, extrapolate to the RTO.
 
     Exit code 1 when a restored file fails verification or the estimate exceeds the RTO.
     """
-    cli = state(ctx)
-    store = cli.store() if asset else None
-    if store is not None and asset is not None:
-        require_asset(store, asset)
-    started = dt.datetime.now(dt.UTC)
+    workspace = state(ctx).workspace() if asset else None
+    request = api.RestoreRequest(
+        path, sample=sample, rto_hours=rto, scratch=scratch, seed=seed, asset_id=asset or ""
+    )
     with err.status("restoring a sample"):
-        test = restore_test(path, sample=sample, rto_hours=rto, scratch=scratch, seed=seed)
-    if store is not None and asset is not None:
-        record_restore_test(store, asset, test, started)
-    verdict = "within" if test.within_rto else "EXCEEDS"
-    out.print(
-        f"restored {test.sample_files} of {test.archive_files} files "
-        f"({test.sample_bytes / 1e6:.1f} MB) in {test.seconds:.2f} s "
-        f"({test.bytes_per_second / 1e6:.0f} MB/s); {len(test.failed)} failed verification"
-    )
-    out.print(
-        f"estimated full restore: {test.estimated_hours:.2f} h, {verdict} the RTO of {rto:g} h"
-    )
+        test, stored = api.restore_test_backup(workspace, request)
+    if output is Format.JSON:
+        _print_json(test.to_json())
+    else:
+        verdict = "within" if test.within_rto else "EXCEEDS"
+        out.print(
+            f"restored {test.sample_files} of {test.archive_files} files "
+            f"({test.sample_bytes / 1e6:.1f} MB) in {test.seconds:.2f} s "
+            f"({test.bytes_per_second / 1e6:.0f} MB/s); {len(test.failed)} failed verification"
+        )
+        out.print(
+            f"estimated full restore: {test.estimated_hours:.2f} h, {verdict} the RTO of {rto:g} h"
+        )
     err.print(
         "the estimate assumes the scratch area is as fast as the real restore target; "
         "run it against the real target for a binding figure"
     )
+    if stored is not None:
+        err.print(f"recorded as backup check {stored.id} of asset {stored.asset_id}")
     if not test.within_rto:
-        raise typer.Exit(exit_codes.FINDINGS_AT_OR_ABOVE_THRESHOLD)
+        raise typer.Exit(exit_codes.RESULT_NEEDS_ATTENTION)
 
 
 recovery_app = typer.Typer(no_args_is_help=True, help="Plan the restore of imaging services.")
@@ -247,17 +275,16 @@ recovery_app = typer.Typer(no_args_is_help=True, help="Plan the restore of imagi
 def recovery_plan_command(
     ctx: typer.Context,
     site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the plans as JSON.")] = False,
+    output: FormatOption = Format.TEXT,
+    as_json: JsonAlias = False,
 ) -> None:
     """Restore order, time to recover and gaps against 72 h and four weeks, per site.
 
     Records each site's estimate as facts, so the next assessment raises findings on gaps.
     """
-    store = state(ctx).store()
-    plans = plans_for(store, site)
-    record_plans(store, plans)
-    if as_json:
-        out.print_json(json.dumps([plan_as_dict(p) for p in plans]))
+    plans = api.plan_recovery(state(ctx).workspace(), site)
+    if _format(output, as_json) is Format.JSON:
+        _print_json([plan_as_dict(p) for p in plans])
         return
     for plan in plans:
         verdict = "within" if plan.within_target else "BEYOND"
@@ -279,7 +306,7 @@ def recovery_plan_command(
             )
         out.print(table)
         for gap in plan.gaps:
-            out.print(f"  gap: {gap}", markup=False)
+            out.print(f"  gap: {gap}")
 
 
 ir_app = typer.Typer(no_args_is_help=True, help="Incident response team and playbooks.")
@@ -297,20 +324,44 @@ def team_add_command(
     site: Annotated[str, typer.Option("--site", help="Site id; empty: every site.")] = "",
 ) -> None:
     """Add a person to a role of the incident response team."""
-    roles = shipped().roles
-    if role not in roles:
-        raise UserInputError(f"unknown role {role!r} (roles: {', '.join(roles)})")
-    add_team_member(
-        state(ctx).store(), role=role, name=name, contact=contact, rank=rank, site_id=site
+    member = api.add_team_member(
+        state(ctx).workspace(), NewTeamMember(role, name, contact, rank, site)
     )
-    err.print(f"added {name} as {roles[role].title}")
+    err.print(f"added {member.name} as {role} (member {member.id})")
+    out.print(str(member.id))
+
+
+@team_app.command("list")
+def team_list_command(ctx: typer.Context, output: FormatOption = Format.TEXT) -> None:
+    """The incident response team, by role and call order."""
+    members = api.team(state(ctx).workspace())
+    if output is Format.JSON:
+        _print_json(
+            [
+                {"id": m.id, "role": m.role, "name": m.name, "contact": m.contact,
+                 "rank": m.rank, "site": m.site_id}
+                for m in members
+            ]
+        )  # fmt: skip
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "role", "rank", "name", "contact", "site"):
+        table.add_column(column)
+    for m in members:
+        table.add_row(str(m.id), m.role, str(m.rank), m.name, m.contact, m.site_id or "(all)")
+    out.print(table)
+    err.print(f"{len(members)} members")
 
 
 @team_app.command("roles")
-def team_roles_command() -> None:
+def team_roles_command(ctx: typer.Context, output: FormatOption = Format.TEXT) -> None:
     """List the incident response roles."""
-    for role in shipped().roles.values():
-        out.print(f"{role.id}: {role.title}", markup=False)
+    roles = api.roles(state(ctx).catalog)
+    if output is Format.JSON:
+        _print_json([{"id": r.id, "title": r.title, "escalates_to": r.escalates_to} for r in roles])
+        return
+    for role in roles:
+        out.print(f"{role.id}: {role.title}")
 
 
 @ir_app.command("plan")
@@ -320,31 +371,39 @@ def ir_plan_command(
         "ir-plan.html"
     ),
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Also write this PDF.")] = None,
-    site: Annotated[str | None, typer.Option("--site", help="Site id (default: first).")] = None,
+    site: Annotated[str | None, typer.Option("--site", help="Site id (default: largest).")] = None,
     playbook: Annotated[
         list[str] | None, typer.Option("--playbook", help="Only these playbooks (repeatable).")
     ] = None,
 ) -> None:
     """Write the incident response plan for a site: team, contact tree, playbooks, RACI."""
-    store = state(ctx).store()
-    data = shipped()
-    unknown = [p for p in playbook or () if p not in data.playbooks]
-    if unknown:
-        raise UserInputError(
-            f"unknown playbook {unknown[0]!r} (playbooks: {', '.join(data.playbooks)})"
-        )
-    view = site_view(store, site)
-    plan = build_plan(view, data, team(store), playbook or ())
-    html = render_html("ir_plan.html.j2", plan=plan, values=view.placeholders(), generated="")
-    write_outputs(html, out_file, pdf)
+    request = api.IrPlanRequest(out_file, pdf, site, tuple(playbook or ()))
+    with err.status("writing the incident response plan"):
+        written = api.write_ir_plan(state(ctx).workspace(), request)
+    counts = dict(written.counts)
     err.print(
-        f"incident response plan for {view.site.name}: {len(plan.playbooks)} playbooks, "
-        f"{len(plan.unstaffed)} roles without a person"
+        f"incident response plan for {written.site_name}: {counts['playbooks']} playbooks, "
+        f"{counts['roles without a person']} roles without a person"
     )
-    out.print(str(out_file))
+    _print_paths(written.paths)
 
 
 drill_app = typer.Typer(no_args_is_help=True, help="Downtime drills and after-action reports.")
+
+
+def _date(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserInputError(f"{option} {value[:60]!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _datetime(value: str, option: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise UserInputError(f"{option} {value[:60]!r} is not an ISO 8601 time") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 @drill_app.command("schedule")
@@ -356,29 +415,47 @@ def drill_schedule_command(
     scenario: Annotated[str, typer.Option("--scenario", help="Playbook or scenario id.")] = "",
 ) -> None:
     """Put a drill on the schedule; prints its id."""
-    day = _date(on, "--on")
-    drill_id = drills.schedule(state(ctx).store(), site, title, day, scenario)
-    err.print(f"drill {drill_id} scheduled for {day} at {site}")
-    out.print(str(drill_id))
+    drill = api.schedule_drill(
+        state(ctx).workspace(), site_id=site, title=title, on=_date(on, "--on"), scenario=scenario
+    )
+    err.print(f"drill {drill.id} scheduled for {drill.scheduled_for} at {drill.site_id}")
+    out.print(str(drill.id))
 
 
 @drill_app.command("list")
-def drill_list_command(ctx: typer.Context) -> None:
+def drill_list_command(ctx: typer.Context, output: FormatOption = Format.TEXT) -> None:
     """The drill schedule, with open after-action items."""
-    store = state(ctx).store()
-    today = dt.datetime.now(dt.UTC).date()
-    for drill in drills.drills(store):
-        status = "finished" if drill.finished_at else "running" if drill.started_at else "scheduled"
-        out.print(f"{drill.id}  {drill.scheduled_for}  {drill.site_id}  {status}  {drill.title}",
-                  markup=False)  # fmt: skip
-    for item in drills.items(store):
-        if item.kind == "improvement" and item.done_on is None:
-            late = " OVERDUE" if item.overdue(today) else ""
-            out.print(
-                f"  item {item.id} (drill {item.drill_id}): {item.text} | {item.owner} | "
-                f"due {item.due}{late}",
-                markup=False,
-            )
+    overview = api.drill_overview(state(ctx).workspace())
+    if output is Format.JSON:
+        _print_json(
+            {
+                "drills": [
+                    {"id": d.id, "site": d.site_id, "title": d.title, "scenario": d.scenario,
+                     "scheduled_for": d.scheduled_for.isoformat(), "state": d.state.value,
+                     "started_at": d.started_at.isoformat() if d.started_at else None,
+                     "finished_at": d.finished_at.isoformat() if d.finished_at else None}
+                    for d in overview.drills
+                ],
+                "open_items": [
+                    {"id": i.id, "drill": i.drill_id, "text": i.text, "owner": i.owner,
+                     "due": i.due.isoformat() if i.due else None,
+                     "overdue": i.overdue(overview.today)}
+                    for i in overview.open_items
+                ],
+            }
+        )  # fmt: skip
+        return
+    for drill in overview.drills:
+        out.print(
+            f"{drill.id}  {drill.scheduled_for}  {drill.site_id}  {drill.state.value}  "
+            f"{drill.title}"
+        )
+    for item in overview.open_items:
+        late = " OVERDUE" if item.overdue(overview.today) else ""
+        out.print(
+            f"  item {item.id} (drill {item.drill_id}): {item.text} | {item.owner} | "
+            f"due {item.due}{late}"
+        )
 
 
 @drill_app.command("log")
@@ -386,14 +463,20 @@ def drill_log_command(
     ctx: typer.Context,
     drill_id: Annotated[int, typer.Argument(help="Drill id.")],
     text: Annotated[str, typer.Argument(help="The inject, action or note.")],
-    kind: Annotated[str, typer.Option("--kind", help="inject, action or note.")] = "action",
+    kind: Annotated[
+        DrillLogKind, typer.Option("--kind", case_sensitive=False, help="inject, action or note.")
+    ] = DrillLogKind.ACTION,
     at: Annotated[
         str | None, typer.Option("--at", help="When (ISO 8601, UTC if no zone); default now.")
     ] = None,
 ) -> None:
-    """Add a timestamped entry to a drill's run log."""
+    """Add a timestamped entry to a drill's run log (the first entry starts the drill)."""
     when = _datetime(at, "--at") if at else None
-    drills.log(state(ctx).store(), drill_id, kind, text, when)
+    drill, event = api.log_drill(state(ctx).workspace(), drill_id, text, kind, when)
+    err.print(
+        f"drill {drill.id} {drill.state.value}: {event.kind.value} logged at "
+        f"{event.at.strftime('%Y-%m-%d %H:%M:%S UTC')} (entry {event.id})"
+    )
 
 
 @drill_app.command("report")
@@ -413,26 +496,24 @@ def drill_report_command(
     ),
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Also write this PDF.")] = None,
 ) -> None:
-    """Finish a drill with its after-action items and write the after-action report."""
-    store = state(ctx).store()
-    new = [
-        *(drills.NewItem("went_well", t) for t in went_well or ()),
-        *(drills.NewItem("gap", t) for t in gap or ()),
-        *(drills.parse_improvement(v) for v in improve or ()),
-    ]
-    drill = drills.finish(store, drill_id, new)
-    site = next(s for s in store.sites() if s.id == drill.site_id)
-    html = render_html(
-        "after_action.html.j2",
-        drill=drill,
-        site=site,
-        events=drills.events(store, drill_id),
-        items=drills.items(store, drill_id),
-        today=dt.datetime.now(dt.UTC).date(),
+    """Finish a running drill with its after-action items and write the after-action report.
+
+    A finished drill's items are closed: without items its report is written again.
+    """
+    request = api.DrillReportRequest(
+        drill_id,
+        out_file,
+        pdf,
+        went_well=tuple(went_well or ()),
+        gaps=tuple(gap or ()),
+        improvements=tuple(parse_improvement(v) for v in improve or ()),
     )
-    write_outputs(html, out_file, pdf)
-    err.print(f"drill {drill_id} finished; after-action report written")
-    out.print(str(out_file))
+    report = api.report_drill(state(ctx).workspace(), request)
+    if report.finished_now:
+        err.print(f"drill {drill_id} finished; after-action report written")
+    else:
+        err.print(f"drill {drill_id} was already finished; its report was written again")
+    _print_paths(report.paths)
 
 
 @drill_app.command("done")
@@ -443,22 +524,8 @@ def drill_done_command(
 ) -> None:
     """Mark an after-action improvement item as done."""
     day = _date(on, "--on") if on else dt.datetime.now(dt.UTC).date()
-    drills.complete_item(state(ctx).store(), item_id, day)
-
-
-def _date(value: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UserInputError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _datetime(value: str, option: str) -> dt.datetime:
-    try:
-        when = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise UserInputError(f"{option} {value!r} is not an ISO 8601 time") from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    item = api.complete_drill_item(state(ctx).workspace(), item_id, day)
+    err.print(f"item {item.id} of drill {item.drill_id} done on {item.done_on}")
 
 
 tabletop_app = typer.Typer(no_args_is_help=True, help="Tabletop exercise packages.")
@@ -478,20 +545,12 @@ def tabletop_generate_command(
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write the PDF.")] = True,
 ) -> None:
     """Write an exercise package (HTML and PDF) for a scenario and the real inventory."""
-    data = shipped()
-    if scenario not in data.scenarios:
-        raise UserInputError(
-            f"unknown scenario {scenario!r} (scenarios: {', '.join(data.scenarios)})"
-        )
-    view = site_view(state(ctx).store(), site)
-    package = generate_tabletop(data.scenarios[scenario], view, data, seed)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UserInputError("exists and is not a folder", hint=str(out_dir))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    html = render_html("tabletop.html.j2", pkg=package)
-    write_outputs(html, out_dir / "tabletop.html", out_dir / "tabletop.pdf" if pdf else None)
+    request = api.TabletopRequest(out_dir, scenario, seed, site, pdf)
+    with err.status("writing the tabletop package"):
+        written = api.generate_tabletop(state(ctx).workspace(), request)
+    counts = dict(written.counts)
     err.print(
-        f"tabletop package '{package.scenario.title}' for {view.site.name}: "
-        f"{len(package.injects)} injects, {len(package.questions)} roles"
+        f"tabletop package '{scenario}' for {written.site_name}: "
+        f"{counts['injects']} injects, {counts['roles']} roles"
     )
-    out.print(str(out_dir / "tabletop.html"))
+    _print_paths(written.paths)

@@ -13,20 +13,24 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
-from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from imagewarden.catalog import Catalog
-from imagewarden.contracts import ImprovementAction
 from imagewarden.governance.checklists import questions
 from imagewarden.governance.culture import GOPHISH_EXPORT_HEADER, read_gophish_csv, read_training
 from imagewarden.governance.interface import AnswerRecord
 from imagewarden.governance.maturity import maturity, snapshot_rows
-from imagewarden.governance.repository import GovernanceStore
+from imagewarden.governance.store.repository import GovernanceStore
 from imagewarden.model.checklist import Answer, Audience
 from imagewarden.store import Store
 
+if TYPE_CHECKING:
+    from imagewarden.governance.api import GovernanceWorkspace
+
 QUARTERS = 4
+DEMO_ACTOR = "demo"
+"""Who the audit log says recorded the demo's history."""
 OWNERS = {
     Audience.EXECUTIVE: "CISO office",
     Audience.RADIOLOGY_LEADERSHIP: "Radiology administrator",
@@ -208,45 +212,31 @@ def write_demo_history(
     sites = [s.id for s in store.sites()]
     gov = GovernanceStore(store)
     answers = _answers(catalog, sites, days, rng)
-    gov.add_answers(answers)
+    gov.add_answers(answers, actor=DEMO_ACTOR, action="checklist.import", target="demo history")
     for day in days:
         current = gov.current_answers(as_of=day)
-        gov.record_maturity(snapshot_rows(maturity(catalog, current, sites, day), day))
+        gov.record_maturity(
+            snapshot_rows(maturity(catalog, current, sites, day), day), actor=DEMO_ACTOR
+        )
     folder.mkdir(parents=True, exist_ok=True)
     training_path = folder / "training-completion.csv"
     _write_training(training_path, days, rng)
-    gov.add_training(read_training(training_path), training_path.name)
+    gov.add_training(read_training(training_path), training_path.name, actor=DEMO_ACTOR)
     campaigns = 0
     for quarter, day in enumerate(days):
         path = folder / f"phishing-{quarter + 1} - Results.csv"
         _write_campaign(path, quarter, day, rng)
-        gov.save_campaign(read_gophish_csv(path, name=f"Demo phishing simulation {quarter + 1}"))
+        campaign = read_gophish_csv(path, name=f"Demo phishing simulation {quarter + 1}")
+        gov.save_campaign(campaign, actor=DEMO_ACTOR)
         campaigns += 1
     return {"answers": len(answers), "campaigns": campaigns, "snapshots": len(days)}
 
 
 def write_demo_governance_outputs(
-    store: Store,
-    catalog: Catalog,
-    folder: Path,
-    enterprise: str,
-    improvements: Sequence[ImprovementAction] = (),
+    workspace: GovernanceWorkspace, folder: Path, enterprise: str
 ) -> list[Path]:
     """After the demo's assessment: sync the plan of action, then write the OSCAL exports."""
-    from imagewarden.governance.oscal import write_oscal_files
-    from imagewarden.governance.poam import sync_plan
+    from imagewarden.governance import api
 
-    gov = GovernanceStore(store)
-    today = dt.datetime.now(dt.UTC).date()
-    items = sync_plan(
-        gov.plan_items(),
-        store.findings(),
-        gov.current_answers(),
-        catalog,
-        [s.id for s in store.sites()],
-        store.assets(),
-        today,
-        improvements=improvements,
-    )
-    gov.save_plan_items(items)
-    return list(write_oscal_files(store, catalog, folder / "oscal", title=enterprise))
+    api.sync_plan(workspace)
+    return list(api.export_oscal(workspace, folder / "oscal", title=enterprise).paths)

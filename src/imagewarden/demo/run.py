@@ -79,13 +79,13 @@ def run_demo(
             read_inventory(inventory_path, context), actor=workspace.actor, source="demo"
         )
         progress("discovering the local DICOM lab (127.0.0.x)")
-        lab = discover_lab(store, out_dir) is not None
+        lab = discover_lab(workspace, out_dir) is not None
         progress("importing the demo vulnerability feeds")
         import_demo_feeds(store, catalog)
         progress("governance: a year of answers, training, phishing and maturity")
         write_demo_history(store, catalog, out_dir / "governance")
         progress("resilience: backup check, IR plan, drill, tabletop")
-        run_resilience_demo(store, out_dir)
+        run_resilience_demo(workspace, out_dir)
         progress("assessing")
         summary = assess(workspace)
         progress("writing reports")
@@ -93,9 +93,7 @@ def run_demo(
         files = [report, out_dir / "findings.json", out_dir / "findings.csv"]
         for path, fmt in zip(files, ReportFormat, strict=True):
             write_report(workspace, fmt, path, title=DEFAULT_TITLE, enterprise=ENTERPRISE)
-        files += write_demo_governance_outputs(
-            store, catalog, out_dir, ENTERPRISE, workspace.improvement_actions()
-        )
+        files += write_demo_governance_outputs(workspace, out_dir, ENTERPRISE)
         files += write_board(workspace, out_dir, enterprise=ENTERPRISE).paths
         sites = len(store.sites())
     return DemoResult(

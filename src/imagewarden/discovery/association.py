@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
 import time
 from dataclasses import dataclass
 from enum import StrEnum
 
 from imagewarden.discovery import pdu
+from imagewarden.discovery.connections import Connection
 from imagewarden.discovery.interface import ProbeContext, ScopeRefusal, Target
 from imagewarden.discovery.sop_classes import contexts
 
@@ -23,35 +25,87 @@ _PEER_CLOSE_WAIT = 0.5
 
 
 class Outcome(StrEnum):
+    """How a peer answered an A-ASSOCIATE-RQ (the fact dicom.association_outcome)."""
+
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     ABORTED = "aborted"
     CLOSED = "closed"
     """The peer closed the connection without a PDU (e.g. a TLS-only port, a refusing stack)."""
     NO_ANSWER = "no-answer"
-    GARBAGE = "not-dicom"
+    NOT_DICOM = "not-dicom"
+    """Something else answered (an HTTP server, a banner): not a DICOM PDU type."""
+    MALFORMED = "malformed"
+    """A DICOM PDU type, but a truncated or malformed PDU (the reason says where, by byte)."""
     REFUSED = "refused"
     """Nothing listens: the TCP connection was refused or timed out."""
 
 
 @dataclass(frozen=True, slots=True)
 class AssociationResult:
+    """The answer to one A-ASSOCIATE-RQ."""
+
     outcome: Outcome
     accept: pdu.AssociateAccept | None = None
     reject: pdu.AssociateReject | None = None
     accepted_syntaxes: tuple[str, ...] = ()
+    reason: str = ""
+    """Why it ended so: the reject or abort reason, or where a bad answer breaks."""
+    speaks_http: bool = False
+    """The port answered with HTTP."""
+
+
+class BadAnswer(Exception):
+    """The answer to an A-ASSOCIATE-RQ was not a well-formed answer PDU."""
+
+    def __init__(self, outcome: Outcome, reason: str, *, closed: bool, http: bool = False) -> None:
+        super().__init__(reason)
+        self.outcome = outcome
+        self.reason = reason
+        self.closed = closed
+        """The peer had closed the connection (nothing more to send it)."""
+        self.http = http
+
+
+_ANSWERS = (pdu.ASSOCIATE_AC, pdu.ASSOCIATE_RJ, pdu.ABORT)
+
+
+def _classify_header(header: bytes, *, closed: bool) -> None:
+    """Raise BadAnswer unless ``header`` starts a PDU that may answer an A-ASSOCIATE-RQ."""
+    if header[:1] == b"H" and b"HTTP/".startswith(header[:5]):
+        raise BadAnswer(Outcome.NOT_DICOM, "answered with HTTP", closed=closed, http=True)
+    first = header[0]
+    if first not in pdu.PDU_NAMES:
+        raise BadAnswer(
+            Outcome.NOT_DICOM, f"byte 0 is 0x{first:02x}, not a DICOM PDU type", closed=closed
+        )
+    if len(header) < pdu.HEADER:
+        ending = "the connection closed" if closed else "the peer stopped sending"
+        raise BadAnswer(
+            Outcome.MALFORMED,
+            f"the PDU header ends after {len(header)} of {pdu.HEADER} bytes ({ending})",
+            closed=closed,
+        )
+    if first not in _ANSWERS:
+        raise BadAnswer(
+            Outcome.MALFORMED,
+            f"{pdu.named(first)} (PDU type 0x{first:02x}) is not an answer to an A-ASSOCIATE-RQ",
+            closed=closed,
+        )
 
 
 class Association:
+    """One association (requested, then accepted) over a logged connection."""
+
     def __init__(
         self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
+        connection: Connection,
         read_timeout: float,
         proposed: dict[int, str],
     ) -> None:
-        self._reader = reader
-        self._writer = writer
+        self._connection = connection
+        self._reader = connection.reader
+        self._writer = connection.writer
         self._timeout = read_timeout
         self._proposed = proposed
         self._message_id = 0
@@ -63,9 +117,51 @@ class Association:
         return self._writer
 
     async def request(self, data: bytes) -> pdu.Pdu:
-        """Send the A-ASSOCIATE-RQ and read the answer."""
+        """Send the A-ASSOCIATE-RQ and read the answer.
+
+        TimeoutError when nothing at all came back; BadAnswer for anything but a well-formed
+        A-ASSOCIATE-AC, -RJ or A-ABORT, with the reason at byte level.
+        """
         await self._send(data)
-        return await self._read()
+        deadline = time.monotonic() + self._timeout
+        header, closed = await self._read_up_to(pdu.HEADER, deadline)
+        if not header:
+            if closed:
+                raise ConnectionResetError("closed without an answer")
+            raise TimeoutError
+        _classify_header(header, closed=closed)
+        pdu_type, length = header[0], struct.unpack(">I", header[2:6])[0]
+        if length > pdu.MAX_ACCEPTED_PDU:
+            raise BadAnswer(Outcome.MALFORMED, pdu.too_long(pdu_type, length), closed=False)
+        body, closed = await self._read_up_to(length, deadline)
+        if len(body) < length:
+            ending = "the connection closed" if closed else "the peer stopped sending"
+            raise BadAnswer(
+                Outcome.MALFORMED,
+                f"bytes 2-5 announce {pdu.named(pdu_type)} body of {length} bytes; {ending} "
+                f"after {len(body)}",
+                closed=closed,
+            )
+        try:
+            return pdu.decode(pdu_type, body)
+        except pdu.PduError as exc:
+            raise BadAnswer(Outcome.MALFORMED, str(exc), closed=False) from None
+
+    async def _read_up_to(self, size: int, deadline: float) -> tuple[bytes, bool]:
+        """Up to ``size`` bytes by ``deadline``, and whether the peer closed before that."""
+        data = bytearray()
+        try:
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                while len(data) < size:
+                    chunk = await self._reader.read(size - len(data))
+                    if not chunk:
+                        return bytes(data), True
+                    data += chunk
+        except TimeoutError:
+            pass
+        except (ConnectionError, OSError):
+            return bytes(data), True
+        return bytes(data), False
 
     async def _read(self, deadline: float | None = None) -> pdu.Pdu:
         timeout = self._timeout if deadline is None else max(0.0, deadline - time.monotonic())
@@ -76,10 +172,14 @@ class Association:
         return pdu.decode(header[0], body)
 
     async def _send(self, data: bytes) -> None:
-        self._writer.write(data)
-        await self._writer.drain()
+        await self._connection.send(data)
+
+    def set_outcome(self, outcome: str) -> None:
+        """How this connection ended, for the connection log."""
+        self._connection.log.outcome = outcome
 
     def context_for(self, abstract_syntax: str) -> int | None:
+        """The presentation context id proposed for ``abstract_syntax``."""
         for ctx_id, uid in self._proposed.items():
             if uid == abstract_syntax:
                 return ctx_id
@@ -102,6 +202,7 @@ class Association:
                 # A dataset value (a C-FIND identifier) is dropped here without being parsed.
 
     async def echo(self) -> int | None:
+        """C-ECHO; the response status, or None when Verification was not proposed."""
         ctx_id = self.context_for(pdu.VERIFICATION)
         if ctx_id is None:
             return None
@@ -138,25 +239,31 @@ class Association:
         return min(matches, limit), True, None
 
     async def release(self) -> None:
+        """A-RELEASE-RQ, then wait (briefly) for the reply and the peer's close."""
         if not self.open:
             return
         self.open = False
+        ending = "no release reply"
         try:
             await self._send(pdu.release_rq())
             for _ in range(8):  # skip any late P-DATA until the release reply
                 reply = await self._read()
                 if isinstance(reply, pdu.ReleaseReply | pdu.Abort):
+                    ending = "released" if isinstance(reply, pdu.ReleaseReply) else "aborted"
                     break
         except (OSError, TimeoutError, asyncio.IncompleteReadError, pdu.PduError, ConnectionError):
             pass
         finally:
+            self._connection.log.outcome += f", {ending}"
             await self.close(wait_for_peer=True)
 
     async def abort(self) -> None:
+        """A-ABORT, then close."""
         if self.open:
             self.open = False
             with contextlib.suppress(OSError, RuntimeError):
                 await self._send(pdu.abort_pdu())
+            self._connection.log.outcome += ", aborted by discovery"
         await self.close()
 
     async def close(self, *, wait_for_peer: bool = False) -> None:
@@ -189,36 +296,48 @@ async def associate(
 ) -> tuple[AssociationResult, Association | None]:
     """Request an association; on acceptance the caller must release (or abort) it."""
     try:
-        reader, writer = await ctx.connect(target, tls=tls)
+        connection = await ctx.connect(target, tls=tls)
     except ScopeRefusal:
         raise  # not a closed port: the scheduler records it as not contacted
     except (OSError, TimeoutError):
         return AssociationResult(Outcome.REFUSED), None
     proposed_contexts = contexts(abstract_syntaxes)
     proposed = {c.id: c.abstract_syntax for c in proposed_contexts}
-    assoc = Association(reader, writer, ctx.options.read_timeout, proposed)
+    assoc = Association(connection, ctx.options.read_timeout, proposed)
+    result = await _request(assoc, proposed, calling, called, proposed_contexts)
+    detail = f" ({result.reason})" if result.reason else ""
+    assoc.set_outcome(result.outcome.value + detail)
+    return result, (assoc if result.outcome is Outcome.ACCEPTED else None)
+
+
+async def _request(
+    assoc: Association,
+    proposed: dict[int, str],
+    calling: str,
+    called: str,
+    proposed_contexts: tuple[pdu.PresentationContext, ...],
+) -> AssociationResult:
     try:
         reply = await assoc.request(pdu.associate_rq(calling, called, proposed_contexts))
     except TimeoutError:
         await assoc.abort()
-        return AssociationResult(Outcome.NO_ANSWER), None
-    except (asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
+        return AssociationResult(Outcome.NO_ANSWER)
+    except BadAnswer as bad:
+        await (assoc.close() if bad.closed else assoc.abort())
+        return AssociationResult(bad.outcome, reason=bad.reason, speaks_http=bad.http)
+    except (ConnectionError, OSError):
         await assoc.close()
-        partial = isinstance(exc, asyncio.IncompleteReadError) and bool(exc.partial)
-        return AssociationResult(Outcome.GARBAGE if partial else Outcome.CLOSED), None
-    except pdu.PduError:
-        await assoc.abort()
-        return AssociationResult(Outcome.GARBAGE), None
+        return AssociationResult(Outcome.CLOSED)
     if isinstance(reply, pdu.AssociateAccept):
         accepted = tuple(
             proposed[i]
             for i, result in sorted(reply.results.items())
             if result == 0 and i in proposed
         )
-        return AssociationResult(Outcome.ACCEPTED, accept=reply, accepted_syntaxes=accepted), assoc
+        return AssociationResult(Outcome.ACCEPTED, accept=reply, accepted_syntaxes=accepted)
     await assoc.close(wait_for_peer=True)
     if isinstance(reply, pdu.AssociateReject):
-        return AssociationResult(Outcome.REJECTED, reject=reply), None
+        return AssociationResult(Outcome.REJECTED, reject=reply, reason=reply.describe())
     if isinstance(reply, pdu.Abort):
-        return AssociationResult(Outcome.ABORTED), None
-    return AssociationResult(Outcome.GARBAGE), None
+        return AssociationResult(Outcome.ABORTED, reason=reply.describe())
+    raise AssertionError("request() returns only answer PDUs")  # pragma: no cover

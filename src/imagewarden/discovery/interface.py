@@ -2,21 +2,25 @@
 
 A probe gets one target (host, port, kind) and a ``ProbeContext`` through which it opens every
 connection: the context enforces the scope, the rate limits and the timeouts, so no probe can
-reach an address the scope did not allow. A probe that needs a client library's own sockets
-(HTTP) dials through the context's guard (``dialable``, ``check_peer``) all the same. A probe
-returns a ``ServiceResult``: facts named in ``imagewarden.model.facts`` and nothing else, never
-a payload from the peer.
+reach an address the scope did not allow, and it logs every connection (``connections.py``).
+A probe that needs a client library's own sockets (HTTP) dials through the context's guard
+(``dialable``, ``check_peer``) all the same. The catalog data a probe reads (fingerprints,
+default credentials) comes from the context too. A probe returns a ``ServiceResult``: facts
+named in ``imagewarden.model.facts`` and nothing else, never a payload from the peer.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from imagewarden.model import FactValue, ServiceProtocol
+
+if TYPE_CHECKING:
+    from imagewarden.discovery.catalog_data import DiscoveryData
+    from imagewarden.discovery.connections import Connection, ConnectionEntry
 
 
 class Profile(StrEnum):
@@ -31,6 +35,8 @@ class Profile(StrEnum):
 
 
 class TargetKind(StrEnum):
+    """What a port is probed as (the scope's port lists)."""
+
     DICOM = "dicom"
     DICOM_TLS = "dicom_tls"
     HTTP = "http"
@@ -40,6 +46,8 @@ class TargetKind(StrEnum):
 
 @dataclass(frozen=True, slots=True, order=True)
 class Target:
+    """One port of one host, to be probed as ``kind``; the host is a canonical address."""
+
     host: str
     port: int
     kind: TargetKind
@@ -62,6 +70,8 @@ class DicomTitles:
 
 @dataclass(frozen=True, slots=True)
 class ProbeOptions:
+    """How much a run sends: the profile, the opt-ins and the timeouts (from the scope)."""
+
     profile: Profile = Profile.SAFE
     allow_query: bool = False
     allow_credential_checks: bool = False
@@ -73,14 +83,31 @@ class ProbeOptions:
 
 @dataclass(frozen=True, slots=True)
 class Product:
+    """A product or toolkit a probe identified, with its version when announced."""
+
     vendor: str
     name: str
     version: str = ""
     outdated: bool | None = None
 
 
+class TargetStatus(StrEnum):
+    """How far the probe of one target got; only answered and closed targets are facts."""
+
+    ANSWERED = "answered"
+    """Something listens and the probe finished: its facts are what the port is now."""
+    CLOSED = "closed"
+    """Nothing listens (connection refused or not answered)."""
+    NOT_CONTACTED = "not-contacted"
+    """The scope refused the address: nothing was sent."""
+    FAILED = "failed"
+    """The probe ran out of time or failed: nothing is concluded about the port."""
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceResult:
+    """What the probe of one target learned."""
+
     target: Target
     open: bool
     """Something accepted a TCP connection on the port."""
@@ -92,6 +119,14 @@ class ServiceResult:
     product: Product | None = None
     asset_facts: Mapping[str, FactValue] = field(default_factory=dict)
     """Facts about the host rather than the service (e.g. credentials.default_reported)."""
+    status: TargetStatus = TargetStatus.ANSWERED
+    outcome: str = ""
+    """How the port answered, in a few words ('accepted', 'HTTP 401', 'closed', ...)."""
+
+    @classmethod
+    def closed(cls, target: Target) -> ServiceResult:
+        """Nothing listens on the target's port."""
+        return cls(target, False, None, status=TargetStatus.CLOSED, outcome="closed")
 
 
 class ScopeRefusal(PermissionError):
@@ -103,20 +138,28 @@ class ScopeRefusal(PermissionError):
 
 
 class ProbeContext(Protocol):
-    """What a probe may use: scoped connections, options, titles. Implemented by the scheduler."""
+    """What a probe may use: scoped connections, options, titles, catalog data. Implemented
+    by the scheduler."""
 
     options: ProbeOptions
+    data: DiscoveryData
+    """The catalog's discovery section: fingerprints and default credentials."""
 
-    def titles(self, target: Target) -> DicomTitles: ...
+    def titles(self, target: Target) -> DicomTitles:
+        """The AE titles to use for ``target`` (configured ones when the scope names them)."""
+        ...
 
     async def admit(self, target: Target) -> None:
         """Wait for the rate limits and refuse (PermissionError) a target outside the scope."""
         ...
 
-    async def connect(
-        self, target: Target, *, tls: bool = False
-    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        """Open a TCP (or TLS, unverified) connection after the scope and rate checks."""
+    async def connect(self, target: Target, *, tls: bool = False) -> Connection:
+        """Open a TCP (or TLS, unverified) connection after the scope and rate checks; it is
+        logged, refused attempts included."""
+        ...
+
+    def log_connection(self, target: Target) -> ConnectionEntry:
+        """A connection log entry for a connection dialled by other means (HTTP)."""
         ...
 
     def dialable(self, host: str) -> str:
@@ -129,4 +172,6 @@ class ProbeContext(Protocol):
 
 
 class Probe(Protocol):
+    """Probes one target through the context."""
+
     async def __call__(self, target: Target, ctx: ProbeContext) -> ServiceResult: ...

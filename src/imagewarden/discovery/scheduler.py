@@ -13,28 +13,39 @@
   associations at once.
 - No retries: a timeout or refusal is a result. Each target has a hard time budget, so the
   whole run is bounded. Ctrl-C cancels every task and closes their sockets.
+- Every connection attempt that passed the scope gets a connection log entry; when a
+  target's probe ends (or is cancelled) its entries are handed to ``on_connection``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import errno
+import logging
 import socket
+import ssl
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 from imagewarden.discovery.addresses import canonical_text
+from imagewarden.discovery.catalog_data import DiscoveryData, shipped_data
+from imagewarden.discovery.connections import Connection, ConnectionEntry, ConnectionRecord
 from imagewarden.discovery.guard import assert_dialable, assert_peer, refuse
 from imagewarden.discovery.interface import (
     DicomTitles,
     ProbeOptions,
+    ScopeRefusal,
     ServiceResult,
     Target,
+    TargetStatus,
 )
 from imagewarden.discovery.probes import PROBES, runs
 from imagewarden.discovery.probes.tls import client_context
 from imagewarden.discovery.scope import Scope
+
+log = logging.getLogger(__name__)
 
 
 class Pacer:
@@ -45,6 +56,7 @@ class Pacer:
         self._next = 0.0
 
     async def wait(self) -> None:
+        """Wait for the next free slot."""
         now = time.monotonic()
         slot = max(now, self._next)
         self._next = slot + self.interval
@@ -52,19 +64,59 @@ class Pacer:
             await asyncio.sleep(slot - now)
 
 
+def _connect_failure(exc: BaseException) -> str:
+    """A failed connection attempt's outcome, for the log."""
+    if isinstance(exc, ScopeRefusal):
+        return f"dropped before sending: {exc}"
+    if isinstance(exc, TimeoutError):
+        return "no answer (timeout)"
+    if isinstance(exc, ssl.SSLError):
+        return "TLS handshake failed"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return f"failed ({errno.errorcode.get(exc.errno, exc.errno)})"
+    return f"failed ({type(exc).__name__})"
+
+
 class ScopedContext:
-    def __init__(self, scope: Scope, options: ProbeOptions) -> None:
+    """The ``ProbeContext`` of one run: scope checks, pacing, connection log entries."""
+
+    def __init__(
+        self, scope: Scope, options: ProbeOptions, data: DiscoveryData | None = None
+    ) -> None:
         self.scope = scope
         self.options = options
+        self.data = data if data is not None else shipped_data()
         rate = scope.spec.rate
         self._global = Pacer(rate.global_per_second)
         self._per_host: dict[str, Pacer] = defaultdict(lambda: Pacer(rate.per_host_per_second))
-        self.connections: Counter[str] = Counter()
+        self._entries: dict[Target, list[ConnectionEntry]] = defaultdict(list)
 
     def titles(self, target: Target) -> DicomTitles:
+        """The scope's AE titles for ``target``."""
         return self.scope.titles(target)
 
+    def log_connection(self, target: Target) -> ConnectionEntry:
+        """A new log entry for a connection to ``target`` (kept until the target finishes)."""
+        titles = self.scope.titles(target)
+        configured = {self.scope.spec.dicom.calling_ae, self.scope.spec.dicom.called_ae}
+        entry = ConnectionEntry(target, frozenset({*configured, titles.calling, titles.called}))
+        self._entries[target].append(entry)
+        return entry
+
+    def finish(self, target: Target, *, interrupted: bool = False) -> list[ConnectionRecord]:
+        """The log records of every connection made for ``target``, in order; with
+        ``interrupted``, a connection still open is recorded as cut short."""
+        entries = self._entries.pop(target, [])
+        if interrupted:
+            for entry in entries:
+                if entry.outcome == "connected":
+                    entry.outcome = "interrupted (discovery stopped)"
+        return [entry.record() for entry in entries]
+
     async def admit(self, target: Target) -> None:
+        """Refuse a target the scope or the window does not allow; wait for the pacers."""
         reason = self.scope.refusal(target.host) or self.scope.window_refusal(
             dt.datetime.now(dt.UTC)
         )
@@ -73,19 +125,20 @@ class ScopedContext:
         host = canonical_text(target.host)
         await self._per_host[host].wait()
         await self._global.wait()
-        self.connections[host] += 1
 
     def dialable(self, host: str) -> str:
+        """The canonical address to dial (ScopeRefusal outside the scope)."""
         return assert_dialable(host, self.scope)
 
     def check_peer(self, dialled: str, peername: object) -> None:
+        """ScopeRefusal unless the connected peer is the dialled, allowed address."""
         assert_peer(peername, dialled, self.scope)
 
-    async def connect(
-        self, target: Target, *, tls: bool = False
-    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    async def connect(self, target: Target, *, tls: bool = False) -> Connection:
+        """A scoped, paced, logged connection (TLS unverified, without SNI, when asked)."""
         await self.admit(target)
         address = self.dialable(target.host)
+        entry = self.log_connection(target)
         budget = self.options.connect_timeout + (self.options.read_timeout if tls else 0.0)
         writer: asyncio.StreamWriter | None = None
         try:
@@ -97,9 +150,11 @@ class ScopedContext:
                 # The peer is checked before anything is sent, so TLS starts only afterwards.
                 self.check_peer(address, writer.get_extra_info("peername"))
                 if tls:
+                    entry.note("TLS-ClientHello")
                     # No server name (SNI): the target is an address, not a name.
                     await writer.start_tls(client_context(), server_hostname=None)
-        except BaseException:
+        except BaseException as exc:
+            entry.outcome = _connect_failure(exc)
             if writer is not None:
                 writer.close()
             raise
@@ -107,7 +162,7 @@ class ScopedContext:
         if sock is not None:
             # Without this every request/response pair waits ~40 ms for a delayed ACK.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return reader, writer
+        return Connection(reader, writer, entry)
 
 
 def target_budget(options: ProbeOptions) -> float:
@@ -120,11 +175,28 @@ async def _probe_one(target: Target, ctx: ScopedContext) -> ServiceResult:
         async with asyncio.timeout(target_budget(ctx.options)):
             return await PROBES[target.kind](target, ctx)
     except TimeoutError:
-        return ServiceResult(target, True, None, notes=("probe time budget exhausted",))
+        note = "probe time budget exhausted"
+        return ServiceResult(
+            target, True, None, notes=(note,), status=TargetStatus.FAILED, outcome=note
+        )
     except PermissionError as exc:
-        return ServiceResult(target, False, None, notes=(f"not contacted: {exc}",))
+        return ServiceResult(
+            target,
+            False,
+            None,
+            notes=(f"not contacted: {exc}",),
+            status=TargetStatus.NOT_CONTACTED,
+            outcome="not contacted",
+        )
     except Exception as exc:  # one odd peer must not end the scan; the class names the cause
-        return ServiceResult(target, True, None, notes=(f"probe error: {type(exc).__name__}",))
+        log.warning("probe of %s failed: %s", target, type(exc).__name__)
+        note = f"probe error: {type(exc).__name__}"
+        return ServiceResult(
+            target, True, None, notes=(note,), status=TargetStatus.FAILED, outcome="failed"
+        )
+
+
+ConnectionCallback = Callable[[ConnectionRecord], None]
 
 
 async def discover(
@@ -133,6 +205,7 @@ async def discover(
     options: ProbeOptions,
     on_result: Callable[[ServiceResult], None] | None = None,
     ctx: ScopedContext | None = None,
+    on_connection: ConnectionCallback | None = None,
 ) -> list[ServiceResult]:
     """Probe every target; results come back in target order."""
     ctx = ctx or ScopedContext(scope, options)
@@ -145,13 +218,23 @@ async def discover(
     results: dict[Target, ServiceResult] = {}
 
     async def one(target: Target, lane: asyncio.Semaphore) -> None:
+        """Probe one target within its host's lane; log its connections."""
         async with lane:
-            result = await _probe_one(target, ctx)
+            interrupted = True
+            try:
+                result = await _probe_one(target, ctx)
+                interrupted = False
+            finally:
+                # Even when cancelled (Ctrl-C): every connection made is logged.
+                for record in ctx.finish(target, interrupted=interrupted):
+                    if on_connection is not None:
+                        on_connection(record)
         results[target] = result
         if on_result is not None:
             on_result(result)
 
     async def host(items: list[Target]) -> None:
+        """Probe one host's targets, a few at a time."""
         async with hosts:
             lane = asyncio.Semaphore(rate.associations_per_host)
             await asyncio.gather(*(one(t, lane) for t in items))
@@ -165,5 +248,10 @@ def run_discovery(
     targets: Sequence[Target],
     options: ProbeOptions,
     on_result: Callable[[ServiceResult], None] | None = None,
+    *,
+    data: DiscoveryData | None = None,
+    on_connection: ConnectionCallback | None = None,
 ) -> list[ServiceResult]:
-    return asyncio.run(discover(scope, targets, options, on_result))
+    """Probe ``targets`` (the scope's shipped-catalog data unless ``data`` is given)."""
+    ctx = ScopedContext(scope, options, data)
+    return asyncio.run(discover(scope, targets, options, on_result, ctx, on_connection))

@@ -12,6 +12,7 @@ other. Targets carry canonical addresses.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,11 +57,15 @@ class _Model(BaseModel):
 
 
 class Window(_Model):
+    """When probing is allowed (both ends with a time zone)."""
+
     start: dt.datetime
     end: dt.datetime
 
 
 class Ports(_Model):
+    """The ports probed on every host, per kind of service."""
+
     dicom: tuple[Port, ...] = (104, 4242, 11112)
     dicom_tls: tuple[Port, ...] = (2762,)
     http: tuple[Port, ...] = (8042,)
@@ -79,12 +84,16 @@ class KnownDicomService(_Model):
 
 
 class DicomSettings(_Model):
+    """Default AE titles, and the services whose titles the site knows."""
+
     calling_ae: AeTitle = DEFAULT_CALLING_AE
     called_ae: AeTitle = DEFAULT_CALLED_AE
     services: tuple[KnownDicomService, ...] = ()
 
 
 class Rate(_Model):
+    """Pacing and timeouts: how gently the scan runs."""
+
     global_per_second: float = Field(default=50.0, gt=0, le=10000)
     per_host_per_second: float = Field(default=5.0, gt=0, le=1000)
     hosts_in_parallel: int = Field(default=16, ge=1, le=512)
@@ -94,12 +103,18 @@ class Rate(_Model):
 
 
 class Limits(_Model):
+    """Caps on what a scan may count and cover."""
+
     max_query_matches: int = Field(default=100, ge=1, le=10000)
     max_hosts: int = Field(default=4096, ge=1, le=65536)
 
 
 class ScopeFile(_Model):
-    authorised_by: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]
+    """The scope file's schema (see docs/safety.md)."""
+
+    authorised_by: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)
+    ]
     window: Window
     site: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] = "discovered"
     profile: Profile = Profile.SAFE
@@ -150,9 +165,12 @@ class Scope:
     spec: ScopeFile
     include: tuple[Network, ...]
     exclude: tuple[Network, ...]
+    digest: str = hashlib.sha256(b"").hexdigest()
+    """SHA-256 of the file's text: which version of the rules of engagement a run obeyed."""
 
     @property
     def profile(self) -> Profile:
+        """The scope's default profile."""
         return self.spec.profile
 
     def refusal(self, host: str) -> str | None:
@@ -176,6 +194,7 @@ class Scope:
         return None
 
     def window_refusal(self, now: dt.datetime) -> str | None:
+        """Why a scan at ``now`` is refused (outside the window), or None."""
         start, end = self.spec.window.start, self.spec.window.end
         if now < start or now > end:
             return (
@@ -226,6 +245,7 @@ class Scope:
                 raise UserInputError(f"target refused: {reason}", Location(self.source))
 
     def titles(self, target: Target) -> DicomTitles:
+        """The AE titles for ``target``: a known service's configured ones, else the defaults."""
         host = canonical_text(target.host)  # known services' hosts are canonical too
         for known in self.spec.dicom.services:
             if known.host == host and known.port == target.port:
@@ -240,6 +260,7 @@ class Scope:
         allow_query: bool = False,
         allow_credential_checks: bool = False,
     ) -> ProbeOptions:
+        """Probe options: ``profile`` (default: the scope's), opt-ins, the scope's timeouts."""
         rate = self.spec.rate
         return ProbeOptions(
             profile=profile or self.spec.profile,
@@ -264,6 +285,7 @@ def _parse_only(only: Iterable[str]) -> set[tuple[str, int | None]]:
 
 
 def parse_scope(text: str, source: str) -> Scope:
+    """Validate a scope file's text; UserInputError names the line and field of a mistake."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data: Any = yaml.safe_load(text)
@@ -314,7 +336,8 @@ def parse_scope(text: str, source: str) -> Scope:
             f"({spec.limits.max_hosts}); narrow it or raise the limit deliberately",
             Location(source, _line_of(node, ("networks",)), field="networks"),
         )
-    scope = Scope(source, spec, include, exclude)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    scope = Scope(source, spec, include, exclude, digest)
     for i, known in enumerate(spec.dicom.services):
         reason = scope.refusal(known.host)
         if reason is not None:
@@ -328,6 +351,7 @@ def parse_scope(text: str, source: str) -> Scope:
 
 
 def load_scope(path: Path) -> Scope:
+    """Read and validate a scope file."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -7,20 +7,34 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from imagewarden.contracts import ReportSection
+from imagewarden.discovery.facts import anonymous_query, association_outcome
 from imagewarden.model import Asset, FactValue, ObservationSource, SubjectKind
 
 if TYPE_CHECKING:
     from imagewarden.store import Store
 
-_COLUMNS = (
-    ("service.tls", "TLS"),
+_ACCESS = (
     ("dicom.accepts_any_called_ae", "Any called AE"),
     ("dicom.accepts_unknown_calling_ae", "Unknown calling AE"),
-    ("dicom.anonymous_query", "Anonymous query"),
+)
+_AFTER = (
     ("service.auth_required", "Login required"),
     ("service.default_credentials_accepted", "Default login works"),
     ("service.product_outdated", "Outdated"),
 )
+COLUMNS = (
+    "Asset",
+    "Address",
+    "Protocol",
+    "Product",
+    "Outcome",
+    "TLS",
+    *(label for _, label in _ACCESS),
+    "Anonymous query",
+    *(label for _, label in _AFTER),
+)
+"""The table's columns. Outcome: how the first association ended, with the reject reason
+or where a malformed answer broke; Anonymous query: over DICOM (C-FIND) or DICOMweb."""
 
 
 def _cell(value: FactValue | None) -> str:
@@ -32,6 +46,7 @@ def _cell(value: FactValue | None) -> str:
 
 
 def discovery_section(store: Store, assets: Sequence[Asset]) -> ReportSection | None:
+    """The report section: one row per probed service, from the stored observations."""
     probed: dict[str, dict[str, FactValue]] = defaultdict(dict)
     for obs in store.observations(
         source=ObservationSource.PROBED, subject_kind=SubjectKind.SERVICE
@@ -56,7 +71,11 @@ def discovery_section(store: Store, assets: Sequence[Asset]) -> ReportSection | 
                 f"{address}:{port}",
                 protocol,
                 product or "–",
-                *(_cell(facts.get(name)) for name, _ in _COLUMNS),
+                association_outcome(facts) or "–",
+                _cell(facts.get("service.tls")),
+                *(_cell(facts.get(name)) for name, _ in _ACCESS),
+                _cell(anonymous_query(facts)),
+                *(_cell(facts.get(name)) for name, _ in _AFTER),
             ]
         )
     return ReportSection(
@@ -72,13 +91,7 @@ def discovery_section(store: Store, assets: Sequence[Asset]) -> ReportSection | 
             "tables": [
                 {
                     "caption": f"{len(rows)} probed services",
-                    "columns": [
-                        "Asset",
-                        "Address",
-                        "Protocol",
-                        "Product",
-                        *(label for _, label in _COLUMNS),
-                    ],
+                    "columns": list(COLUMNS),
                     "rows": rows,
                 }
             ],

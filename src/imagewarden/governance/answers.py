@@ -16,18 +16,18 @@ An import is all or nothing: the first bad cell stops it with file, line and col
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from imagewarden.catalog import Catalog
 from imagewarden.governance.checklists import question_index
+from imagewarden.governance.fields import parse_date
 from imagewarden.governance.interface import AnswerRecord
-from imagewarden.governance.tabular import Column, Row, parse_date, read_rows
 from imagewarden.model import UserInputError
 from imagewarden.model.checklist import Answer
+from imagewarden.readers.tabular import Column, Row, read_table
+from imagewarden.render.csv import Cell, csv_text
 
 COLUMNS: tuple[Column, ...] = (
     Column("site", ("site_id",), required=True),
@@ -48,6 +48,7 @@ _ALIASES = {
 
 
 def parse_answer(text: str) -> Answer:
+    """An answer from its value or a common spelling (n/a, na, not applicable)."""
     value = text.strip().lower()
     if value in _ALIASES:
         return _ALIASES[value]
@@ -103,7 +104,7 @@ def read_answers(
 ) -> list[AnswerRecord]:
     """Every answer of a CSV file, validated; raises on the first problem."""
     records: list[AnswerRecord] = []
-    for row in read_rows(path, COLUMNS):
+    for row in read_table(path, COLUMNS):
         record = _record(row, today)
         problem = check_answer(record, catalog, sites)
         if problem is not None:
@@ -114,36 +115,41 @@ def read_answers(
     return records
 
 
-def answers_csv(records: Iterable[AnswerRecord]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXPORT_HEADER)
+def answer_rows(records: Iterable[AnswerRecord]) -> Iterator[tuple[Cell, ...]]:
+    """Answers as CSV rows (``EXPORT_HEADER``), importable again."""
     for r in records:
-        writer.writerow(
-            [
-                r.site_id,
-                r.question_id,
-                r.answer.value,
-                r.owner,
-                r.evidence,
-                r.answered_on.isoformat(),
-                r.due_on.isoformat() if r.due_on else "",
-                r.notes,
-            ]
+        yield (
+            r.site_id,
+            r.question_id,
+            r.answer.value,
+            r.owner,
+            r.evidence,
+            r.answered_on.isoformat(),
+            r.due_on.isoformat() if r.due_on else "",
+            r.notes,
         )
-    return buffer.getvalue()
 
 
-def blank_template(catalog: Catalog, sites: Sequence[str], checklist_ids: Mapping[str, str]) -> str:
-    """A CSV with one empty answer row per site and question, ready to fill in."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow((*EXPORT_HEADER, "checklist", "text"))
+def answers_csv(records: Iterable[AnswerRecord]) -> str:
+    """Answers as a CSV document (cells neutralised)."""
+    return csv_text(EXPORT_HEADER, answer_rows(records))
+
+
+TEMPLATE_HEADER = (*EXPORT_HEADER, "checklist", "text")
+
+
+def template_rows(
+    catalog: Catalog, sites: Sequence[str], checklist_ids: Mapping[str, str]
+) -> Iterator[tuple[Cell, ...]]:
+    """One empty answer row per site and question (``TEMPLATE_HEADER``), ready to fill in;
+    every checklist, or those of ``checklist_ids``."""
     for site in sites:
         for qid, placed in question_index(catalog).items():
             if checklist_ids and placed.checklist.id not in checklist_ids:
                 continue
-            writer.writerow(
-                [site, qid, "", "", "", "", "", "", placed.checklist.title, placed.question.text]
-            )
-    return buffer.getvalue()
+            yield (site, qid, "", "", "", "", "", "", placed.checklist.title, placed.question.text)
+
+
+def blank_template(catalog: Catalog, sites: Sequence[str], checklist_ids: Mapping[str, str]) -> str:
+    """A CSV with one empty answer row per site and question, ready to fill in."""
+    return csv_text(TEMPLATE_HEADER, template_rows(catalog, sites, checklist_ids))

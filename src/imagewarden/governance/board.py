@@ -6,7 +6,7 @@ from imagewarden.contracts import ReportSection, SectionSource
 from imagewarden.governance.maturity import FUNCTION_NAMES, TIER_NAMES, trend_chart
 from imagewarden.governance.metrics import ALL, culture_metrics, format_value, trend
 from imagewarden.governance.overview import average_tier_by_function, maturity_trend
-from imagewarden.governance.repository import GovernanceStore
+from imagewarden.governance.store.repository import GovernanceStore
 
 
 def board_section(source: SectionSource) -> ReportSection:

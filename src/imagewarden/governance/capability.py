@@ -56,7 +56,9 @@ CAPABILITY = Capability(
         ),
         CommandSpec("culture", "Training and phishing-simulation results.", f"{_CLI}:culture_app"),
         CommandSpec(
-            "poam", "Plan of action and milestones, and the quarterly review.", f"{_CLI}:poam"
+            "poam",
+            "Plan of action and milestones: sync, list, edit an item, quarterly review.",
+            f"{_CLI}:poam_app",
         ),
         CommandSpec(
             "oscal",

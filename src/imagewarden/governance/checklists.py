@@ -11,6 +11,8 @@ from imagewarden.model.checklist import Checklist, Question
 
 @dataclass(frozen=True, slots=True)
 class PlacedQuestion:
+    """A question with the checklist it belongs to."""
+
     checklist: Checklist
     question: Question
 
@@ -23,6 +25,7 @@ def questions(catalog: Catalog) -> Iterator[PlacedQuestion]:
 
 
 def question_index(catalog: Catalog) -> dict[str, PlacedQuestion]:
+    """Every question by its short id."""
     return {p.question.id: p for p in questions(catalog)}
 
 

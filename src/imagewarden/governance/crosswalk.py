@@ -15,24 +15,26 @@ coverage = requirements cited by the catalog / all requirements.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from imagewarden.catalog import Catalog
 from imagewarden.governance.checklists import question_index, questions
 from imagewarden.governance.interface import AnswerRecord
 from imagewarden.model import Finding, FindingStatus
 from imagewarden.model.checklist import Answer
+from imagewarden.render.csv import Cell, csv_text
 
 STATUSES = ("met", "partial", "gap", "not assessed", "not covered")
 CURRENT = (FindingStatus.OPEN, FindingStatus.ACCEPTED)
 
 
 @dataclass(slots=True)
-class RequirementCoverage:
+class _Tally:
+    """A requirement's citations and counts while the crosswalk is being built."""
+
     framework: str
     id: str
     title: str
@@ -42,8 +44,37 @@ class RequirementCoverage:
     answers: dict[str, int] = field(default_factory=dict)
     findings: int = 0
 
+    def frozen(self) -> RequirementCoverage:
+        return RequirementCoverage(
+            self.framework,
+            self.id,
+            self.title,
+            tuple(self.questions),
+            tuple(self.safeguards),
+            tuple(self.checks),
+            MappingProxyType(dict(self.answers)),
+            self.findings,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementCoverage:
+    """One requirement of a framework: what cites it and how it stands."""
+
+    framework: str
+    id: str
+    title: str
+    questions: tuple[str, ...] = ()
+    safeguards: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
+    answers: Mapping[str, int] = field(default_factory=dict)
+    """Current answers of the citing questions, by answer value."""
+    findings: int = 0
+    """Current findings that cite it."""
+
     @property
     def status(self) -> str:
+        """gap, partial, met, not assessed or not covered (see the module docstring)."""
         if self.findings or self.answers.get("no"):
             return "gap"
         if self.answers.get("partial"):
@@ -57,21 +88,26 @@ class RequirementCoverage:
 
 @dataclass(frozen=True, slots=True)
 class FrameworkCoverage:
+    """How one framework stands, requirement by requirement."""
+
     framework: str
     title: str
     requirements: tuple[RequirementCoverage, ...]
 
     def count(self, status: str) -> int:
+        """Requirements in ``status``."""
         return sum(r.status == status for r in self.requirements)
 
     @property
     def score(self) -> float | None:
+        """(met + 0.5 x partial) / assessed x 100, or None when nothing is assessed."""
         met, partial, gap = self.count("met"), self.count("partial"), self.count("gap")
         assessed = met + partial + gap
         return round(100 * (met + 0.5 * partial) / assessed, 1) if assessed else None
 
     @property
     def coverage(self) -> float:
+        """Share of the requirements the catalog cites, in percent."""
         cited = len(self.requirements) - self.count("not covered")
         return round(100 * cited / len(self.requirements), 1) if self.requirements else 0.0
 
@@ -79,15 +115,16 @@ class FrameworkCoverage:
 def crosswalk(
     catalog: Catalog, answers: Iterable[AnswerRecord], findings: Iterable[Finding]
 ) -> list[FrameworkCoverage]:
-    table: dict[tuple[str, str], RequirementCoverage] = {}
+    """Every framework of the catalog against the current answers and findings."""
+    table: dict[tuple[str, str], _Tally] = {}
     for fw in catalog.frameworks.values():
         for req in fw.requirements:
-            table[(fw.id, req.id)] = RequirementCoverage(fw.id, req.id, req.title)
+            table[(fw.id, req.id)] = _Tally(fw.id, req.id, req.title)
 
-    def cite(framework: str, rid: str) -> RequirementCoverage | None:
+    def cite(framework: str, rid: str) -> _Tally | None:
         return table.get((framework, rid))
 
-    question_refs: dict[str, list[RequirementCoverage]] = defaultdict(list)
+    question_refs: dict[str, list[_Tally]] = defaultdict(list)
     for placed in questions(catalog):
         for ref in placed.question.refs:
             row = cite(ref.framework, ref.id)
@@ -99,7 +136,7 @@ def crosswalk(
             row = cite(ref.framework, ref.id)
             if row is not None:
                 row.safeguards.append(sg.id)
-    check_refs: dict[str, list[RequirementCoverage]] = defaultdict(list)
+    check_refs: dict[str, list[_Tally]] = defaultdict(list)
     for check in catalog.checks.values():
         for ref in check.refs:
             row = cite(ref.framework, ref.id)
@@ -113,7 +150,7 @@ def crosswalk(
     for finding in findings:
         if finding.status not in CURRENT:
             continue
-        hit: dict[int, RequirementCoverage] = {}
+        hit: dict[int, _Tally] = {}
         for row in check_refs.get(finding.check_id, ()):
             hit[id(row)] = row
         question = finding.extra.get("question")
@@ -126,7 +163,7 @@ def crosswalk(
         FrameworkCoverage(
             fw.id,
             fw.title,
-            tuple(table[(fw.id, r.id)] for r in fw.requirements),
+            tuple(table[(fw.id, r.id)].frozen() for r in fw.requirements),
         )
         for fw in catalog.frameworks.values()
     ]
@@ -147,25 +184,25 @@ CSV_HEADER = (
 )
 
 
-def crosswalk_csv(coverage: Sequence[FrameworkCoverage]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
+def crosswalk_rows(coverage: Sequence[FrameworkCoverage]) -> Iterator[tuple[Cell, ...]]:
+    """One CSV row (``CSV_HEADER``) per requirement of every framework."""
     for fw in coverage:
         for r in fw.requirements:
-            writer.writerow(
-                [
-                    fw.framework,
-                    r.id,
-                    r.title,
-                    r.status,
-                    " ".join(r.questions),
-                    r.answers.get(Answer.YES.value, 0),
-                    r.answers.get(Answer.PARTIAL.value, 0),
-                    r.answers.get(Answer.NO.value, 0),
-                    " ".join(r.safeguards),
-                    " ".join(r.checks),
-                    r.findings,
-                ]
+            yield (
+                fw.framework,
+                r.id,
+                r.title,
+                r.status,
+                " ".join(r.questions),
+                r.answers.get(Answer.YES.value, 0),
+                r.answers.get(Answer.PARTIAL.value, 0),
+                r.answers.get(Answer.NO.value, 0),
+                " ".join(r.safeguards),
+                " ".join(r.checks),
+                r.findings,
             )
-    return buffer.getvalue()
+
+
+def crosswalk_csv(coverage: Sequence[FrameworkCoverage]) -> str:
+    """The crosswalk as a CSV document (cells neutralised)."""
+    return csv_text(CSV_HEADER, crosswalk_rows(coverage))

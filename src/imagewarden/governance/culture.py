@@ -30,9 +30,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from imagewarden.governance.interface import Campaign, PhishingResult, TrainingRecord
-from imagewarden.governance.tabular import Column, Row, parse_date, parse_timestamp, read_rows
+from imagewarden.governance.fields import parse_date, parse_timestamp
+from imagewarden.governance.interface import (
+    Campaign,
+    GophishStatus,
+    PhishingResult,
+    TrainingKind,
+    TrainingRecord,
+)
 from imagewarden.model import Location, UserInputError
+from imagewarden.readers.tabular import Column, Row, read_table
 
 PERSON_KEY_ENV = "IMAGEWARDEN_PERSON_KEY"
 """Optional secret for person hashes; set it so that hashes cannot be checked against a
@@ -73,24 +80,9 @@ GOPHISH_COLUMNS: tuple[Column, ...] = (
     Column("position", ()),
 )
 
-# Result statuses GoPhish writes (models/models.go and models/result.go of gophish/gophish).
-SENT_STATUSES = frozenset(
-    {"Email Sent", "Email Opened", "Clicked Link", "Submitted Data", "Email Reported"}
-)
-NOT_SENT_STATUSES = frozenset(
-    {
-        "Scheduled",
-        "Queued",
-        "Sending",
-        "Retrying",
-        "Error",
-        "Error Sending Email",
-        "Unknown",
-        "Campaign Created",
-    }
-)
-CLICKED_STATUSES = frozenset({"Clicked Link", "Submitted Data"})
 REPORTED_EVENT = "Email Reported"
+"""The timeline message GoPhish records when a recipient reports the e-mail."""
+_STATUSES = {s.value: s for s in GophishStatus}
 
 
 def person_hash(identity: str) -> str:
@@ -109,9 +101,11 @@ def _department(text: str) -> str:
 
 
 def _training(row: Row) -> TrainingRecord:
-    kind = (row.get("kind") or "training").lower()
-    if kind not in ("training", "drill"):
-        raise row.error("kind", f"{kind!r} is not 'training' or 'drill'")
+    text = (row.get("kind") or "training").lower()
+    try:
+        kind = TrainingKind(text)
+    except ValueError:
+        raise row.error("kind", f"{text[:60]!r} is not 'training' or 'drill'") from None
     for name in ("person", "department", "course"):
         if not row.get(name):
             raise row.error(name, f"{name} is empty")
@@ -133,7 +127,9 @@ def _training(row: Row) -> TrainingRecord:
 
 
 def read_training(path: Path) -> list[TrainingRecord]:
-    records = [_training(row) for row in read_rows(path, TRAINING_COLUMNS)]
+    """Every record of a learning system's CSV export, validated; raises on the first
+    problem."""
+    records = [_training(row) for row in read_table(path, TRAINING_COLUMNS)]
     if not records:
         raise UserInputError("no training records in the file", Location(str(path)))
     return records
@@ -158,30 +154,29 @@ def _timestamp(row: Row, name: str) -> dt.datetime | None:
         raise row.error(name, f"{row.get(name)!r} is not an RFC 3339 timestamp") from None
 
 
-def _status(row: Row) -> str:
-    status = row.get("status")
-    if status not in SENT_STATUSES | NOT_SENT_STATUSES:
-        known = ", ".join(sorted(SENT_STATUSES | NOT_SENT_STATUSES))
-        raise row.error("status", f"unknown GoPhish status {status!r} (known: {known})")
+def _status(row: Row) -> GophishStatus:
+    status = _STATUSES.get(row.get("status"))
+    if status is None:
+        known = ", ".join(sorted(_STATUSES))
+        raise row.error("status", f"unknown GoPhish status {row.get('status')!r} (known: {known})")
     return status
 
 
 def _result(
     email: str,
-    status: str,
+    status: GophishStatus,
     department: str,
     reported: bool,
     sent_at: dt.datetime | None,
     reported_at: dt.datetime | None,
 ) -> PhishingResult:
-    sent = status in SENT_STATUSES and sent_at is not None
     return PhishingResult(
         person_hash=person_hash(email),
         department=_department(department),
         status=status,
-        sent=sent,
-        clicked=status in CLICKED_STATUSES,
-        submitted=status == "Submitted Data",
+        sent=status.sent and sent_at is not None,
+        clicked=status.clicked,
+        submitted=status is GophishStatus.SUBMITTED_DATA,
         reported=reported,
         sent_at=sent_at,
         reported_at=reported_at if reported else None,
@@ -203,7 +198,7 @@ def read_gophish_csv(path: Path, name: str | None = None, site_id: str = "") -> 
     """A GoPhish results CSV. The CSV has no report time: a reported result's
     ``modified_date`` (the last event, the report itself in most cases) stands for it."""
     results: list[PhishingResult] = []
-    for row in read_rows(path, GOPHISH_COLUMNS):
+    for row in read_table(path, GOPHISH_COLUMNS):
         if not row.get("email"):
             raise row.error("email", "email is empty")
         status = _status(row)
@@ -287,10 +282,11 @@ def read_gophish_json(path: Path, site_id: str = "") -> Campaign:
         if not isinstance(item, dict):
             raise UserInputError(f"{where} should be an object", Location(str(path), field=where))
         email = _field(item, "email", where, path, str)
-        status = _field(item, "status", where, path, str)
-        if status not in SENT_STATUSES | NOT_SENT_STATUSES:
+        status_text = _field(item, "status", where, path, str)
+        status = _STATUSES.get(status_text)
+        if status is None:
             raise UserInputError(
-                f"{where}.status: unknown GoPhish status {status!r}",
+                f"{where}.status: unknown GoPhish status {status_text!r}",
                 Location(str(path), field=f"{where}.status"),
             )
         reported = _field(item, "reported", where, path, bool)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from imagewarden.catalog import Catalog
 from imagewarden.governance.checklists import questions
-from imagewarden.governance.interface import AnswerRecord
+from imagewarden.governance.interface import AnswerRecord, MaturitySnapshot
 from imagewarden.governance.trend_chart import line_chart
 from imagewarden.model.checklist import CSF_FUNCTIONS, Answer
 
@@ -48,6 +48,8 @@ RULES: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class FunctionMaturity:
+    """The CSF tier of one function at one site, with the numbers it comes from."""
+
     site_id: str
     function: str
     tier: int
@@ -58,10 +60,12 @@ class FunctionMaturity:
 
     @property
     def tier_name(self) -> str:
+        """The tier's name (Partial, Risk Informed, Repeatable, Adaptive)."""
         return TIER_NAMES[self.tier]
 
 
 def tier_for(score: float, coverage: float, overdue: int, evidence_complete: bool) -> int:
+    """The tier these numbers earn (``RULES``)."""
     if coverage >= 1.0 and score >= 0.90 and overdue == 0 and evidence_complete:
         return 4
     if coverage >= 0.80 and score >= 0.70 and overdue == 0:
@@ -74,6 +78,7 @@ def tier_for(score: float, coverage: float, overdue: int, evidence_complete: boo
 def maturity(
     catalog: Catalog, answers: Iterable[AnswerRecord], site_ids: Sequence[str], today: dt.date
 ) -> list[FunctionMaturity]:
+    """The tier of every function at every site, from the current answers."""
     by_function: dict[str, set[str]] = {f: set() for f in CSF_FUNCTIONS}
     for placed in questions(catalog):
         by_function[placed.question.function].add(placed.question.id)
@@ -108,17 +113,10 @@ def maturity(
     return result
 
 
-def snapshot_rows(levels: Iterable[FunctionMaturity], day: dt.date) -> list[dict[str, object]]:
+def snapshot_rows(levels: Iterable[FunctionMaturity], day: dt.date) -> list[MaturitySnapshot]:
+    """The tiers of ``levels`` as recorded on ``day``."""
     return [
-        {
-            "site_id": m.site_id,
-            "function": m.function,
-            "tier": m.tier,
-            "score": m.score,
-            "answered": m.answered,
-            "questions": m.questions,
-            "assessed_on": day,
-        }
+        MaturitySnapshot(m.site_id, m.function, m.tier, m.score, m.answered, m.questions, day)
         for m in levels
     ]
 

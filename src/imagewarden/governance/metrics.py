@@ -20,16 +20,23 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from imagewarden.governance.interface import Campaign, CultureTargets, TrainingRecord
+from imagewarden.governance.interface import (
+    Campaign,
+    CultureTargets,
+    TrainingKind,
+    TrainingRecord,
+)
 
 ALL = "All"
 
 
 def quarter_of(day: dt.date) -> str:
+    """The quarter of a day, e.g. "2026-Q2"."""
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
 def quarter_end(label: str) -> dt.date:
+    """The last day of a quarter ("2026-Q2" -> 2026-06-30)."""
     year, q = int(label[:4]), int(label[-1])
     month = q * 3
     first_next = dt.date(year + (month == 12), month % 12 + 1, 1)
@@ -38,6 +45,8 @@ def quarter_end(label: str) -> dt.date:
 
 @dataclass(frozen=True, slots=True)
 class MetricValue:
+    """One culture metric of one department in one quarter, against its target."""
+
     metric: str
     department: str
     quarter: str
@@ -49,6 +58,7 @@ class MetricValue:
 
     @property
     def meets_target(self) -> bool | None:
+        """Whether the value is on the right side of the target (None without data)."""
         if self.value is None:
             return None
         return self.value >= self.target if self.higher_is_better else self.value <= self.target
@@ -81,7 +91,7 @@ def culture_metrics(
     """Every metric for every (department, quarter) with data, and for "All"."""
     counts: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     for r in training:
-        metric = "completion_rate" if r.kind == "training" else "drill_participation"
+        metric = "completion_rate" if r.kind is TrainingKind.TRAINING else "drill_participation"
         done = 1.0 if r.completed_on is not None else 0.0
         for dept in (r.department, ALL):
             counts[(metric, dept, quarter_of(r.assigned_on))].append(done)
@@ -117,10 +127,6 @@ def culture_metrics(
     return values
 
 
-def latest_quarter(values: Sequence[MetricValue]) -> str | None:
-    return max((v.quarter for v in values), default=None)
-
-
 def misses(values: Sequence[MetricValue], targets: CultureTargets) -> list[MetricValue]:
     """Metrics of each metric's latest quarter that miss their target with enough sample."""
     latest: dict[str, str] = {}
@@ -136,6 +142,7 @@ def misses(values: Sequence[MetricValue], targets: CultureTargets) -> list[Metri
 
 
 def trend(values: Sequence[MetricValue], metric: str, department: str = ALL) -> list[MetricValue]:
+    """One metric of one department, quarter by quarter."""
     return sorted(
         (v for v in values if v.metric == metric and v.department == department),
         key=lambda v: v.quarter,
@@ -143,6 +150,7 @@ def trend(values: Sequence[MetricValue], metric: str, department: str = ALL) -> 
 
 
 def format_value(metric: str, value: float | None) -> str:
+    """A metric's value as people read it: a percentage, or minutes."""
     if value is None:
         return "-"
     if metric == "minutes_to_report":

@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from imagewarden.catalog import Catalog
-from imagewarden.governance.interface import PlanItem
-from imagewarden.governance.repository import GovernanceStore
+from imagewarden.governance.interface import PlanItem, PlanSource
 from imagewarden.model import Finding, FindingStatus
 from imagewarden.render.atomic import write_text_atomic
-from imagewarden.store import Store
 
 OSCAL_VERSION = "1.2.3"
 """The version of the NIST OSCAL schemas the exports are validated against."""
@@ -210,13 +208,13 @@ def plan_of_action(
 ) -> dict[str, Any]:
     """An OSCAL POA&M: one poam-item per open plan item, with its risk and milestone."""
     by_id: Mapping[str, Finding] = {f.id: f for f in findings}
-    active = [i for i in items if i.status != "closed"]
+    active = [i for i in items if i.status.active]
     observations, risks, poam_items = [], [], []
     for item in active:
         props = [
             _prop("plan-item", item.id),
-            _prop("status", item.status),
-            _prop("severity", item.severity),
+            _prop("status", item.status.value),
+            _prop("severity", item.severity.value),
             _prop("owner", item.owner),
             _prop("site", item.site_id),
         ]
@@ -228,7 +226,7 @@ def plan_of_action(
             "description": _text(f"{item.milestone} (owner: {item.owner})"),
             "props": props,
         }
-        finding = by_id.get(item.source_id) if item.source_kind == "finding" else None
+        finding = by_id.get(item.source_id) if item.source_kind is PlanSource.FINDING else None
         if finding is not None:
             observations.append(_observation(finding, catalog, now))
             risks.append(_risk(finding, catalog, item, now))
@@ -248,18 +246,25 @@ def plan_of_action(
     return {"plan-of-action-and-milestones": document}
 
 
-def write_oscal_files(store: Store, catalog: Catalog, out_dir: Path, *, title: str) -> list[Path]:
-    """Both OSCAL documents of the store's latest assessment and plan, written atomically."""
+def write_oscal_files(
+    findings: Sequence[Finding],
+    items: Sequence[PlanItem],
+    catalog: Catalog,
+    out_dir: Path,
+    *,
+    title: str,
+    started: dt.datetime | None,
+    now: dt.datetime | None = None,
+) -> list[Path]:
+    """Both OSCAL documents (``started``: when the latest assessment began), written
+    atomically into ``out_dir`` (created if missing)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC)
-    run = store.latest_assessment()
-    findings = store.findings()
-    items = GovernanceStore(store).plan_items()
+    now = now or dt.datetime.now(dt.UTC)
     ar = assessment_results(
         findings,
         catalog,
         title=f"{title}: assessment results",
-        started=run.started_at if run else now,
+        started=started or now,
         now=now,
         version=catalog.version,
     )

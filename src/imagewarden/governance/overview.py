@@ -18,7 +18,7 @@ from imagewarden.governance.crosswalk import crosswalk
 from imagewarden.governance.maturity import FUNCTION_NAMES, RULES, TIER_NAMES, maturity, trend_chart
 from imagewarden.governance.metrics import ALL, METRICS, culture_metrics, format_value, trend
 from imagewarden.governance.poam import quarterly_review
-from imagewarden.governance.repository import GovernanceStore
+from imagewarden.governance.store.repository import GovernanceStore
 from imagewarden.model import Finding
 from imagewarden.model.checklist import CSF_FUNCTIONS, Answer
 from imagewarden.render.charts import Datum, bar_chart
@@ -27,6 +27,8 @@ from imagewarden.store import Store
 
 @dataclass(frozen=True, slots=True)
 class TrendPoint:
+    """The average recorded tier on one assessment day."""
+
     label: str
     value: float
 
@@ -49,6 +51,7 @@ def governance_data(
     findings: Sequence[Finding],
     site_ids: Sequence[str],
 ) -> dict[str, Any] | None:
+    """The report section's data, or None when no governance data was recorded."""
     gov = GovernanceStore(store)
     answers = gov.current_answers()
     training = gov.training()
@@ -155,6 +158,7 @@ def governance_data(
 def average_tier_by_function(
     store: Store, catalog: Catalog, today: dt.date
 ) -> list[tuple[str, float]]:
+    """The average tier of each CSF function over all sites, from the current answers."""
     gov = GovernanceStore(store)
     sites: Sequence[str] = [s.id for s in store.sites()]
     levels = maturity(catalog, gov.current_answers(), sites, today)

@@ -8,7 +8,6 @@ of the whole organisation (site ``enterprise`` unless the records name a site).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 
 from imagewarden.catalog import Catalog
@@ -23,7 +22,7 @@ from imagewarden.governance.metrics import (
     format_value,
     misses,
 )
-from imagewarden.governance.repository import GovernanceStore
+from imagewarden.governance.store.repository import GovernanceStore
 from imagewarden.model import (
     ENTERPRISE_SITE_ID,
     Check,
@@ -55,6 +54,8 @@ def _lower(severity: Severity) -> Severity:
 
 
 class GovernanceFindings:
+    """The finding producer of the governance capability (answers and culture metrics)."""
+
     name = "governance"
 
     def __init__(
@@ -73,6 +74,7 @@ class GovernanceFindings:
         self.index = question_index(catalog)
 
     def produce(self, view: EnterpriseView) -> Iterator[Finding]:
+        """Findings of "no", "partial" and overdue answers and of missed culture targets."""
         for record in self.answers:
             placed = self.index.get(record.question_id)
             if placed is None:  # a question withdrawn from the catalog: nothing to say
@@ -184,7 +186,3 @@ def governance_producer(store: Store, catalog: Catalog) -> GovernanceFindings | 
     if not answers and not training and not campaigns:
         return None
     return GovernanceFindings(catalog, answers, training, campaigns)
-
-
-def today_utc() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 
 def governance_section(source: SectionSource) -> ReportSection | None:
+    """The section, or None when no governance data was recorded."""
     from imagewarden.governance.overview import governance_data
 
     data = governance_data(

@@ -29,6 +29,8 @@ def line_chart(
     height: int = 150,
     unit: str = "",
 ) -> str:
+    """An inline SVG line chart of ``points`` (label, value) on the fixed ``low``-``high``
+    scale."""
     left, right, top, bottom = 34.0, 16.0, 14.0, 30.0
     plot_w, plot_h = width - left - right, height - top - bottom
     desc = "; ".join(f"{label}: {value:g}{unit}" for label, value in points) or "no data"

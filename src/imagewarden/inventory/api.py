@@ -1,13 +1,20 @@
-"""The inventory capability's application API: import inventory files and nmap scans."""
+"""The inventory capability's application API: inventory files, uploads and nmap scans.
+
+Every file is read and validated before any is written, so one bad file stops them all; each
+file is then one transaction and one audit entry (``inventory.import``) naming the file.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from imagewarden.inventory.errors import InventoryInputError, Problem
 from imagewarden.inventory.interface import ImportContext
 from imagewarden.inventory.nmap import NmapScan, ScannedHost, canonical_address, read_nmap
 from imagewarden.inventory.reader import read_inventory
@@ -16,6 +23,7 @@ from imagewarden.model import (
     AssetType,
     Collected,
     FactValue,
+    Location,
     Observation,
     ObservationSource,
     Service,
@@ -24,10 +32,73 @@ from imagewarden.model import (
     UserInputError,
     unmanaged_asset_id,
 )
-from imagewarden.store import ObservationBatch
+from imagewarden.store import ImportSummary, ObservationBatch
 
 if TYPE_CHECKING:
-    from imagewarden.app import Workspace
+    from imagewarden.app.workspace import Workspace
+
+MAX_UPLOAD = 50 * 1024 * 1024
+"""Bytes of one uploaded inventory file."""
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedFile:
+    """What one file added to the store."""
+
+    name: str
+    sites: int
+    assets: int
+    summary: ImportSummary
+
+
+def import_inventory(
+    workspace: Workspace, files: Sequence[Path], *, now: dt.datetime | None = None
+) -> tuple[ImportedFile, ...]:
+    """Import inventory files (CSV or JSON); a file with any error writes nothing at all."""
+    context = ImportContext(workspace.catalog, observed_at=now or dt.datetime.now(dt.UTC))
+    inventories = [(path, read_inventory(path, context)) for path in files]
+    done = []
+    for path, inventory in inventories:
+        summary = workspace.store.save_inventory(
+            inventory, actor=workspace.actor, source=f"file {path.name}"
+        )
+        done.append(ImportedFile(path.name, len(inventory.sites), len(inventory.assets), summary))
+    return tuple(done)
+
+
+def _upload_name(name: str) -> str:
+    base = Path(name.replace("\\", "/")).name
+    cleaned = _SAFE_NAME.sub("_", base).strip("._") or "upload"
+    return cleaned[:120]
+
+
+def import_upload(
+    workspace: Workspace, name: str, content: bytes, *, now: dt.datetime | None = None
+) -> ImportedFile:
+    """Import one uploaded file; errors name it by its (cleaned) upload name, with lines."""
+    if len(content) > MAX_UPLOAD:
+        raise UserInputError(f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MiB")
+    shown = _upload_name(name)
+    with tempfile.TemporaryDirectory(prefix="imagewarden-upload-") as folder:
+        path = Path(folder) / shown
+        path.write_bytes(content)
+        try:
+            return import_inventory(workspace, [path], now=now)[0]
+        except InventoryInputError as error:
+            raise InventoryInputError(
+                [_renamed(p, str(path), shown) for p in error.problems],
+                truncated=error.truncated,
+            ) from None
+        except UserInputError as error:
+            raise UserInputError(str(error).replace(str(path), shown).replace(folder, "")) from None
+
+
+def _renamed(problem: Problem, path: str, shown: str) -> Problem:
+    where = problem.location
+    file = shown if where.file == path else where.file.replace(path, shown)
+    return Problem(Location(file, where.line, where.column, where.field), *problem[1:])
+
 
 NMAP_COLLECTOR = "nmap import"
 NMAP_FACTS = frozenset(
@@ -35,41 +106,6 @@ NMAP_FACTS = frozenset(
 )
 """What an nmap import is authoritative for: only these facts of the services it saw."""
 DISCOVERED_SITE = Site(id="discovered", name="Hosts not in the inventory", kind="discovered")
-
-
-@dataclass(frozen=True, slots=True)
-class FileImported:
-    """What one inventory file added and updated."""
-
-    path: Path
-    sites: int
-    assets: int
-    assets_added: int
-    assets_updated: int
-    facts: int
-
-
-def import_inventory_files(
-    workspace: Workspace, paths: Sequence[Path], *, now: dt.datetime | None = None
-) -> list[FileImported]:
-    """Import inventory files (CSV or JSON). Every file is read and validated before any is
-    written, so one bad file writes nothing; each file is one audited change."""
-    context = ImportContext(workspace.catalog, observed_at=now or dt.datetime.now(dt.UTC))
-    inventories = [(path, read_inventory(path, context)) for path in paths]
-    done: list[FileImported] = []
-    for path, inventory in inventories:
-        summary = workspace.store.save_inventory(inventory, actor=workspace.actor, source=path.name)
-        done.append(
-            FileImported(
-                path=path,
-                sites=len(inventory.sites),
-                assets=len(inventory.assets),
-                assets_added=summary.assets_added,
-                assets_updated=summary.assets_updated,
-                facts=summary.observations,
-            )
-        )
-    return done
 
 
 @dataclass(frozen=True, slots=True)

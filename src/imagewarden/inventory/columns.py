@@ -11,13 +11,27 @@ with "." replaced by "_", so a fact added to the vocabulary is importable at onc
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
 from imagewarden.inventory.values import closest
 from imagewarden.model import FACTS, FactSpec, SubjectKind
+from imagewarden.readers.tabular import Aliases, header_key
+
+__all__ = [
+    "ASSET_COLUMNS",
+    "ASSET_FACT_COLUMNS",
+    "FACT_ALIASES",
+    "REQUIRED_COLUMNS",
+    "SITE_FACT_COLUMNS",
+    "Column",
+    "ColumnKind",
+    "ColumnSet",
+    "fact_column_name",
+    "header_key",
+    "is_ignored",
+]
 
 
 class ColumnKind(Enum):
@@ -199,47 +213,26 @@ def _fact_columns(subject: SubjectKind) -> tuple[Column, ...]:
     return tuple(columns)
 
 
-_HEADER_SEPARATORS = re.compile(r"[\s\-.]+")
-_UNDERSCORES = re.compile(r"_+")
-
-
-def header_key(header: str) -> str:
-    """How headers are compared: case, outer spaces, BOM, and space/dash/dot vs '_' ignored."""
-    key = _HEADER_SEPARATORS.sub("_", header.strip().lstrip("\ufeff").strip().casefold())
-    return _UNDERSCORES.sub("_", key).strip("_")
-
-
 def is_ignored(header: str) -> bool:
     """Columns for people, not for the import: names starting with 'x_' or 'note'."""
     key = header_key(header)
     return key.startswith(("x_", "note"))
 
 
-class ColumnSet:
-    """A set of columns and the keys that name them."""
+class ColumnSet(Aliases[Column]):
+    """A set of columns and the keys that name them (the shared tabular aliases)."""
 
     def __init__(self, columns: tuple[Column, ...]) -> None:
-        self.columns = columns
-        self.by_name: dict[str, Column] = {c.name: c for c in columns}
-        self._by_key: dict[str, Column] = {}
-        for column in columns:
-            for spelling in (column.name, *column.aliases):
-                key = header_key(spelling)
-                other = self._by_key.get(key)
-                if other is not None and other is not column:
-                    raise ValueError(f"column key {key!r} names {other.name} and {column.name}")
-                self._by_key[key] = column
-
-    def resolve(self, header: str) -> Column | None:
-        return self._by_key.get(header_key(header))
+        super().__init__(columns, header_key)
 
     def suggestion(self, header: str) -> str | None:
         """The known spelling closest to ``header`` (a column name or alias, as a key)."""
-        matches = closest(header_key(header), self._by_key)
+        matches = closest(header_key(header), self.by_key)
         return matches[0] if matches else None
 
     @property
     def required(self) -> tuple[Column, ...]:
+        """The columns every file must have."""
         return tuple(c for c in self.columns if c.required)
 
 

@@ -1,16 +1,13 @@
 """CSV inventories: a header row naming the columns, then one row per asset.
 
-The file is read line by line as UTF-8 (a byte-order mark is accepted, other encodings are
-refused with the line and byte offset of the first bad byte), parsed with the ``csv`` module
+The file is read through the shared tabular reader (``imagewarden.readers.tabular``): line by
+line as UTF-8 (a byte-order mark is accepted, other encodings are refused with the line and
+byte offset of the first bad byte), within the input limits, parsed with the ``csv`` module
 and validated row by row, so memory grows with the assets kept, not with intermediate copies.
 """
 
 from __future__ import annotations
 
-import csv
-import itertools
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,28 +22,11 @@ from imagewarden.inventory.interface import ImportContext
 from imagewarden.inventory.normalise import Normaliser
 from imagewarden.inventory.records import AssetBuilder
 from imagewarden.inventory.sites import SiteBook
-from imagewarden.inventory.source import (
-    HEAD_SIZE,
-    REENCODE_HINT,
-    check_head,
-    decode_problem,
-    open_source,
-)
-from imagewarden.model import Inventory, Location
-
-DELIMITERS = (",", ";", "\t")
-"""Accepted delimiters; the one used most in the header line wins (comma on a tie)."""
-
-_EXCEL_SEPARATOR = re.compile(r"sep=([,;\t])")
-"""The first line Excel writes to name the delimiter, e.g. 'sep=;'."""
+from imagewarden.inventory.source import HEAD_SIZE, check_head, open_source
+from imagewarden.model import Inventory, Location, UserInputError
+from imagewarden.readers.tabular import MalformedCsv, records, text_lines
 
 _COLUMN_HINT = "columns whose names start with 'x_' or 'note' are ignored"
-
-
-def detect_delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] > counts[","] else ","
 
 
 class _Header:
@@ -124,30 +104,6 @@ class _RowWhere:
         return f"line {self.line}"
 
 
-def _decoded_lines(raw: BinaryIO, file: str, problems: Problems) -> Iterator[str]:
-    """The file's lines as text; stops with a problem at the first invalid UTF-8 or NUL."""
-    offset = 0
-    for number, chunk in enumerate(raw, start=1):
-        try:
-            text = chunk.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            column, message = decode_problem(chunk, exc.start, offset)
-            problems.add(Location(file, number, column), message, REENCODE_HINT)
-            raise StopReading from None
-        if number == 1 and text.startswith("\ufeff"):
-            text = text[1:]
-        nul = text.find("\x00")
-        if nul >= 0:
-            problems.add(
-                Location(file, number, nul + 1),
-                f"contains a NUL byte at byte offset {offset + len(text[:nul].encode())}",
-                "the file is damaged or not a text file; remove the NUL bytes",
-            )
-            raise StopReading
-        offset += len(chunk)
-        yield text
-
-
 class CsvImporter:
     """Reads ``.csv`` and ``.txt`` inventories (comma, semicolon or tab separated)."""
 
@@ -197,34 +153,28 @@ class CsvImporter:
     def _read_rows(
         self, raw: BinaryIO, file: str, problems: Problems, builder: AssetBuilder
     ) -> int | None:
-        """Validate every row into ``builder``; the header's line, or None if there is none."""
-        lines = _decoded_lines(raw, file, problems)
-        first = next(lines, None)
-        skipped = 0
-        excel_separator = _EXCEL_SEPARATOR.fullmatch(first.strip()) if first else None
-        if excel_separator is not None:
-            skipped, first = 1, next(lines, None)
-        if first is None:
-            return None
-        delimiter = excel_separator.group(1) if excel_separator else detect_delimiter(first)
-        reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter, strict=True)
+        """Validate every row into ``builder``; the header's line, or None if there is none.
+
+        The file is read through the shared tabular reader (encoding, NUL bytes, delimiter,
+        quoting and the input limits); a problem it finds stops reading.
+        """
         header: _Header | None = None
-        previous_line = skipped
         try:
-            for row in reader:
-                line = previous_line + 1
-                previous_line = reader.line_num + skipped
+            for record in records(text_lines(raw, file), file, "an inventory"):
                 if header is None:
-                    if not any(cell.strip() for cell in row):
+                    if record.blank:
                         continue
-                    header = _Header(file, line)
-                    header.read(row, problems)
+                    header = _Header(file, record.line)
+                    header.read(record.cells, problems)
                     if header.fatal:
-                        return line
+                        return record.line
                     continue
-                self._row(row, line, header, problems, builder)
-        except csv.Error as exc:
-            problems.add(Location(file, previous_line + 1), *_csv_error(str(exc)))
+                self._row(record.cells, record.line, header, problems, builder)
+        except MalformedCsv as exc:
+            problems.add(exc.location or Location(file), exc.message, exc.hint)
+        except UserInputError as exc:  # not UTF-8, a NUL byte, over an input limit
+            problems.add(exc.location or Location(file), exc.message, exc.hint)
+            raise StopReading from None
         return None if header is None else header.line
 
     @staticmethod
@@ -264,26 +214,3 @@ class CsvImporter:
         if not values and not any(cell.strip() for cell in row):
             return
         builder.build(values, _RowWhere(header, line))
-
-
-_QUOTING_HINT = (
-    "put values that contain the delimiter, a quote or a line break in double quotes, "
-    'and write each quote inside them twice: ""'
-)
-
-
-def _csv_error(text: str) -> tuple[str, str]:
-    """Message and hint for an error of the ``csv`` module, in the user's terms."""
-    if "new-line character seen in unquoted field" in text:
-        return (
-            "line breaks are a bare carriage return (old Mac style)",
-            "re-save the file with Windows CRLF or Unix LF line endings",
-        )
-    if "unexpected end of data" in text:
-        return ("a quoted value that starts in this row is never closed", _QUOTING_HINT)
-    if "field larger than field limit" in text:
-        return (
-            "a value is longer than 131072 characters",
-            "this is probably not an inventory, or a quote is never closed",
-        )
-    return (f"malformed CSV in the row starting on this line: {text}", _QUOTING_HINT)

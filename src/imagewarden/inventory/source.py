@@ -6,17 +6,23 @@ from pathlib import Path
 from typing import BinaryIO
 
 from imagewarden.inventory.errors import InventoryInputError, single_problem
-from imagewarden.model import Location
+from imagewarden.model import Location, UserInputError
+from imagewarden.readers.tabular import REENCODE_HINT, decode_problem, open_file
+
+__all__ = [
+    "HEAD_SIZE",
+    "REENCODE_HINT",
+    "UTF8_BOM",
+    "check_head",
+    "decode_problem",
+    "open_source",
+]
 
 HEAD_SIZE = 8192
 """Bytes looked at to recognise binary files."""
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
-REENCODE_HINT = (
-    "re-save the file as UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)'; in LibreOffice: "
-    "character set 'Unicode (UTF-8)')"
-)
 
 _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (
@@ -37,21 +43,10 @@ _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
 
 def open_source(path: Path) -> BinaryIO:
     """Open ``path`` for reading bytes, or raise a user error saying why it cannot be."""
-    location = Location(str(path))
     try:
-        if path.is_dir():
-            raise single_problem(location, "is a directory, not an inventory file")
-        return path.open("rb")
-    except FileNotFoundError:
-        raise single_problem(location, "file not found", "check the path") from None
-    except PermissionError:
-        raise single_problem(
-            location, "permission denied", "check that you may read this file"
-        ) from None
-    except IsADirectoryError:
-        raise single_problem(location, "is a directory, not an inventory file") from None
-    except OSError as exc:
-        raise single_problem(location, f"cannot read the file: {exc.strerror or exc}") from None
+        return open_file(path, "an inventory file")
+    except UserInputError as exc:
+        raise single_problem(exc.location or Location(str(path)), exc.message, exc.hint) from None
 
 
 def check_head(head: bytes, file: str) -> InventoryInputError | None:
@@ -73,16 +68,3 @@ def check_head(head: bytes, file: str) -> InventoryInputError | None:
             "import a CSV or JSON text file; if it is text, " + REENCODE_HINT,
         )
     return None
-
-
-def decode_problem(line_bytes: bytes, start: int, line_offset: int) -> tuple[int, str]:
-    """(column, message) for the invalid UTF-8 byte at ``start`` of a line.
-
-    ``line_offset`` is the line's byte offset in the file; the column counts characters.
-    """
-    column = len(line_bytes[:start].decode("utf-8", "replace")) + 1
-    bad = line_bytes[start]
-    return column, (
-        f"not valid UTF-8: byte 0x{bad:02X} at byte offset {line_offset + start} "
-        "(the file is probably in a legacy encoding such as Windows-1252 or Latin-1)"
-    )

@@ -277,7 +277,14 @@ _SPECS: tuple[FactSpec, ...] = (
         C,
         _S,
         "How the service answered discovery's first A-ASSOCIATE-RQ.",
-        ("accepted", "rejected", "aborted", "closed", "no-answer", "not-dicom"),
+        ("accepted", "rejected", "aborted", "closed", "no-answer", "not-dicom", "malformed"),
+    ),
+    _f(
+        "dicom.association_reason",
+        STR,
+        _S,
+        "Why the first association ended so: the A-ASSOCIATE-RJ result, source and reason; "
+        "where a malformed answer breaks, at byte level; or what answered instead of DICOM.",
     ),
     _f("dicom.implementation_class_uid", STR, _S, "Implementation class UID the peer announced."),
     _f("dicom.implementation_version", STR, _S, "Implementation version name the peer announced."),
@@ -314,6 +321,18 @@ _SPECS: tuple[FactSpec, ...] = (
     _f("dicomweb.anonymous_query", B, _S, "QIDO-RS answered a study search without credentials."),
     _f("dicomweb.study_count_sample", INT, _S, "Results of the limit=1 QIDO search (0 or 1)."),
     _f(
+        "rest.dicom_ae_title",
+        STR,
+        _S,
+        "The AE title a REST API reports for its own DICOM service (e.g. Orthanc's /system).",
+    ),
+    _f(
+        "rest.dicom_port",
+        INT,
+        _S,
+        "The port a REST API reports for its own DICOM service (e.g. Orthanc's /system).",
+    ),
+    _f(
         "service.default_credentials_accepted",
         B,
         _S,
@@ -333,6 +352,30 @@ _SPECS: tuple[FactSpec, ...] = (
     _f("mds2.remote_service", B, _A, "MDS2 RMOT-1: the device permits remote service."),
     _f("mds2.user_authentication", B, _A, "MDS2 AUTH-1: the device supports user logins."),
     _f("mds2.antimalware_supported", B, _A, "MDS2 MLDP-2: anti-malware software is supported."),
+    # --- traffic capability: passive capture analysis (imagewarden traffic analyze) ---
+    _f("traffic.associations", INT, _S, "DICOM associations to the service seen in captures."),
+    _f(
+        "traffic.calling_ae_titles",
+        STR,
+        _S,
+        "Calling AE titles seen associating with the service (configuration, not patient data).",
+    ),
+    _f("traffic.clients", INT, _S, "Hosts seen opening connections to the service."),
+    _f(
+        "traffic.cleartext_images",
+        INT,
+        _S,
+        "C-STORE requests (images, with their patient identifiers) sent without encryption.",
+    ),
+    _f("traffic.queries", INT, _S, "C-FIND, C-MOVE and C-GET requests the service received."),
+    _f("traffic.cleartext_hl7_messages", INT, _S, "HL7 messages (MLLP) seen without TLS."),
+    _f(
+        "traffic.cleartext_dicomweb_requests",
+        INT,
+        _S,
+        "DICOMweb requests seen over plain HTTP.",
+    ),
+    _f("traffic.last_seen", D, _S, "Day the service was last seen in a capture."),
 )
 
 FACTS: Mapping[str, FactSpec] = {spec.name: spec for spec in _SPECS}

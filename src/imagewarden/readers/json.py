@@ -40,6 +40,8 @@ def bounded_events(
                 depth -= 1
             yield event, value
     except ijson.JSONError as exc:
+        # The parser's message spans lines (it quotes the text and draws an arrow under
+        # it): its first line only, which quotes nothing of the file.
         raise UserInputError(f"not valid JSON: {first_line(str(exc))}", Location(source)) from None
 
 

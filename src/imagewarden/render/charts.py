@@ -35,11 +35,14 @@ class Datum:
 
 @dataclass(frozen=True, slots=True)
 class StackedRow:
+    """One bar of a stacked bar chart: a label and its segments."""
+
     label: str
     segments: tuple[Datum, ...]
 
     @property
     def total(self) -> float:
+        """The sum of the segments."""
         return sum(s.value for s in self.segments)
 
 
@@ -56,16 +59,92 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def _fit(text: str, width: float) -> str:
-    """Shorten a label to about ``width`` pixels; the full text stays in the row's <title>."""
+LINE = 14.0
+"""Height of one line of label text (12 px font)."""
+
+
+def _lines(text: str, width: float) -> list[str]:
+    """``text`` wrapped to lines of about ``width`` pixels, at spaces where it can be; a word
+    longer than a line is split, never cut: every character of a label stays visible."""
     limit = max(4, int(width / _CHAR_WIDTH))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    lines: list[str] = []
+    current = ""
+    for word in text.split() or [""]:
+        while len(word) > limit:
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:limit])
+            word = word[limit:]
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    lines.append(current)
+    return lines
 
 
-def _label_width(labels: Iterable[str]) -> float:
-    """Width of the label column: the longest label plus a margin, within 60-200 px."""
+def _label_width(labels: Iterable[str], cap: float = 200.0) -> float:
+    """Width of the label column: the longest label plus a margin, within 60 px and ``cap``
+    (longer labels wrap onto more lines)."""
     longest = max((len(label) for label in labels), default=4)
-    return min(200.0, max(60.0, longest * _CHAR_WIDTH + 8))
+    return min(cap, max(60.0, longest * _CHAR_WIDTH + 8))
+
+
+def _row_height(lines: int, bar: float) -> float:
+    return max(bar, lines * LINE + 4)
+
+
+def _label_text(lines: Sequence[str], x: float, mid: float, *, anchor: str = "end") -> str:
+    """Lines of a label, vertically centred on ``mid``."""
+    first = mid + 4 - (len(lines) - 1) * LINE / 2
+    spans = "".join(
+        f'<tspan x="{x:.0f}" y="{first + i * LINE:.1f}">{_e(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return f'<text text-anchor="{anchor}" fill="{TEXT}">{spans}</text>'
+
+
+def _axis_labels(
+    category_label: str,
+    value_label: str,
+    label_w: float,
+    track_x: float,
+    track_w: float,
+    top: float,
+    bottom: float,
+) -> tuple[str, str]:
+    """(header text above the label column, axis text below the bars)."""
+    head = (
+        f'<text class="axis-label" x="4" y="{top - 6:.0f}" text-anchor="start" '
+        f'fill="{MUTED}" font-weight="600">{_e(category_label)}</text>'
+        if category_label
+        else ""
+    )
+    foot = (
+        f'<text class="axis-label" x="{track_x + track_w / 2:.1f}" y="{bottom + 14:.0f}" '
+        f'text-anchor="middle" fill="{MUTED}" font-weight="600">{_e(value_label)}</text>'
+        if value_label
+        else ""
+    )
+    return head, foot  # fmt: skip
+
+
+def ink_on(colour: str) -> str:
+    """White or dark text, whichever reads better on ``colour`` (WCAG relative luminance)."""
+    value = _colour(colour).lstrip("#")
+    if len(value) == 3:
+        value = "".join(c * 2 for c in value)
+
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(value[i : i + 2]) for i in (0, 2, 4))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#ffffff" if (1.05 / (luminance + 0.05)) >= ((luminance + 0.05) / 0.05) else TEXT
 
 
 def _open(chart_id: str, title: str, desc: str, width: float, height: float) -> str:
@@ -85,47 +164,72 @@ def _describe(data: Sequence[Datum]) -> str:
 
 
 def bar_chart(
-    title: str, bars: Sequence[Datum], *, chart_id: str, width: int = 560, unit: str = ""
+    title: str,
+    bars: Sequence[Datum],
+    *,
+    chart_id: str,
+    width: int = 560,
+    unit: str = "",
+    category_label: str = "",
+    value_label: str = "",
 ) -> str:
-    """Horizontal bars, one row per datum, with the label left and the value right of the bar."""
-    row, gap = 22, 8
+    """Horizontal bars, one row per datum, with the label left and the value right of the bar.
+
+    ``category_label`` heads the label column and ``value_label`` names the value axis below
+    the bars; long labels wrap onto more lines instead of being cut.
+    """
+    bar, gap = 22.0, 8.0
     label_w = _label_width(b.label for b in bars)
     value_w = 48 + len(unit) * _CHAR_WIDTH
     track_w = max(40.0, width - label_w - value_w - 16)
-    top = max((b.value for b in bars), default=0) or 1
-    height = max(1, len(bars)) * (row + gap) + gap
+    top_value = max((b.value for b in bars), default=0) or 1
+    head_h = 20.0 if category_label else 0.0
+    labels = [_lines(b.label, label_w - 8) for b in bars]
+    heights = [_row_height(len(lines), bar) for lines in labels]
+    body = sum(h + gap for h in heights) if bars else bar + gap
+    foot_h = 22.0 if value_label else 0.0
+    height = head_h + gap + body + foot_h
     parts = [_open(chart_id, title, _describe(bars), width, height)]
-    for i, bar in enumerate(bars):
-        y = gap + i * (row + gap)
-        w = track_w * max(0.0, bar.value) / top
-        value = _num(bar.value) + (f" {unit}" if unit else "")
+    y = head_h + gap
+    for item, lines, row in zip(bars, labels, heights, strict=True):
+        by = y + (row - bar) / 2
+        w = track_w * max(0.0, item.value) / top_value
+        value = _num(item.value) + (f" {unit}" if unit else "")
         parts.append(
-            f"<g><title>{_e(bar.label)}: {_e(value)}</title>"
-            f'<text x="{label_w:.0f}" y="{y + row * 0.68:.1f}" text-anchor="end" '
-            f'fill="{TEXT}">{_e(_fit(bar.label, label_w - 8))}</text>'
-            f'<rect x="{label_w + 8:.0f}" y="{y}" width="{track_w:.1f}" height="{row}" rx="3" '
-            f'fill="{TRACK}"/>'
-            f'<rect x="{label_w + 8:.0f}" y="{y}" width="{w:.1f}" height="{row}" rx="3" '
-            f'fill="{_colour(bar.colour)}"/>'
-            f'<text x="{label_w + 14 + track_w:.1f}" y="{y + row * 0.68:.1f}" fill="{TEXT}" '
+            f"<g><title>{_e(item.label)}: {_e(value)}</title>"
+            + _label_text(lines, label_w, y + row / 2)
+            + f'<rect x="{label_w + 8:.0f}" y="{by:.1f}" width="{track_w:.1f}" height="{bar}" '
+            f'rx="3" fill="{TRACK}"/>'
+            f'<rect x="{label_w + 8:.0f}" y="{by:.1f}" width="{w:.1f}" height="{bar}" rx="3" '
+            f'fill="{_colour(item.colour)}"/>'
+            f'<text x="{label_w + 14 + track_w:.1f}" y="{by + bar * 0.68:.1f}" fill="{TEXT}" '
             f'font-weight="600">{_e(value)}</text></g>'
         )
+        y += row + gap
     if not bars:
-        parts.append(f'<text x="8" y="20" fill="{MUTED}">No data</text>')
-    parts.append("</svg>")
+        parts.append(f'<text x="8" y="{head_h + 20:.0f}" fill="{MUTED}">No data</text>')
+    head, foot = _axis_labels(
+        category_label, value_label, label_w, label_w + 8, track_w, head_h + gap, y
+    )
+    parts += [head, foot, "</svg>"]
     return "".join(parts)
 
 
-def _legend(items: Sequence[Datum], y: float, x0: float) -> tuple[str, float]:
+def _legend(items: Sequence[Datum], y: float, x0: float, right: float) -> tuple[str, float]:
+    """Legend entries from ``x0``, wrapping onto a new line before ``right``; returns the
+    SVG and the y below the last line."""
     parts, x = [], x0
     for item in items:
+        step = 28 + len(item.label) * _CHAR_WIDTH
+        if x > x0 and x + step - 12 > right:
+            x, y = x0, y + 18
         parts.append(
             f'<rect x="{x:.0f}" y="{y}" width="12" height="12" rx="2" '
             f'fill="{_colour(item.colour)}"/>'
             f'<text x="{x + 16:.0f}" y="{y + 10}" fill="{TEXT}">{_e(item.label)}</text>'
         )
-        x += 28 + len(item.label) * _CHAR_WIDTH
-    return "".join(parts), x
+        x += step
+    return "".join(parts), y + 18
 
 
 def _row_desc(row: StackedRow) -> str:
@@ -140,50 +244,65 @@ def stacked_bar_chart(
     *,
     chart_id: str,
     width: int = 560,
+    category_label: str = "",
+    value_label: str = "",
 ) -> str:
     """One horizontal bar per row, split into segments; counts are printed in the segments
-    wide enough to hold them, each row's total at its end, and a legend above."""
-    row, gap, legend_h = 22, 8, 24
+    wide enough to hold them, each row's total at its end, and a legend above.
+
+    ``category_label`` heads the label column and ``value_label`` names the value axis below
+    the bars; long labels wrap instead of being cut.
+    """
+    bar, gap = 22.0, 8.0
     label_w = _label_width(r.label for r in rows)
     track_w = max(40.0, width - label_w - 64)
-    top = max((r.total for r in rows), default=0) or 1
-    height = legend_h + max(1, len(rows)) * (row + gap) + gap
+    top_value = max((r.total for r in rows), default=0) or 1
     desc = "; ".join(_row_desc(r) for r in rows)
-    legend_svg, _ = _legend(legend, 4, label_w + 8)
+    legend_svg, legend_bottom = _legend(legend, 4, label_w + 8, width - 4)
+    head_h = legend_bottom + (18.0 if category_label else 0.0)
+    labels = [_lines(r.label, label_w - 8) for r in rows]
+    heights = [_row_height(len(lines), bar) for lines in labels]
+    body = sum(h + gap for h in heights) if rows else bar + gap
+    foot_h = 22.0 if value_label else 0.0
+    height = head_h + gap + body + foot_h
     parts = [_open(chart_id, title, desc or "no data", width, height), legend_svg]
-    for i, r in enumerate(rows):
-        y = legend_h + gap + i * (row + gap)
+    y = head_h + gap
+    for r, lines, row in zip(rows, labels, heights, strict=True):
+        by = y + (row - bar) / 2
         x = label_w + 8
         parts.append(
             f"<g><title>{_e(r.label)}: {_e(_num(r.total))}</title>"
-            f'<text x="{label_w:.0f}" y="{y + row * 0.68:.1f}" text-anchor="end" '
-            f'fill="{TEXT}">{_e(_fit(r.label, label_w - 8))}</text>'
-            f'<rect x="{x:.0f}" y="{y}" width="{track_w:.1f}" height="{row}" rx="3" '
+            + _label_text(lines, label_w, y + row / 2)
+            + f'<rect x="{x:.0f}" y="{by:.1f}" width="{track_w:.1f}" height="{bar}" rx="3" '
             f'fill="{TRACK}"/></g>'
         )
         for seg in r.segments:
             if seg.value <= 0:
                 continue
-            w = track_w * seg.value / top
+            w = track_w * seg.value / top_value
             parts.append(
                 f"<g><title>{_e(r.label)} — {_e(seg.label)}: {_e(_num(seg.value))}</title>"
-                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row}" '
+                f'<rect x="{x:.1f}" y="{by:.1f}" width="{w:.1f}" height="{bar}" '
                 f'fill="{_colour(seg.colour)}" stroke="#ffffff" stroke-width="1"/>'
             )
             if w >= 8 + len(_num(seg.value)) * _CHAR_WIDTH:
                 parts.append(
-                    f'<text x="{x + w / 2:.1f}" y="{y + row * 0.68:.1f}" text-anchor="middle" '
-                    f'fill="#ffffff" font-weight="600">{_e(_num(seg.value))}</text>'
+                    f'<text x="{x + w / 2:.1f}" y="{by + bar * 0.68:.1f}" text-anchor="middle" '
+                    f'fill="{ink_on(seg.colour)}" font-weight="600">{_e(_num(seg.value))}</text>'
                 )
             parts.append("</g>")
             x += w
         parts.append(
-            f'<text x="{label_w + 14 + track_w:.1f}" y="{y + row * 0.68:.1f}" fill="{TEXT}" '
+            f'<text x="{label_w + 14 + track_w:.1f}" y="{by + bar * 0.68:.1f}" fill="{TEXT}" '
             f'font-weight="600">{_e(_num(r.total))}</text>'
         )
+        y += row + gap
     if not rows:
-        parts.append(f'<text x="8" y="{legend_h + 20}" fill="{MUTED}">No data</text>')
-    parts.append("</svg>")
+        parts.append(f'<text x="8" y="{head_h + 20:.0f}" fill="{MUTED}">No data</text>')
+    head, foot = _axis_labels(
+        category_label, value_label, label_w, label_w + 8, track_w, head_h + gap, y
+    )
+    parts += [head, foot, "</svg>"]
     return "".join(parts)
 
 

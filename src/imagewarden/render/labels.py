@@ -27,14 +27,26 @@ SEVERITY_LABEL: dict[Severity, str] = {
     Severity.INFO: "Info",
 }
 
-# Dark enough for white text (contrast >= 4.5:1, WCAG AA) and distinct in greyscale print.
+# Colour-blind safe (ColorBrewer RdBu, safe for every common colour-vision deficiency):
+# critical, high and medium differ in lightness as well as hue, low is blue and info grey,
+# so each severity stays distinct for deuteranopes, protanopes, tritanopes and in greyscale
+# print. Text on a severity colour uses SEVERITY_INK (contrast >= 4.5:1, WCAG AA).
 SEVERITY_COLOUR: dict[Severity, str] = {
-    Severity.CRITICAL: "#8b1a1a",
-    Severity.HIGH: "#b9410c",
-    Severity.MEDIUM: "#8a6100",
-    Severity.LOW: "#1f5fa8",
+    Severity.CRITICAL: "#67001f",
+    Severity.HIGH: "#b2182b",
+    Severity.MEDIUM: "#f4a582",
+    Severity.LOW: "#2166ac",
     Severity.INFO: "#5a6270",
 }
+
+SEVERITY_INK: dict[Severity, str] = {
+    Severity.CRITICAL: "#ffffff",
+    Severity.HIGH: "#ffffff",
+    Severity.MEDIUM: "#1f2933",
+    Severity.LOW: "#ffffff",
+    Severity.INFO: "#ffffff",
+}
+"""Text colour on each severity's colour."""
 
 STATUS_LABEL: dict[FindingStatus, str] = {
     FindingStatus.OPEN: "Open",
@@ -128,10 +140,12 @@ def number_word(n: int, *, capital: bool = False) -> str:
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
+    """``singular`` for one, else ``plural_form`` (default: ``singular`` + s)."""
     return singular if n == 1 else (plural_form or singular + "s")
 
 
 def format_fact(value: FactValue | None) -> str:
+    """A fact value as a reader sees it: yes/no, ISO dates, short floats."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):
@@ -144,6 +158,7 @@ def format_fact(value: FactValue | None) -> str:
 
 
 def format_when(value: dt.datetime | dt.date | None) -> str:
+    """A date, or a time with its zone, as text; a dash when unknown."""
     if value is None:
         return "—"
     if isinstance(value, dt.datetime):

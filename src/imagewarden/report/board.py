@@ -47,15 +47,17 @@ def board_model(context: ReportContext) -> dict[str, Any]:
         "open_counts": [(SEVERITY_LABEL[s], n) for s, n in summary.by_severity.items() if n],
         "risks": [
             {
-                "title": v.finding.title,
-                "where": v.asset_name or v.site_name,
-                "site": v.site_name,
-                "severity": SEVERITY_LABEL[v.finding.severity],
-                "sev_class": v.finding.severity.value,
-                "score": v.finding.risk.score,
+                "title": t.finding.title,
+                "where": t.view.asset_name or t.view.site_name,
+                "site": t.view.site_name,
+                "severity": SEVERITY_LABEL[t.finding.severity],
+                "sev_class": t.finding.severity.value,
+                "score": t.finding.risk.score,
+                "findings": t.findings,
             }
-            for v in summary.top_risks[:TOP]
+            for t in summary.top_risks[:TOP]
         ],
+        "unmanaged": len(summary.unmanaged),
         "asks": [
             {
                 "title": a.safeguard.title,

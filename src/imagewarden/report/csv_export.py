@@ -67,6 +67,7 @@ def _iso(value: object) -> str:
 
 
 def finding_row(view: FindingView) -> list[str]:
+    """The CSV cells of one finding, in ``COLUMNS`` order, formula cells neutralised."""
     f = view.finding
     refs = list(
         dict.fromkeys(
@@ -103,6 +104,7 @@ def finding_row(view: FindingView) -> list[str]:
 
 
 def write_csv(views: Iterable[FindingView], handle: TextIO) -> None:
+    """Write the header and one row per finding."""
     writer = csv.writer(handle)
     writer.writerow(COLUMNS)
     for view in views:
@@ -110,9 +112,12 @@ def write_csv(views: Iterable[FindingView], handle: TextIO) -> None:
 
 
 class CsvRenderer:
+    """The findings CSV export."""
+
     format = "csv"
 
     def render(self, context: ReportContext, out: Path) -> None:
+        """Write every finding of ``context`` as CSV to ``out``, atomically."""
         views = view_findings(context)
         with atomic_text_writer(out, newline="") as handle:
             write_csv(views, handle)

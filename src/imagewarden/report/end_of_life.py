@@ -19,6 +19,8 @@ from imagewarden.report.views import site_names
 
 @dataclass(frozen=True, slots=True)
 class EndOfLifeAsset:
+    """An asset whose operating system or device is past its end of support."""
+
     asset_id: str
     name: str
     asset_type: str

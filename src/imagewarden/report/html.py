@@ -6,7 +6,11 @@ from ``summary.build_summary`` so the HTML and the JSON export cannot disagree.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,7 +19,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from imagewarden.model import FrameworkRef, Severity
+from imagewarden.model import Asset, FrameworkRef, Severity
 from imagewarden.render import charts
 from imagewarden.render.atomic import write_text_atomic
 from imagewarden.render.charts import Datum, StackedRow
@@ -31,12 +35,13 @@ from imagewarden.render.labels import (
     asset_type_label,
     format_fact,
     format_when,
+    plural,
     ref_label,
 )
 from imagewarden.report.interface import ReportContext
 from imagewarden.report.readiness import FORMULA
-from imagewarden.report.summary import Summary, build_summary
-from imagewarden.report.views import FindingView
+from imagewarden.report.summary import Summary, build_summary, counts_by_severity
+from imagewarden.report.views import FindingView, risk_order
 
 LAYER_COLOUR = "#2f5d8a"
 CATEGORY_COLOUR = "#4a5b8c"
@@ -56,9 +61,16 @@ def _environment(templates: tuple[tuple[str, str], ...] = ()) -> jinja2.Environm
         lstrip_blocks=True,
     )
     env.filters["fact"] = format_fact
-    env.filters["when"] = format_when
+    env.filters["when"] = when_markup
     env.filters["asset_type"] = asset_type_label
+    env.filters["asset_anchor"] = asset_anchor
+    env.filters["site_anchor"] = site_anchor
     return env
+
+
+def when_markup(value: dt.datetime | dt.date | None) -> Markup:
+    """A date or time as the report shows it: never broken across lines."""
+    return Markup('<span class="date">') + format_when(value) + Markup("</span>")
 
 
 def enterprise_name(context: ReportContext) -> str:
@@ -72,6 +84,7 @@ def enterprise_name(context: ReportContext) -> str:
 
 
 def build_charts(summary: Summary) -> dict[str, Markup]:
+    """The report's SVG charts, by name."""
     counts = summary.by_severity
     severity = [Datum(SEVERITY_LABEL[s], counts[s], SEVERITY_COLOUR[s]) for s in SEVERITIES_DESC]
     legend = [Datum(SEVERITY_LABEL[s], 0, SEVERITY_COLOUR[s]) for s in SEVERITIES_DESC]
@@ -103,36 +116,30 @@ def build_charts(summary: Summary) -> dict[str, Markup]:
             centre_label="findings",
         ),
         "site": charts.stacked_bar_chart(
-            "Current findings by site and severity", sites, legend, chart_id="by-site"
+            "Current findings by site and severity",
+            sites,
+            legend,
+            chart_id="by-site",
+            category_label="Site",
+            value_label="Current findings",
         ),
-        "layer": charts.bar_chart("Current findings by defense layer", layers, chart_id="by-layer"),
+        "layer": charts.bar_chart(
+            "Current findings by defense layer",
+            layers,
+            chart_id="by-layer",
+            category_label="Defense layer",
+            value_label="Current findings (one per layer of its safeguards)",
+        ),
         "category": charts.bar_chart(
-            "Current findings by asset category", categories, chart_id="by-category"
+            "Current findings by asset category",
+            categories,
+            chart_id="by-category",
+            category_label="Asset category",
+            value_label="Current findings",
         ),
     }
     # The chart builders escape every text they place; the SVG itself is trusted markup.
     return {name: Markup(svg) for name, svg in built.items()}
-
-
-def _by_site(summary: Summary) -> list[tuple[str, str, list[FindingView], list[FindingView]]]:
-    """(site id, name, current, resolved) in the order of the site counts."""
-    current: dict[str, list[FindingView]] = defaultdict(list)
-    resolved: dict[str, list[FindingView]] = defaultdict(list)
-    for view in summary.current:
-        current[view.finding.site_id].append(view)
-    for view in summary.resolved:
-        resolved[view.finding.site_id].append(view)
-    order = [(row.site_id, row.name) for row in summary.by_site]
-    seen = {site_id for site_id, _ in order}
-    order += [
-        (v.finding.site_id, v.site_name) for v in summary.resolved if v.finding.site_id not in seen
-    ]
-    unique = list(dict.fromkeys(order))
-    return [
-        (sid, name, current[sid], resolved[sid])
-        for sid, name in unique
-        if current[sid] or resolved[sid]
-    ]
 
 
 DETAIL_LIMIT = 2000
@@ -142,35 +149,183 @@ GROUP_ASSET_NAMES = 25
 
 
 @dataclass(frozen=True, slots=True)
+class AssetGroup:
+    """The findings of one asset (or of a whole site), highest risk first."""
+
+    asset_id: str | None
+    name: str
+    site_name: str
+    asset: Asset | None
+    views: tuple[FindingView, ...]
+    anchor: str | None
+    """The HTML id other parts of the report link to; set on the asset's first group."""
+
+
+@dataclass(frozen=True, slots=True)
+class AffectedAsset:
+    """An asset named in a weakness group."""
+
+    asset_id: str | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class CheckGroup:
+    """The current findings of one check at one site, for large assessments."""
+
+    check_id: str
     title: str
     severity: Severity
     count: int
     highest_risk: int
-    asset_names: tuple[str, ...]
+    assets: tuple[AffectedAsset, ...]
     """The highest-risk affected assets, at most GROUP_ASSET_NAMES of them."""
 
 
-def _group_by_check(views: list[FindingView]) -> list[CheckGroup]:
+@dataclass(frozen=True, slots=True)
+class SiteFindings:
+    """One site's block of the findings section."""
+
+    site_id: str
+    name: str
+    by_severity: Mapping[Severity, int]
+    """Current findings per severity, critical first."""
+    resolved_count: int
+    current: tuple[AssetGroup, ...] = ()
+    """Current findings by asset (small assessments)."""
+    resolved: tuple[AssetGroup, ...] = ()
+    checks: tuple[CheckGroup, ...] = ()
+    """Current findings by check (large assessments)."""
+
+    @property
+    def current_count(self) -> int:
+        """Current findings at this site."""
+        return sum(self.by_severity.values())
+
+
+_ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def _anchor(kind: str, key: str) -> str:
+    safe = _ANCHOR_UNSAFE.sub("-", key)
+    if safe != key:
+        safe += "-" + hashlib.sha1(key.encode()).hexdigest()[:8]
+    return f"{kind}-{safe}"
+
+
+def asset_anchor(asset_id: str) -> str:
+    """A stable HTML id for an asset's findings (unique even when ids differ only in
+    characters an HTML id should not hold)."""
+    return _anchor("asset", asset_id)
+
+
+def site_anchor(site_id: str) -> str:
+    """A stable HTML id for a site's block of findings."""
+    return _anchor("site", site_id)
+
+
+def group_by_asset(
+    views: Iterable[FindingView], anchored: set[str] | None = None
+) -> tuple[AssetGroup, ...]:
+    """Views grouped by asset (site-wide findings by site), the riskiest group first.
+
+    ``anchored`` collects the asset ids given an anchor, so each asset gets exactly one.
+    """
+    groups: dict[tuple[str, str], list[FindingView]] = defaultdict(list)
+    for view in views:
+        f = view.finding
+        groups[(f.site_id, f.asset_id or "")].append(view)
+    result = []
+    for (_, asset_id), members in groups.items():
+        members.sort(key=risk_order)
+        first = members[0]
+        anchor = None
+        if asset_id and anchored is not None and asset_id not in anchored:
+            anchored.add(asset_id)
+            anchor = asset_anchor(asset_id)
+        result.append(
+            AssetGroup(
+                asset_id or None,
+                first.asset_name if asset_id else "Whole site",
+                first.site_name,
+                first.asset,
+                tuple(members),
+                anchor,
+            )
+        )
+    result.sort(key=lambda g: risk_order(g.views[0]))
+    return tuple(result)
+
+
+def group_by_check(views: Iterable[FindingView]) -> tuple[CheckGroup, ...]:
+    """Views grouped by check, the most severe and riskiest group first."""
     groups: dict[str, list[FindingView]] = defaultdict(list)
     for view in views:
         groups[view.finding.check_id].append(view)
     result = []
-    for members in groups.values():
-        members.sort(key=lambda v: -v.finding.risk.score)
+    for check_id, members in groups.items():
+        members.sort(key=risk_order)
         first = members[0].finding
-        names = tuple(dict.fromkeys(v.asset_name or "whole site" for v in members))
+        affected = {(v.finding.asset_id, v.asset_name or "whole site"): None for v in members}
         result.append(
             CheckGroup(
+                check_id,
                 first.title,
                 first.severity,
                 len(members),
                 first.risk.score,
-                names[:GROUP_ASSET_NAMES],
+                tuple(AffectedAsset(a, n) for a, n in affected)[:GROUP_ASSET_NAMES],
             )
         )
     result.sort(key=lambda g: (-g.severity.rank, -g.highest_risk, g.title))
-    return result
+    return tuple(result)
+
+
+def _site_blocks(summary: Summary, detail: bool, anchored: set[str]) -> tuple[SiteFindings, ...]:
+    """One block per site with findings, in the order of the site counts."""
+    current: dict[str, list[FindingView]] = defaultdict(list)
+    resolved: dict[str, list[FindingView]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for view in summary.findings:
+        names.setdefault(view.finding.site_id, view.site_name)
+        (current if view.is_current else resolved)[view.finding.site_id].append(view)
+    order = [row.site_id for row in summary.by_site]
+    order += sorted((s for s in names if s not in order), key=lambda s: names[s])
+    blocks = []
+    for site_id in order:
+        now, gone = current.get(site_id, []), resolved.get(site_id, [])
+        if not (now or gone):
+            continue
+        blocks.append(
+            SiteFindings(
+                site_id,
+                names[site_id],
+                counts_by_severity(now),
+                len(gone),
+                current=group_by_asset(now, anchored) if detail else (),
+                resolved=group_by_asset(gone, anchored) if detail else (),
+                checks=() if detail else group_by_check(now),
+            )
+        )
+    return tuple(blocks)
+
+
+def apart_note(summary: Summary) -> str:
+    """What the by-site chart leaves out, so its bars and the totals agree."""
+    parts = []
+    if summary.enterprise_findings:
+        n = summary.enterprise_findings
+        parts.append(f"{n} enterprise-wide {plural(n, 'finding')}")
+    if summary.unmanaged_findings:
+        n, hosts = summary.unmanaged_findings, len(summary.unmanaged)
+        parts.append(
+            f"{n} {plural(n, 'finding')} on {hosts} unmanaged {plural(hosts, 'host')} "
+            "(listed below)"
+        )
+    if summary.other_site_findings:
+        n = summary.other_site_findings
+        parts.append(f"{n} {plural(n, 'finding')} about sites that hold only unmanaged hosts")
+    return f"Not in the by-site chart: {'; '.join(parts)}." if parts else ""
 
 
 def _ref_titles(context: ReportContext) -> dict[tuple[str, str], str]:
@@ -198,6 +353,15 @@ def page_model(context: ReportContext) -> dict[str, Any]:
     def ref_title(ref: FrameworkRef) -> str:
         return ref_titles.get((ref.framework, ref.id), "")
 
+    detail = len(summary.findings) <= DETAIL_LIMIT
+    anchored: set[str] = set()
+    top_groups: tuple[AssetGroup, ...] = ()
+    if not detail:
+        top_ids = {t.finding.asset_id for t in summary.top_risks if t.finding.asset_id}
+        top_groups = group_by_asset(
+            (v for v in summary.current if v.finding.asset_id in top_ids), anchored
+        )
+    blocks = _site_blocks(summary, detail, anchored)
     assessment = context.assessment
     return {
         "context": context,
@@ -206,9 +370,11 @@ def page_model(context: ReportContext) -> dict[str, Any]:
         "enterprise": enterprise_name(context),
         "catalog_version": assessment.catalog_version if assessment else context.catalog.version,
         "loaded_catalog_version": context.catalog.version,
-        "sites_findings": _by_site(summary),
-        "findings_in_detail": len(summary.findings) <= DETAIL_LIMIT,
-        "group_by_check": _group_by_check,
+        "apart_note": apart_note(summary),
+        "sites_findings": blocks,
+        "top_asset_groups": top_groups,
+        "anchored": frozenset(anchored),
+        "findings_in_detail": detail,
         "risk_factors": _risk_factor_weights(summary),
         "risk_formula": tuple(assessment.method.get("risk_formula", ())) if assessment else (),
         "formula": FORMULA,
@@ -235,7 +401,11 @@ def render_html(context: ReportContext) -> str:
 
 
 class HtmlRenderer:
+    """The readiness report as one self-contained HTML file."""
+
+    """The readiness report as one self-contained HTML file."""
     format = "html"
 
     def render(self, context: ReportContext, out: Path) -> None:
+        """Write the report of ``context`` to ``out``, atomically."""
         write_text_atomic(out, render_html(context))

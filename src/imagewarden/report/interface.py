@@ -37,7 +37,10 @@ class ReportContext:
 
 
 class Renderer(Protocol):
+    """Writes a report of a context in one format."""
+
     format: str
     """Name used on the command line: html, json, csv."""
 
-    def render(self, context: ReportContext, out: Path) -> None: ...
+    def render(self, context: ReportContext, out: Path) -> None:
+        """Write the report of ``context`` to ``out``, atomically."""

@@ -9,16 +9,20 @@ Shape (every key always present; ``null`` where a value is unknown)::
       "assessment": null | {"id", "started_at", "finished_at", "catalog_version", "assets",
                             "findings_open", "findings_new", "findings_mitigated"},
       "summary": {
-        "assets": int, "sites": int,
+        "assets": int, "sites": int,       # the managed inventory and its sites
+        "unmanaged_assets": int, "unmanaged_findings": int, "enterprise_findings": int,
+        "other_site_findings": int,     # about sites that hold only unmanaged hosts
         "findings_total": int, "findings_current": int, "findings_resolved": int,
         "by_severity": {severity: int}, "by_status": {status: int},
         "by_site": [{"site_id", "name", "assets", "total", "by_severity"}],
         "by_layer": {layer: int}, "without_layer": int, "by_category": {category: int},
         "readiness": {"score", "grade", "label", "asset_penalty", "site_penalty",
                       "critical_ceiling_applied", "assets", "sites", "formula": [str]},
+        "top_risks": [{"subject": {"kind", "id"}, "finding_id", "risk_score", "findings"}],
         "end_of_life_assets": int,
         "executive_summary": [str],
-        "top_asks": [{"safeguard_id", "title", "findings", "high_or_critical", "assets"}]
+        "top_asks": [{"safeguard_id", "title", "findings", "high_or_critical", "assets",
+                      "sites"}]
       },
       "findings": [{
         "id", "check_id", "title", "severity", "status",
@@ -71,6 +75,7 @@ def json_value(value: FactValue) -> bool | int | float | str | None:
 
 
 def ref_record(ref: FrameworkRef) -> dict[str, Any]:
+    """A framework reference as JSON."""
     return {"framework": ref.framework, "id": ref.id, "edition": ref.edition}
 
 
@@ -85,6 +90,7 @@ def _safeguard_record(safeguard: Safeguard) -> dict[str, Any]:
 
 
 def finding_record(view: FindingView) -> dict[str, Any]:
+    """One finding as the JSON export writes it."""
     f = view.finding
     asset = view.asset
     safeguards = [_safeguard_record(s) for s in view.safeguards]
@@ -137,10 +143,15 @@ def _enum_counts(counts: Mapping[Any, int]) -> dict[str, int]:
 
 
 def summary_record(summary: Summary) -> dict[str, Any]:
+    """The summary as the JSON export writes it."""
     r = summary.readiness
     return {
         "assets": summary.asset_count,
         "sites": summary.site_count,
+        "unmanaged_assets": len(summary.unmanaged),
+        "unmanaged_findings": summary.unmanaged_findings,
+        "enterprise_findings": summary.enterprise_findings,
+        "other_site_findings": summary.other_site_findings,
         "findings_total": len(summary.findings),
         "findings_current": len(summary.current),
         "findings_resolved": len(summary.resolved),
@@ -170,6 +181,18 @@ def summary_record(summary: Summary) -> dict[str, Any]:
             "sites": r.sites,
             "formula": list(FORMULA),
         },
+        "top_risks": [
+            {
+                "subject": {
+                    "kind": "asset" if t.finding.asset_id else "site",
+                    "id": t.finding.asset_id or t.finding.site_id,
+                },
+                "finding_id": t.finding.id,
+                "risk_score": t.finding.risk.score,
+                "findings": t.findings,
+            }
+            for t in summary.top_risks
+        ],
         "end_of_life_assets": len(summary.end_of_life),
         "executive_summary": list(summary.executive.sentences),
         "top_asks": [
@@ -179,6 +202,7 @@ def summary_record(summary: Summary) -> dict[str, Any]:
                 "findings": a.findings,
                 "high_or_critical": a.high_or_critical,
                 "assets": a.assets,
+                "sites": a.sites,
             }
             for a in summary.executive.asks
         ],
@@ -186,6 +210,7 @@ def summary_record(summary: Summary) -> dict[str, Any]:
 
 
 def findings_document(context: ReportContext) -> dict[str, Any]:
+    """The whole JSON export of ``context`` (see the module docstring)."""
     summary = build_summary(context)
     a = context.assessment
     return {
@@ -232,9 +257,12 @@ def write_document(document: Mapping[str, Any], handle: TextIO) -> None:
 
 
 class JsonRenderer:
+    """The findings JSON export."""
+
     format = "json"
 
     def render(self, context: ReportContext, out: Path) -> None:
+        """Write the JSON export of ``context`` to ``out``, atomically."""
         document = findings_document(context)
         with atomic_text_writer(out) as handle:
             write_document(document, handle)

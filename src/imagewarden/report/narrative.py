@@ -21,6 +21,8 @@ TOP_ASKS = 3
 
 @dataclass(frozen=True, slots=True)
 class ExecutiveSummary:
+    """The executive summary: sentences for leadership and the top asks."""
+
     sentences: tuple[str, ...]
     asks: tuple[PlanItem, ...]
     """The safeguards that together address the most high or critical findings: what
@@ -80,6 +82,19 @@ def _readiness_sentence(readiness: Readiness, assets: int, sites: int) -> str:
     if readiness.critical_ceiling_applied:
         text += f" The score is held at {CRITICAL_CEILING} while a critical finding is open."
     return text
+
+
+def _unmanaged_sentence(hosts: int, findings: int) -> str:
+    text = (
+        f"{hosts} {plural(hosts, 'host')} found on the network {plural(hosts, 'is', 'are')} "
+        "not in the managed inventory"
+    )
+    if findings:
+        text += (
+            f"; {plural(hosts, 'its', 'their')} {findings} "
+            f"{plural(findings, 'finding is', 'findings are')} counted apart"
+        )
+    return text + ": identify, register or remove them."
 
 
 def _findings_sentence(by_severity: Mapping[Severity, int], accepted: int) -> str:
@@ -153,6 +168,8 @@ def executive_summary(
     current: Sequence[FindingView],
     end_of_life: Sequence[EndOfLifeAsset],
     plan: SafeguardPlan,
+    unmanaged: int = 0,
+    unmanaged_findings: int = 0,
 ) -> ExecutiveSummary:
     """Three to five sentences, most important first; ``current`` is in risk order."""
     by_severity = dict.fromkeys(SEVERITIES_DESC, 0)
@@ -163,6 +180,8 @@ def executive_summary(
         _readiness_sentence(readiness, assets, sites),
         _findings_sentence(by_severity, accepted),
     ]
+    if unmanaged:
+        sentences.append(_unmanaged_sentence(unmanaged, unmanaged_findings))
     end_of_life_text = _end_of_life_sentence(end_of_life, assets)
     if end_of_life_text:
         sentences.append(end_of_life_text)

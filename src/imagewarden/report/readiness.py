@@ -63,6 +63,8 @@ FORMULA: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Readiness:
+    """The readiness score with its grade and the parts it is made of."""
+
     score: int
     grade: str
     label: str
@@ -107,8 +109,21 @@ def readiness(
             site_load[f.site_id] += weight
     assets = len(set(asset_ids) | set(asset_load))
     sites = len(set(site_ids) | set(site_load))
-    asset_penalty = ASSET_POINTS * _capped_loads(asset_load) / (LOAD_CAP * assets) if assets else 0
-    site_penalty = SITE_POINTS * _capped_loads(site_load) / (LOAD_CAP * sites) if sites else 0
+    return score_loads(
+        _capped_loads(asset_load), _capped_loads(site_load), assets, sites, any_critical
+    )
+
+
+def score_loads(
+    asset_load: float, site_load: float, assets: int, sites: int, any_critical: bool
+) -> Readiness:
+    """The score from loads already capped and summed (e.g. by the database for a dashboard).
+
+    ``asset_load`` and ``site_load`` are sums of per-asset and per-site loads each capped at
+    ``LOAD_CAP``; ``assets`` and ``sites`` the denominators described in ``readiness``.
+    """
+    asset_penalty = ASSET_POINTS * asset_load / (LOAD_CAP * assets) if assets else 0
+    site_penalty = SITE_POINTS * site_load / (LOAD_CAP * sites) if sites else 0
     raw = max(0, round(100 - asset_penalty - site_penalty))
     score = min(raw, CRITICAL_CEILING) if any_critical else raw
     grade, label = grade_of(score)

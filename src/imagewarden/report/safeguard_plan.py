@@ -8,7 +8,7 @@ score speak the same language: the first item recovers the most.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 
 from imagewarden.model import DefenseLayer, Safeguard, SafeguardType, Severity
@@ -18,6 +18,8 @@ from imagewarden.report.views import FindingView
 
 @dataclass(frozen=True, slots=True)
 class PlanItem:
+    """One recommended safeguard and the current findings it addresses."""
+
     safeguard: Safeguard
     findings: int
     assets: int
@@ -29,27 +31,35 @@ class PlanItem:
 
     @property
     def high_or_critical(self) -> int:
+        """High or critical findings this safeguard addresses."""
         return len(self.high_or_critical_ids)
 
 
 @dataclass(frozen=True, slots=True)
 class LayerGroup:
+    """Plan items of one defense layer."""
+
     layer: DefenseLayer
     items: tuple[PlanItem, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class TypeGroup:
+    """Plan items of one kind of control, by layer."""
+
     type: SafeguardType
     layers: tuple[LayerGroup, ...]
 
     @property
     def items(self) -> tuple[PlanItem, ...]:
+        """Every item of this group, layer by layer."""
         return tuple(item for group in self.layers for item in group.items)
 
 
 @dataclass(frozen=True, slots=True)
 class SafeguardPlan:
+    """The safeguard plan of the current findings."""
+
     items: tuple[PlanItem, ...]
     """Every recommended safeguard, highest impact first."""
     groups: tuple[TypeGroup, ...]
@@ -60,11 +70,18 @@ class SafeguardPlan:
 
 
 def impact_order(item: PlanItem) -> tuple[float, int, int, str]:
+    """Sort key: highest impact first, then severity, then findings, then title."""
     return (-item.impact, -item.highest_severity.rank, -item.findings, item.safeguard.title)
 
 
-def safeguard_plan(current: Iterable[FindingView]) -> SafeguardPlan:
-    """Plan from current findings only; resolved findings need no safeguard."""
+def safeguard_plan(
+    current: Iterable[FindingView], site_ids: Set[str] | None = None
+) -> SafeguardPlan:
+    """Plan from current findings only; resolved findings need no safeguard.
+
+    ``site_ids``: the inventory sites, the only ones a plan item counts in its ``sites``
+    (findings elsewhere, e.g. enterprise-wide, still count in its findings); None: all.
+    """
     safeguards: dict[str, Safeguard] = {}
     addressed: dict[str, list[FindingView]] = defaultdict(list)
     unknown: set[str] = set()
@@ -81,7 +98,9 @@ def safeguard_plan(current: Iterable[FindingView]) -> SafeguardPlan:
                 safeguard=safeguards[urn],
                 findings=len(findings),
                 assets=len({f.asset_id for f in findings if f.asset_id is not None}),
-                sites=len({f.site_id for f in findings}),
+                sites=len(
+                    {f.site_id for f in findings if site_ids is None or f.site_id in site_ids}
+                ),
                 highest_severity=max((f.severity for f in findings), key=lambda s: s.rank),
                 impact=sum(SEVERITY_WEIGHT[f.severity] for f in findings),
                 finding_ids=frozenset(f.id for f in findings),

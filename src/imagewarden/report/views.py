@@ -31,6 +31,8 @@ CURRENT_STATUSES = frozenset({FindingStatus.OPEN, FindingStatus.ACCEPTED})
 
 @dataclass(frozen=True, slots=True)
 class FindingView:
+    """A finding joined with its site name, asset, check and safeguards."""
+
     finding: Finding
     site_name: str
     asset: Asset | None
@@ -42,10 +44,12 @@ class FindingView:
 
     @property
     def is_current(self) -> bool:
+        """Open or accepted: counts as current risk."""
         return self.finding.status in CURRENT_STATUSES
 
     @property
     def asset_name(self) -> str:
+        """The asset's name, its id when the inventory no longer has it, else empty."""
         if self.asset is not None:
             return self.asset.name
         return self.finding.asset_id or ""
@@ -75,6 +79,7 @@ def risk_order(view: FindingView) -> tuple[int, int, str, str]:
 
 
 def site_names(sites: Iterable[Site]) -> dict[str, str]:
+    """Site id to name, the enterprise-wide pseudo-site included."""
     return {ENTERPRISE_SITE_ID: ENTERPRISE_SITE_NAME, **{s.id: s.name for s in sites}}
 
 
@@ -89,6 +94,7 @@ def join_findings(
     assets: Iterable[Asset],
     catalog: Catalog,
 ) -> tuple[FindingView, ...]:
+    """Findings joined with their sites, assets and catalog entries, in risk order."""
     names = site_names(sites)
     by_id = {a.id: a for a in assets}
     views = []

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from imagewarden.contracts.capability import Capability, CommandSpec, Persistence
 
 if TYPE_CHECKING:
+    from imagewarden.catalog.sections import CatalogSection
     from imagewarden.contracts import (
         FindingProducer,
         ImprovementAction,
@@ -33,6 +34,12 @@ def _section(source: SectionSource) -> ReportSection | None:
     return resilience_section(source)
 
 
+def _catalog_sections() -> Sequence[CatalogSection[Any]]:
+    from imagewarden.resilience.data import RESILIENCE
+
+    return (RESILIENCE,)
+
+
 def _plan_items(store: Store) -> Iterable[ImprovementAction]:
     from imagewarden.resilience.drills import improvement_actions
 
@@ -53,6 +60,7 @@ CAPABILITY = Capability(
         CommandSpec("drill", "Downtime drills and after-action reports.", f"{_CLI}:drill_app"),
         CommandSpec("tabletop", "Tabletop exercise packages.", f"{_CLI}:tabletop_app"),
     ),
+    catalog_sections=_catalog_sections,
     persistence=Persistence("imagewarden.resilience.store.migrations", "resilience"),
     plan_items=_plan_items,
 )

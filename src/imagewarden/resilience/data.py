@@ -1,19 +1,36 @@
-"""Load the resilience catalog data with errors naming file, line and field."""
+"""The resilience catalog section: imaging services, roles, playbooks, scenarios, downtime.
+
+The data lives under ``<catalog root>/resilience`` (``services.yaml``, ``roles.yaml``,
+``downtime.yaml``, ``playbooks/*.yaml``, ``scenarios/*.yaml``), so ``--catalog DIR`` replaces
+it with the rest of the catalog. Loading checks each entry's schema (errors name the file,
+line and field); ``validate`` (``imagewarden catalog validate``) checks every reference
+(roles, playbooks, service dependencies and their cycles, placeholders) and lists every
+problem; commands refuse data with a broken reference through ``resilience_data``.
+"""
 
 from __future__ import annotations
 
+import string
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
-from imagewarden.catalog.loader import default_catalog_dir, read_entries
+from imagewarden.catalog.loader import read_entries
+from imagewarden.catalog.sections import CatalogSection
+from imagewarden.catalog.validate import Problem
 from imagewarden.model import Location, UserInputError
+from imagewarden.resilience.inventory_view import CAST_PLACEHOLDERS, SITE_PLACEHOLDERS
 from imagewarden.resilience.schema import Playbook, Role, Scenario, ServiceNode, Step
 
+if TYPE_CHECKING:
+    from imagewarden.catalog import Catalog
+
 T = TypeVar("T", bound=BaseModel)
+
+SECTION_NAME = "resilience"
 
 
 def _load_list(path: Path, model: type[T]) -> list[T]:
@@ -21,63 +38,157 @@ def _load_list(path: Path, model: type[T]) -> list[T]:
     return read_entries(path, model, missing_ok=True)
 
 
+def _unique(entries: list[tuple[Path, T]], kind: str) -> dict[str, T]:
+    found: dict[str, T] = {}
+    for path, entry in entries:
+        key = str(getattr(entry, "id", ""))
+        if key in found:
+            raise UserInputError(f"duplicate {kind} id {key!r}", Location(str(path)))
+        found[key] = entry
+    return found
+
+
 @dataclass(frozen=True)
 class ResilienceData:
-    services: dict[str, ServiceNode]
-    roles: dict[str, Role]
-    playbooks: dict[str, Playbook]
-    scenarios: dict[str, Scenario]
+    """The resilience catalog section, as loaded (schema-checked)."""
+
+    services: Mapping[str, ServiceNode]
+    roles: Mapping[str, Role]
+    playbooks: Mapping[str, Playbook]
+    scenarios: Mapping[str, Scenario]
     downtime: tuple[Step, ...]
-    """Clinical downtime steps every playbook starts its downtime procedure with."""
+    """Clinical downtime steps common to every playbook (``downtime.yaml``)."""
+    root: str = ""
+    """The folder it was read from, for messages."""
 
 
-def _check_references(data: ResilienceData, root: Path) -> None:
-    where = Location(str(root))
+def load_resilience_data(root: Path) -> ResilienceData:
+    """Read ``root`` (the section folder); raise ``UserInputError`` naming file and line."""
+    services = root / "services.yaml"
+    roles = root / "roles.yaml"
+    return ResilienceData(
+        services=_unique([(services, s) for s in _load_list(services, ServiceNode)], "service"),
+        roles=_unique([(roles, r) for r in _load_list(roles, Role)], "role"),
+        playbooks=_unique(
+            [(f, p) for f in _files(root / "playbooks") for p in _load_list(f, Playbook)],
+            "playbook",
+        ),
+        scenarios=_unique(
+            [(f, s) for f in _files(root / "scenarios") for s in _load_list(f, Scenario)],
+            "scenario",
+        ),
+        downtime=tuple(_load_list(root / "downtime.yaml", Step)),
+        root=str(root),
+    )
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def _step_roles(step: Step) -> tuple[str, ...]:
+    return (step.owner, *step.consulted, *step.informed)
+
+
+def _cycle(services: Mapping[str, ServiceNode]) -> list[str]:
+    """Services on or behind a dependency cycle (empty when the graph is acyclic)."""
+    waiting = {sid: {d for d in s.depends_on if d in services} for sid, s in services.items()}
+    done: set[str] = set()
+    progress = True
+    while progress:
+        progress = False
+        for sid, deps in waiting.items():
+            if sid not in done and deps <= done:
+                done.add(sid)
+                progress = True
+    return sorted(set(services) - done)
+
+
+def _fields(text: str) -> Iterator[str]:
+    try:
+        for _literal, name, _spec, _conversion in string.Formatter().parse(text):
+            if name is not None:
+                yield name
+    except ValueError:
+        yield "{"
+
+
+def reference_problems(data: ResilienceData) -> list[Problem]:
+    """Every reference that does not resolve (roles, playbooks, dependencies, placeholders)."""
+    problems: list[Problem] = []
     for service in data.services.values():
         for dep in service.depends_on:
             if dep not in data.services:
-                raise UserInputError(f"service {service.id} depends on unknown {dep!r}", where)
-    for playbook in data.playbooks.values():
-        steps = [
-            *(s for p in playbook.phases for s in p.steps),
-            *playbook.downtime,
-            *data.downtime,
-        ]
-        for step in steps:
-            for role in (step.owner, *step.consulted, *step.informed):
-                if role not in data.roles:
-                    raise UserInputError(f"playbook {playbook.id}: unknown role {role!r}", where)
-    for scenario in data.scenarios.values():
-        if scenario.playbook not in data.playbooks:
-            raise UserInputError(
-                f"scenario {scenario.id}: unknown playbook {scenario.playbook!r}", where
+                problems.append(Problem(f"service {service.id}", f"depends on unknown {dep!r}"))
+    cycle = _cycle(data.services)
+    if cycle:
+        problems.append(Problem("services", f"dependencies form a cycle: {', '.join(cycle)}"))
+    for role in data.roles.values():
+        if role.escalates_to and role.escalates_to not in data.roles:
+            problems.append(
+                Problem(f"role {role.id}", f"escalates to unknown role {role.escalates_to!r}")
             )
-        for role in scenario.questions:
-            if role not in data.roles:
-                raise UserInputError(f"scenario {scenario.id}: unknown role {role!r}", where)
+    site_names = set(SITE_PLACEHOLDERS)
+    for index, step in enumerate(data.downtime, start=1):
+        where = f"downtime step {index}"
+        problems += _role_problems(where, _step_roles(step), data)
+        problems += _placeholder_problems(where, step.text, site_names)
+    for playbook in data.playbooks.values():
+        where = f"playbook {playbook.id}"
+        steps = [*(s for p in playbook.phases for s in p.steps), *playbook.downtime]
+        for step in steps:
+            problems += _role_problems(where, _step_roles(step), data)
+        texts = [playbook.summary, *playbook.triggers, *(s.text for s in steps)]
+        for text in texts:
+            problems += _placeholder_problems(where, text, site_names)
+    cast_names = site_names | set(CAST_PLACEHOLDERS)
+    for scenario in data.scenarios.values():
+        where = f"scenario {scenario.id}"
+        if scenario.playbook not in data.playbooks:
+            problems.append(Problem(where, f"unknown playbook {scenario.playbook!r}"))
+        problems += _role_problems(where, tuple(scenario.questions), data)
+        texts = [
+            scenario.situation, *scenario.objectives, *(i.text for i in scenario.injects),
+            *(q for qs in scenario.questions.values() for q in qs), *scenario.evaluation,
+        ]  # fmt: skip
+        for text in texts:
+            problems += _placeholder_problems(where, text, cast_names)
+    return problems
 
 
-def load_resilience_data(root: Path | None = None) -> ResilienceData:
-    root = root or default_catalog_dir() / "resilience"
-    data = ResilienceData(
-        services={s.id: s for s in _load_list(root / "services.yaml", ServiceNode)},
-        roles={r.id: r for r in _load_list(root / "roles.yaml", Role)},
-        playbooks={
-            p.id: p
-            for f in sorted((root / "playbooks").glob("*.yaml"))
-            for p in _load_list(f, Playbook)
-        },
-        scenarios={
-            s.id: s
-            for f in sorted((root / "scenarios").glob("*.yaml"))
-            for s in _load_list(f, Scenario)
-        },
-        downtime=tuple(_load_list(root / "downtime.yaml", Step)),
-    )
-    _check_references(data, root)
+def _role_problems(where: str, roles: tuple[str, ...], data: ResilienceData) -> list[Problem]:
+    return [
+        Problem(where, f"unknown role {r!r}") for r in dict.fromkeys(roles) if r not in data.roles
+    ]
+
+
+def _placeholder_problems(where: str, text: str, known: set[str]) -> list[Problem]:
+    return [
+        Problem(where, f"unknown placeholder {{{name}}} (known: {', '.join(sorted(known))})")
+        for name in dict.fromkeys(_fields(text))
+        if name not in known
+    ]
+
+
+def validate(data: ResilienceData, _catalog: Catalog) -> list[Problem]:
+    """The section's problems for ``imagewarden catalog validate``."""
+    return [Problem(f"{SECTION_NAME} {p.where}", p.message) for p in reference_problems(data)]
+
+
+RESILIENCE = CatalogSection(SECTION_NAME, load_resilience_data, validate)
+"""The section the capability declares (``capability.py``, ``catalog_sections``)."""
+
+
+def resilience_data(catalog: Catalog) -> ResilienceData:
+    """The section of ``catalog`` (``--catalog DIR`` honoured); refused with its first
+    problem when a reference does not resolve."""
+    data = catalog.section(RESILIENCE)
+    problems = reference_problems(data)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise UserInputError(
+            f"resilience catalog: {problems[0]}{more}",
+            Location(data.root) if data.root else None,
+            hint="run 'imagewarden catalog validate'",
+        )
     return data
-
-
-@cache
-def shipped() -> ResilienceData:
-    return load_resilience_data()

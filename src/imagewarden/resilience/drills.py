@@ -1,34 +1,77 @@
 """Drills: a schedule, a timestamped run log, and after-action items with owners and dates.
 
-Improvement items are the department's plan of action for resilience: the "resilience"
-finding producer raises a finding for each site whose items are past due.
+A drill follows one state machine, enforced by every command that touches it::
+
+    scheduled --log--> running --log--> running --report--> finished --done ITEM--> finished
+
+``drill log`` starts a scheduled drill and adds to a running one; ``drill report`` finishes
+a running drill with its after-action items; a finished drill's log and items are closed
+(its report can be written again, unchanged). Improvement items are the department's plan of
+action for resilience: the "resilience" finding producer raises a finding for each site
+whose items are past due.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from imagewarden.model import SubjectKind, UserInputError
-from imagewarden.resilience.records import record_facts
-from imagewarden.resilience.store.tables import DrillEventRow, DrillItemRow, DrillRow
-from imagewarden.store import Store
+from imagewarden.model import UserInputError
 
 if TYPE_CHECKING:
     from imagewarden.contracts import ImprovementAction
+    from imagewarden.store import Store
 
-EVENT_KINDS = ("inject", "action", "note")
-ITEM_KINDS = ("went_well", "gap", "improvement")
 OVERDUE_DAYS = 365
 """Drill at least yearly."""
 
 
-@dataclass(frozen=True)
+class DrillState(StrEnum):
+    """Where a drill is in its life."""
+
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+class DrillLogKind(StrEnum):
+    """What a run-log entry records."""
+
+    INJECT = "inject"
+    ACTION = "action"
+    NOTE = "note"
+
+
+class DrillItemKind(StrEnum):
+    """The three parts of an after-action report."""
+
+    WENT_WELL = "went_well"
+    GAP = "gap"
+    IMPROVEMENT = "improvement"
+
+
+class DrillOperation(StrEnum):
+    """What a command asks of a drill; the state machine says where each is allowed."""
+
+    LOG = "log"
+    FINISH = "finish"
+    COMPLETE_ITEM = "complete_item"
+
+
+_ALLOWED: dict[DrillState, frozenset[DrillOperation]] = {
+    DrillState.SCHEDULED: frozenset({DrillOperation.LOG}),
+    DrillState.RUNNING: frozenset({DrillOperation.LOG, DrillOperation.FINISH}),
+    DrillState.FINISHED: frozenset({DrillOperation.COMPLETE_ITEM}),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class Drill:
+    """A drill on the schedule, with when it started and finished."""
+
     id: int
     site_id: str
     title: str
@@ -37,175 +80,123 @@ class Drill:
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
 
+    @property
+    def state(self) -> DrillState:
+        """Scheduled until the first log entry, running until the report, then finished."""
+        if self.finished_at is not None:
+            return DrillState.FINISHED
+        if self.started_at is not None:
+            return DrillState.RUNNING
+        return DrillState.SCHEDULED
 
-@dataclass(frozen=True)
-class Event:
-    at: dt.datetime
-    kind: str
-    text: str
+    def require(self, operation: DrillOperation) -> DrillState:
+        """The state after ``operation``; a ``UserInputError`` when the state forbids it."""
+        state = self.state
+        if operation not in _ALLOWED[state]:
+            raise _refusal(self, operation)
+        if operation is DrillOperation.LOG:
+            return DrillState.RUNNING
+        if operation is DrillOperation.FINISH:
+            return DrillState.FINISHED
+        return state
 
 
-@dataclass(frozen=True)
-class Item:
+def _refusal(drill: Drill, operation: DrillOperation) -> UserInputError:
+    state = drill.state
+    if state is DrillState.FINISHED:
+        when = drill.finished_at.strftime("%Y-%m-%d %H:%M UTC") if drill.finished_at else ""
+        closed = "its log is closed" if operation is DrillOperation.LOG else "its items are closed"
+        return UserInputError(
+            f"drill {drill.id} finished at {when}; {closed}",
+            hint=f"'imagewarden drill report {drill.id}' without items writes its report again",
+        )
+    if operation is DrillOperation.FINISH:
+        return UserInputError(
+            f"drill {drill.id} has no log yet; log its injects first",
+            hint=f"imagewarden drill log {drill.id} TEXT --kind inject",
+        )
+    return UserInputError(f"drill {drill.id} is {state.value}; its items are not written yet")
+
+
+@dataclass(frozen=True, slots=True)
+class DrillEvent:
+    """One entry of a drill's run log."""
+
     id: int
     drill_id: int
-    kind: str
+    at: dt.datetime
+    kind: DrillLogKind
     text: str
-    owner: str
-    due: dt.date | None
-    done_on: dt.date | None
-
-    def overdue(self, today: dt.date) -> bool:
-        return (
-            self.kind == "improvement"
-            and self.done_on is None
-            and self.due is not None
-            and self.due < today
-        )
 
 
-def _drill(row: DrillRow) -> Drill:
-    return Drill(
-        row.id, row.site_id, row.title, row.scenario, row.scheduled_for,
-        row.started_at, row.finished_at,
-    )  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class NewDrillItem:
+    """An after-action item about to be recorded."""
 
-
-def _item(row: DrillItemRow) -> Item:
-    return Item(row.id, row.drill_id, row.kind, row.text, row.owner, row.due, row.done_on)
-
-
-def schedule(store: Store, site_id: str, title: str, on: dt.date, scenario: str = "") -> int:
-    if site_id not in {s.id for s in store.sites()}:
-        raise UserInputError(f"no site {site_id!r} in the inventory")
-    with Session(store.engine) as session, session.begin():
-        row = DrillRow(site_id=site_id, title=title, scenario=scenario, scheduled_for=on)
-        session.add(row)
-        session.flush()
-        return row.id
-
-
-def drills(store: Store, site_id: str | None = None) -> list[Drill]:
-    with Session(store.engine) as session:
-        query = select(DrillRow).order_by(DrillRow.scheduled_for, DrillRow.id)
-        if site_id is not None:
-            query = query.where(DrillRow.site_id == site_id)
-        return [_drill(r) for r in session.scalars(query)]
-
-
-def get(store: Store, drill_id: int) -> Drill:
-    with Session(store.engine) as session:
-        row = session.get(DrillRow, drill_id)
-        if row is None:
-            raise UserInputError(f"no drill {drill_id}")
-        return _drill(row)
-
-
-def log(store: Store, drill_id: int, kind: str, text: str, at: dt.datetime | None = None) -> None:
-    """Record an inject, action or note; the first entry marks the drill as started."""
-    if kind not in EVENT_KINDS:
-        raise UserInputError(f"kind must be one of {', '.join(EVENT_KINDS)}")
-    at = at or dt.datetime.now(dt.UTC)
-    with Session(store.engine) as session, session.begin():
-        row = session.get(DrillRow, drill_id)
-        if row is None:
-            raise UserInputError(f"no drill {drill_id}")
-        if row.finished_at is not None:
-            raise UserInputError(f"drill {drill_id} is finished; its log is closed")
-        if row.started_at is None:
-            row.started_at = at
-        session.add(DrillEventRow(drill_id=drill_id, at=at, kind=kind, text=text))
-
-
-def events(store: Store, drill_id: int) -> list[Event]:
-    with Session(store.engine) as session:
-        query = (
-            select(DrillEventRow)
-            .where(DrillEventRow.drill_id == drill_id)
-            .order_by(DrillEventRow.at, DrillEventRow.id)
-        )
-        return [Event(r.at, r.kind, r.text) for r in session.scalars(query)]
-
-
-@dataclass(frozen=True)
-class NewItem:
-    kind: str
+    kind: DrillItemKind
     text: str
     owner: str = ""
     due: dt.date | None = None
 
 
-def parse_improvement(value: str) -> NewItem:
+@dataclass(frozen=True, slots=True)
+class DrillItem:
+    """A recorded after-action item."""
+
+    id: int
+    drill_id: int
+    kind: DrillItemKind
+    text: str
+    owner: str
+    due: dt.date | None
+    done_on: dt.date | None
+
+    @property
+    def is_open_improvement(self) -> bool:
+        """An improvement nobody has marked done yet."""
+        return self.kind is DrillItemKind.IMPROVEMENT and self.done_on is None
+
+    def overdue(self, today: dt.date) -> bool:
+        """An open improvement whose due date has passed."""
+        return self.is_open_improvement and self.due is not None and self.due < today
+
+
+def parse_improvement(value: str) -> NewDrillItem:
     """ "text | owner | YYYY-MM-DD": every improvement item needs an owner and a due date."""
     parts = [p.strip() for p in value.split("|")]
+    shown = _excerpt(value)
     if len(parts) != 3 or not all(parts):
-        raise UserInputError(f"improvement {value!r}: write it as 'what | owner | YYYY-MM-DD'")
+        raise UserInputError(f"improvement {shown!r}: write it as 'what | owner | YYYY-MM-DD'")
     try:
         due = dt.date.fromisoformat(parts[2])
     except ValueError:
         raise UserInputError(
-            f"improvement {value!r}: due date {parts[2]!r} is not YYYY-MM-DD"
+            f"improvement {shown!r}: due date {_excerpt(parts[2])!r} is not YYYY-MM-DD"
         ) from None
-    return NewItem("improvement", parts[0], parts[1], due)
+    return NewDrillItem(DrillItemKind.IMPROVEMENT, parts[0], parts[1], due)
 
 
-def finish(
-    store: Store, drill_id: int, items: list[NewItem], at: dt.datetime | None = None
-) -> Drill:
-    """Close the drill with its after-action items; record the drill date for the site."""
-    at = at or dt.datetime.now(dt.UTC)
-    with Session(store.engine) as session, session.begin():
-        row = session.get(DrillRow, drill_id)
-        if row is None:
-            raise UserInputError(f"no drill {drill_id}")
-        if row.started_at is None:
-            raise UserInputError(f"drill {drill_id} has no log yet; log its injects first")
-        row.finished_at = row.finished_at or at
-        for item in items:
-            session.add(
-                DrillItemRow(
-                    drill_id=drill_id, kind=item.kind, text=item.text, owner=item.owner,
-                    due=item.due,
-                )
-            )  # fmt: skip
-        drill = _drill(row)
-    record_facts(
-        store, SubjectKind.SITE, drill.site_id, {"site.last_downtime_drill": at.date()}, at
-    )
-    return drill
+def _excerpt(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def items(store: Store, drill_id: int | None = None) -> list[Item]:
-    with Session(store.engine) as session:
-        query = select(DrillItemRow).order_by(DrillItemRow.drill_id, DrillItemRow.id)
-        if drill_id is not None:
-            query = query.where(DrillItemRow.drill_id == drill_id)
-        return [_item(r) for r in session.scalars(query)]
-
-
-def complete_item(store: Store, item_id: int, on: dt.date) -> None:
-    with Session(store.engine) as session, session.begin():
-        row = session.get(DrillItemRow, item_id)
-        if row is None:
-            raise UserInputError(f"no after-action item {item_id}")
-        row.done_on = on
-
-
-def open_improvements_by_site(store: Store) -> dict[str, list[Item]]:
+def open_improvements_by_site(
+    drills: Iterable[Drill], items: Iterable[DrillItem]
+) -> dict[str, list[DrillItem]]:
     """Improvement items not done yet, by the site of their drill."""
-    site_of = {d.id: d.site_id for d in drills(store)}
-    found: dict[str, list[Item]] = {}
-    for item in items(store):
-        if item.kind == "improvement" and item.done_on is None:
+    site_of = {d.id: d.site_id for d in drills}
+    found: dict[str, list[DrillItem]] = {}
+    for item in items:
+        if item.is_open_improvement and item.drill_id in site_of:
             found.setdefault(site_of[item.drill_id], []).append(item)
     return found
 
 
-def improvement_actions(store: Store) -> list[ImprovementAction]:
+def actions_from(drills: Iterable[Drill], items: Iterable[DrillItem]) -> list[ImprovementAction]:
     """Every improvement item of every after-action report, for the plan of action."""
     from imagewarden.contracts import ImprovementAction
 
-    site_of = {d.id: d.site_id for d in drills(store)}
+    site_of = {d.id: d.site_id for d in drills}
     return [
         ImprovementAction(
             source_id=f"drill-{item.drill_id}-item-{item.id}",
@@ -215,6 +206,14 @@ def improvement_actions(store: Store) -> list[ImprovementAction]:
             due_on=item.due,
             done=item.done_on is not None,
         )
-        for item in items(store)
-        if item.kind == "improvement"
+        for item in items
+        if item.kind is DrillItemKind.IMPROVEMENT and item.drill_id in site_of
     ]
+
+
+def improvement_actions(store: Store) -> list[ImprovementAction]:
+    """The plan of action's drill items, read from ``store`` (the capability's plan_items)."""
+    from imagewarden.resilience.store.repository import ResilienceRepository
+
+    records = ResilienceRepository(store)
+    return actions_from(records.drills(), records.drill_items())

@@ -10,6 +10,15 @@ from imagewarden.model import Asset, AssetCategory, AssetType, FactValue, Site
 NONE = "none recorded in the inventory"
 _LISTED = 10
 
+SITE_PLACEHOLDERS = (
+    "site", "archives", "modalities", "modality_vendors", "vendors", "ris", "ai_apps",
+    "cloud_services", "remote_access", "modalities_storage",
+)  # fmt: skip
+"""Placeholders playbooks and downtime steps may use: filled from the site's inventory."""
+CAST_PLACEHOLDERS = ("archive", "modality", "vendor", "ai", "cloud", "ris")
+"""Placeholders a tabletop scenario may use besides the site's: one system each, picked by
+the exercise seed."""
+
 
 def _names(assets: Sequence[Asset], *, vendor: bool = True) -> str:
     if not assets:
@@ -44,6 +53,7 @@ class SiteView:
         assets: Sequence[Asset],
         facts: Mapping[str, Mapping[str, FactValue]] | None = None,
     ) -> SiteView:
+        """Group ``assets`` of ``site``; ``facts`` (asset id -> facts) gives local storage."""
         mine = [a for a in assets if a.site_id == site.id]
 
         def of(*categories: AssetCategory) -> tuple[Asset, ...]:
@@ -66,6 +76,7 @@ class SiteView:
         )
 
     def placeholders(self) -> dict[str, str]:
+        """The values of ``SITE_PLACEHOLDERS`` for this site, in people's words."""
         storage = [
             f"{a.name}: {self.storage_hours[a.id]} h" if a.id in self.storage_hours
             else f"{a.name}: unknown (measure it)"

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from imagewarden.resilience.data import ResilienceData
 from imagewarden.resilience.inventory_view import SiteView, fill
+from imagewarden.resilience.records import TeamMember
 from imagewarden.resilience.schema import PHASES, Playbook, Role, Step
 
 
 @dataclass(frozen=True)
 class RenderedStep:
+    """A playbook step with its placeholders filled and its roles named."""
+
     text: str
     owner: str
     consulted: tuple[str, ...]
@@ -22,6 +24,8 @@ class RenderedStep:
 
 @dataclass(frozen=True)
 class RenderedPlaybook:
+    """A playbook as the plan prints it for one site."""
+
     id: str
     title: str
     summary: str
@@ -35,8 +39,10 @@ class RenderedPlaybook:
 
 @dataclass(frozen=True)
 class ContactLevel:
+    """A role of the contact tree, its people in call order, and its depth in the tree."""
+
     role: Role
-    people: tuple[dict[str, Any], ...]
+    people: tuple[TeamMember, ...]
     depth: int
 
 
@@ -69,6 +75,7 @@ def _raci(playbook: Playbook, data: ResilienceData) -> tuple[tuple[str, tuple[st
 
 
 def render_playbook(playbook: Playbook, view: SiteView, data: ResilienceData) -> RenderedPlaybook:
+    """``playbook`` with the site's systems filled in and its RACI derived from the steps."""
     values = view.placeholders()
     roles = data.roles
     return RenderedPlaybook(
@@ -85,7 +92,7 @@ def render_playbook(playbook: Playbook, view: SiteView, data: ResilienceData) ->
     )
 
 
-def contact_tree(data: ResilienceData, members: Sequence[dict[str, Any]]) -> list[ContactLevel]:
+def contact_tree(data: ResilienceData, members: Sequence[TeamMember]) -> list[ContactLevel]:
     """Roles from the incident commander down, each with its people in call order."""
     children: dict[str, list[Role]] = {}
     for role in data.roles.values():
@@ -94,7 +101,7 @@ def contact_tree(data: ResilienceData, members: Sequence[dict[str, Any]]) -> lis
 
     def visit(parent: str, depth: int) -> None:
         for role in children.get(parent, []):
-            people = tuple(m for m in members if m["role"] == role.id)
+            people = tuple(m for m in members if m.role == role.id)
             levels.append(ContactLevel(role, people, depth))
             if depth < len(data.roles):
                 visit(role.id, depth + 1)
@@ -105,6 +112,8 @@ def contact_tree(data: ResilienceData, members: Sequence[dict[str, Any]]) -> lis
 
 @dataclass(frozen=True)
 class IrPlan:
+    """Everything the incident response plan document shows."""
+
     view: SiteView
     playbooks: tuple[RenderedPlaybook, ...]
     tree: tuple[ContactLevel, ...]
@@ -115,11 +124,13 @@ class IrPlan:
 def build_plan(
     view: SiteView,
     data: ResilienceData,
-    members: Sequence[dict[str, Any]],
+    members: Sequence[TeamMember],
     playbook_ids: Sequence[str] = (),
 ) -> IrPlan:
+    """The plan for ``view``'s site: its members (and those serving every site), the
+    contact tree, and the chosen playbooks (all when none is named)."""
     chosen = [data.playbooks[p] for p in playbook_ids] if playbook_ids else data.playbooks.values()
-    site_members = [m for m in members if m["site_id"] in ("", view.site.id)]
+    site_members = [m for m in members if m.site_id in ("", view.site.id)]
     tree = contact_tree(data, site_members)
     unstaffed = tuple(level.role.title for level in tree if not level.people)
     return IrPlan(

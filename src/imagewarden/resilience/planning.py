@@ -1,52 +1,70 @@
-"""Recovery plans for the stored inventory, and their facts for the engine."""
+"""Recovery plans for an inventory, and the facts and JSON they turn into (no I/O here)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
-from imagewarden.model import Asset, Site, SubjectKind, UserInputError
-from imagewarden.resilience.data import shipped
-from imagewarden.resilience.inventory_view import SiteView
-from imagewarden.resilience.records import latest_facts, record_facts
+from imagewarden.model import (
+    Asset,
+    FactValue,
+    Observation,
+    ObservationSource,
+    Site,
+    SubjectKind,
+    UserInputError,
+)
+from imagewarden.resilience.records import COLLECTOR
 from imagewarden.resilience.recovery import RecoveryPlan, plan_enterprise
-from imagewarden.store import Store
+from imagewarden.resilience.schema import ServiceNode
+from imagewarden.store import ObservationBatch
+
+PLAN_FACTS = ("site.recovery_hours_estimate", "site.recovery_within_72h")
+MEASURED_FACT = "backup.restore_hours_estimate"
+STORAGE_FACT = "modality.local_storage_hours"
 
 
-def plans_for(store: Store, site_id: str | None = None) -> list[RecoveryPlan]:
-    sites = store.sites()
-    if site_id is not None:
-        sites = [s for s in sites if s.id == site_id]
-        if not sites:
-            raise UserInputError(f"no site {site_id!r} in the inventory")
-    return plan_sites(store, sites, store.assets())
-
-
-def plan_sites(store: Store, sites: Sequence[Site], assets: Sequence[Asset]) -> list[RecoveryPlan]:
-    """Plans for these sites, with the restore times measured by restore tests."""
-    measured = {
+def measured_hours(latest: Mapping[str, FactValue]) -> dict[str, float]:
+    """Asset id -> restore hours a restore test measured, from the newest fact values."""
+    return {
         subject: float(value)
-        for subject, value in latest_facts(store, "backup.restore_hours_estimate").items()
-        if isinstance(value, int | float)
+        for subject, value in latest.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
     }
-    return plan_enterprise(sites, assets, shipped().services, measured)
 
 
-def record_plans(store: Store, plans: list[RecoveryPlan], now: dt.datetime | None = None) -> None:
-    for plan in plans:
-        record_facts(
-            store,
-            SubjectKind.SITE,
-            plan.site.id,
-            {
-                "site.recovery_hours_estimate": round(plan.critical_hours, 1),
-                "site.recovery_within_72h": plan.within_target,
-            },
-            now,
+def plan_sites(
+    sites: Sequence[Site],
+    assets: Sequence[Asset],
+    services: Mapping[str, ServiceNode],
+    measured: Mapping[str, float],
+) -> list[RecoveryPlan]:
+    """Plans for these sites, with the restore times measured by restore tests."""
+    return plan_enterprise(sites, assets, services, measured)
+
+
+def plan_facts(plans: Sequence[RecoveryPlan], now: dt.datetime) -> ObservationBatch:
+    """Each site's estimate as facts, replacing the previous plan's."""
+    observations = tuple(
+        Observation(SubjectKind.SITE, plan.site.id, name, value, ObservationSource.PROBED, now,
+                    COLLECTOR)
+        for plan in plans
+        for name, value in (
+            ("site.recovery_hours_estimate", round(plan.critical_hours, 1)),
+            ("site.recovery_within_72h", plan.within_target),
         )
+    )  # fmt: skip
+    return ObservationBatch(
+        ObservationSource.PROBED,
+        observations,
+        subjects=tuple((SubjectKind.SITE, p.site.id) for p in plans),
+        names=frozenset(PLAN_FACTS),
+    )
 
 
 def plan_as_dict(plan: RecoveryPlan) -> dict[str, object]:
+    """One plan, JSON-ready (``recovery plan --format json``)."""
     return {
         "site": plan.site.id,
         "site_name": plan.site.name,
@@ -72,23 +90,16 @@ def plan_as_dict(plan: RecoveryPlan) -> dict[str, object]:
     }
 
 
-def site_view(store: Store, site_id: str | None) -> SiteView:
+def choose_site(sites: Sequence[Site], assets: Sequence[Asset], site_id: str | None) -> Site:
     """The named site, or the site with the most assets when none is named."""
-    sites = store.sites()
     if not sites:
         raise UserInputError("the inventory has no sites", hint="import an inventory first")
     if site_id is None:
         # the site with the most assets: the main hospital rather than a discovery stub
-        counts: dict[str, int] = {}
-        for asset in store.assets():
-            counts[asset.site_id] = counts.get(asset.site_id, 0) + 1
-        site = max(sites, key=lambda s: (counts.get(s.id, 0), s.id == sites[0].id))
-    else:
-        found = [s for s in sites if s.id == site_id]
-        if not found:
-            known = ", ".join(s.id for s in sites)
-            raise UserInputError(f"no site {site_id!r} in the inventory (sites: {known})")
-        site = found[0]
-    storage = latest_facts(store, "modality.local_storage_hours")
-    facts = {subject: {"modality.local_storage_hours": v} for subject, v in storage.items()}
-    return SiteView.build(site, store.assets(site.id), facts)
+        counts = Counter(a.site_id for a in assets)
+        return max(sites, key=lambda s: (counts.get(s.id, 0), s.id == sites[0].id))
+    for site in sites:
+        if site.id == site_id:
+            return site
+    known = ", ".join(s.id for s in sites)
+    raise UserInputError(f"no site {site_id!r} in the inventory", hint=f"sites: {known}")

@@ -12,23 +12,28 @@ from imagewarden.catalog import Catalog
 from imagewarden.contracts import EnterpriseView, FindingProducer
 from imagewarden.engine import score
 from imagewarden.model import Check, FactValue, Finding, SubjectKind, finding_fingerprint
-from imagewarden.resilience.drills import Item, open_improvements_by_site
+from imagewarden.resilience.drills import DrillItem, open_improvements_by_site
+from imagewarden.resilience.store.repository import ResilienceRepository
 from imagewarden.store import Store
 
 ITEMS_OVERDUE = "urn:imagewarden:check:site-drill-improvements-overdue"
 
 
 class ResilienceProducer:
+    """Raises the overdue-items check for each site whose improvement items are late."""
+
     name = "resilience"
 
-    def __init__(self, check: Check, open_items: dict[str, list[Item]]) -> None:
+    def __init__(self, check: Check, open_items: dict[str, list[DrillItem]]) -> None:
         self.check = check
         self.open_items = open_items
 
     def produce(self, view: EnterpriseView) -> Iterator[Finding]:
+        """One finding per site with at least one late improvement item."""
         for site_id, site_items in sorted(self.open_items.items()):
             late = sorted(
-                (i for i in site_items if i.overdue(view.today)), key=lambda i: (i.due, i.id)
+                (i for i in site_items if i.overdue(view.today)),
+                key=lambda i: (i.due or view.today, i.id),
             )
             if site_id not in view.sites or not late:
                 continue
@@ -59,8 +64,10 @@ class ResilienceProducer:
 
 
 def resilience_producer(store: Store, catalog: Catalog) -> FindingProducer | None:
+    """The producer, or None when the catalog lacks the check or no item is open."""
     check = catalog.checks.get(ITEMS_OVERDUE)
     if check is None:
         return None
-    open_items = open_improvements_by_site(store)
+    records = ResilienceRepository(store)
+    open_items = open_improvements_by_site(records.drills(), records.drill_items())
     return ResilienceProducer(check, open_items) if open_items else None

@@ -23,6 +23,8 @@ DOWNTIME_HORIZON_HOURS = 4 * 7 * 24.0
 
 @dataclass(frozen=True)
 class PlannedService:
+    """One service in a site's restore order: its assets, hours and when it is back."""
+
     service: ServiceNode
     assets: tuple[Asset, ...]
     depends_on: tuple[str, ...]
@@ -34,6 +36,8 @@ class PlannedService:
 
 @dataclass(frozen=True)
 class RecoveryPlan:
+    """A site's restore order, time to recover and gaps."""
+
     site: Site
     steps: tuple[PlannedService, ...]
     critical_hours: float
@@ -42,6 +46,7 @@ class RecoveryPlan:
 
     @property
     def within_target(self) -> bool:
+        """Critical imaging is back within 72 hours."""
         return self.critical_hours <= TARGET_HOURS
 
 
@@ -131,6 +136,7 @@ def plan_enterprise(
     services: Mapping[str, ServiceNode],
     measured_hours: Mapping[str, float],
 ) -> list[RecoveryPlan]:
+    """One plan per site, each from the site's own assets."""
     by_site: dict[str, list[Asset]] = {}
     for asset in assets:
         by_site.setdefault(asset.site_id, []).append(asset)

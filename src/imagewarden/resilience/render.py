@@ -26,6 +26,7 @@ def _environment() -> Environment:
 
 
 def render_html(template: str, **context: Any) -> str:
+    """A self-contained HTML document from one of the capability's templates."""
     env = _environment()
     css = (
         Path(str(resources.files("imagewarden.resilience") / "templates")) / "base.css"
@@ -33,10 +34,13 @@ def render_html(template: str, **context: Any) -> str:
     return env.get_template(template).render(css=css, **context)
 
 
-def write_outputs(html: str, out: Path, pdf: Path | None = None) -> None:
-    """Write the HTML (atomically) and, when asked, the same document as PDF."""
+def write_outputs(html: str, out: Path, pdf: Path | None = None) -> tuple[Path, ...]:
+    """Write the HTML (atomically) and, when asked, the same document as PDF; returns the
+    paths written."""
     write_text_atomic(out, html)
-    if pdf is not None:
-        from imagewarden.render.pdf import html_to_pdf
+    if pdf is None:
+        return (out,)
+    from imagewarden.render.pdf import html_to_pdf
 
-        html_to_pdf(html, pdf)
+    html_to_pdf(html, pdf)
+    return (out, pdf)

@@ -39,6 +39,8 @@ class ServiceNode(_Entry):
 
 
 class Role(_Entry):
+    """An incident response role and where it escalates."""
+
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     title: str
     responsibilities: str
@@ -47,6 +49,8 @@ class Role(_Entry):
 
 
 class Step(_Entry):
+    """One step of a procedure, with its RACI roles."""
+
     text: str
     owner: str
     """Role id: the one accountable for the step (RACI "A/R")."""
@@ -55,11 +59,15 @@ class Step(_Entry):
 
 
 class PlaybookPhase(_Entry):
+    """The steps of one incident response phase."""
+
     phase: Phase
     steps: tuple[Step, ...] = Field(min_length=1)
 
 
 class Playbook(_Entry):
+    """An imaging incident playbook: triggers, five phases and its own downtime steps."""
+
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     title: str
     summary: str
@@ -77,6 +85,8 @@ class Playbook(_Entry):
 
 
 class Inject(_Entry):
+    """A timed event the facilitator reads out during a tabletop exercise."""
+
     minute: int = Field(ge=0)
     text: str
     """May name {archive}, {modality}, {site}, {vendor}, {ai}, {cloud}, {ris}: picked from the
@@ -84,6 +94,8 @@ class Inject(_Entry):
 
 
 class Scenario(_Entry):
+    """A tabletop exercise scenario."""
+
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     title: str
     playbook: str

@@ -2,67 +2,61 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from imagewarden.resilience import drills as drill_records
-from imagewarden.resilience.data import shipped
-from imagewarden.resilience.planning import plan_sites
-from imagewarden.resilience.records import backup_checks, team
+from imagewarden.resilience.data import resilience_data
+from imagewarden.resilience.planning import MEASURED_FACT, measured_hours, plan_sites
+from imagewarden.resilience.records import BackupCheck, BackupCheckKind
+from imagewarden.resilience.store.repository import ResilienceRepository
 
 if TYPE_CHECKING:
     from imagewarden.contracts import ReportSection, SectionSource
-    from imagewarden.store import Store
 
 
-def _backup_rows(store: Store) -> list[list[Any]]:
-    rows = []
-    for check in backup_checks(store, limit=20):
-        summary = check["summary"]
-        if check["kind"] == "verify":
-            result = (
-                f"{check['files']} files, {check['problem_files']} with problems, "
-                f"{summary.get('studies', 0)} studies"
-            )
-        else:
-            verdict = "within" if summary.get("within_rto") else "beyond"
-            result = (
-                f"{check['files']} files restored, full restore about "
-                f"{summary.get('estimated_hours', 0):.1f} h ({verdict} RTO of "
-                f"{summary.get('rto_hours', 0):g} h)"
-            )
-        started = check["started_at"]
-        when = started.strftime("%Y-%m-%d") if isinstance(started, dt.datetime) else str(started)
-        rows.append([when, check["asset_id"], check["kind"].replace("_", " "), result])
-    return rows
+def _backup_row(check: BackupCheck) -> list[Any]:
+    summary = check.summary
+    if check.kind is BackupCheckKind.VERIFY:
+        result = (
+            f"{check.files} files, {check.problem_files} with problems, "
+            f"{summary.get('studies', 0)} studies"
+        )
+    else:
+        verdict = "within" if summary.get("within_rto") else "beyond"
+        result = (
+            f"{check.files} files restored, full restore about "
+            f"{summary.get('estimated_hours', 0):.1f} h ({verdict} RTO of "
+            f"{summary.get('rto_hours', 0):g} h)"
+        )
+    when = check.started_at.strftime("%Y-%m-%d")
+    return [when, check.asset_id, check.kind.value.replace("_", " "), result]
 
 
 def resilience_section(source: SectionSource) -> ReportSection | None:
+    """The section, or None when the inventory has no site."""
     from imagewarden.contracts import ReportSection
 
-    store = source.store
     if not source.sites:
         return None
-    data = shipped()
-    plans = plan_sites(store, source.sites, source.assets)
-    members = team(store)
-    staffed = {m["role"] for m in members}
-    today = dt.datetime.now(dt.UTC).date()
-    drill_rows = []
-    for drill in drill_records.drills(store):
-        status = "finished" if drill.finished_at else "running" if drill.started_at else "scheduled"
-        drill_rows.append([str(drill.scheduled_for), drill.site_id, drill.title, status])
+    store = source.store
+    records = ResilienceRepository(store)
+    data = resilience_data(source.catalog)
+    measured = measured_hours(records.latest_facts(MEASURED_FACT))
+    plans = plan_sites(source.sites, source.assets, data.services, measured)
+    staffed = {m.role for m in records.team()}
+    today = source.now.date()
+    drills = records.drills()
+    drill_rows = [[str(d.scheduled_for), d.site_id, d.title, d.state.value] for d in drills]
     item_rows = [
         [item.text, item.owner, str(item.due), "overdue" if item.overdue(today) else "open"]
-        for item in drill_records.items(store)
-        if item.kind == "improvement" and item.done_on is None
+        for item in records.drill_items()
+        if item.is_open_improvement
     ]
     return ReportSection(
         key="resilience",
         title="Resilience: backups, recovery, drills",
         template="resilience/section.html.j2",
         data={
-            "backups": _backup_rows(store),
+            "backups": [_backup_row(c) for c in records.backup_checks(limit=20)],
             "plans": [
                 {
                     "site": p.site.name,

@@ -21,16 +21,21 @@ from imagewarden.resilience.schema import Scenario
 
 @dataclass(frozen=True)
 class TimedInject:
+    """An inject with its text filled for the site."""
+
     minute: int
     text: str
 
     @property
     def clock(self) -> str:
+        """``T+HH:MM`` from the start of the exercise."""
         return f"T+{self.minute // 60:02d}:{self.minute % 60:02d}"
 
 
 @dataclass(frozen=True)
 class Package:
+    """Everything an exercise package document shows."""
+
     scenario: Scenario
     view: SiteView
     seed: int
@@ -55,6 +60,7 @@ def _pick(rng: random.Random, assets: Sequence[Asset], *, vendor: bool = False) 
 
 
 def generate(scenario: Scenario, view: SiteView, data: ResilienceData, seed: int) -> Package:
+    """The package for ``scenario`` at ``view``'s site; the seed picks the systems named."""
     rng = random.Random(f"{scenario.id}:{view.site.id}:{seed}")
     vendors_from = (*view.archives, *view.modalities) or view.ris
     cast = {

@@ -5,12 +5,19 @@ Capabilities keep their own tables and repositories in their own ``store`` modul
 ``schema_versions``); nothing outside a store module writes SQL.
 """
 
+from imagewarden.store import accounts, triage  # noqa: F401  (their tables join the schema)
 from imagewarden.store.audit import AuditEntry, ChainCheck, Change
 from imagewarden.store.database import DB_ENV, display_url, mask_credentials, resolve_url
 from imagewarden.store.errors import LockTimeout, StoreUnavailable
 from imagewarden.store.findings import FindingFilter, RecordedAssessment
 from imagewarden.store.observations import ObservationBatch, replace_observations
-from imagewarden.store.repository import CollectedSummary, ImportSummary, Store, UpgradeOutcome
+from imagewarden.store.repository import (
+    CollectedSummary,
+    ImportSummary,
+    Store,
+    UpgradeOutcome,
+    write_collected,
+)
 from imagewarden.store.schema import Base
 from imagewarden.store.schema_versions import Schema, SchemaState, SchemaStatus
 
@@ -36,4 +43,5 @@ __all__ = [
     "mask_credentials",
     "replace_observations",
     "resolve_url",
+    "write_collected",
 ]

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import DateTime, Integer, String, Text, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from imagewarden.store.codec import utc
 from imagewarden.store.schema import Base
 
 GENESIS = "0" * 64
@@ -166,26 +167,43 @@ def verify_chain(rows: Iterable[AuditRow]) -> ChainCheck:
 
 
 def entries(
-    session: Session, *, action: str | None = None, actor: str | None = None, limit: int = 0
+    session: Session,
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    limit: int = 0,
+    target: str | None = None,
+    before: int | None = None,
 ) -> Iterator[AuditEntry]:
-    """Audit entries, newest first, optionally of one action or actor."""
+    """Audit entries, newest first, optionally of one action or actor, whose target contains
+    ``target``, older than entry ``before`` (to page backwards)."""
     query = select(AuditRow).order_by(AuditRow.id.desc())
     if action is not None:
         query = query.where(AuditRow.action == action)
     if actor is not None:
         query = query.where(AuditRow.actor == actor)
+    if target:
+        escaped = target.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+        query = query.where(AuditRow.target.like(f"%{escaped}%", escape="!"))
+    if before is not None:
+        query = query.where(AuditRow.id < before)
     if limit:
         query = query.limit(limit)
     for row in session.scalars(query):
         yield AuditEntry(
             row.id,
-            row.at,
+            utc(row.at),
             row.actor,
             row.action,
             row.target,
             json.loads(row.before),
             json.loads(row.after),
         )
+
+
+def actions(session: Session) -> list[str]:
+    """Every action the log holds, sorted (for a filter's choices)."""
+    return sorted(session.scalars(select(AuditRow.action).distinct()))
 
 
 def count(session: Session) -> int:

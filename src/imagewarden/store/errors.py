@@ -56,6 +56,10 @@ _KNOWN: tuple[tuple[str, type[Exception], str], ...] = (
     ("does not exist", UserInputError, "the database does not exist on that server"),
     ("server closed the connection", StoreUnavailable, "the database server closed the connection"),
     ("connection failed", StoreUnavailable, "cannot connect to the database server"),
+    # Values a person typed that PostgreSQL cannot store or compare (SQLite accepts them).
+    ("cannot contain nul", UserInputError, "a value contains a NUL character"),
+    ("out of range", UserInputError, "a number is out of the range the database can store"),
+    ("value too long", UserInputError, "a value is longer than the database can store"),
 )
 
 

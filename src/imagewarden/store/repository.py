@@ -70,8 +70,6 @@ from imagewarden.store.schema_versions import (
 
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
-    """What one inventory import added and updated."""
-
     sites_added: int
     assets_added: int
     assets_updated: int
@@ -207,11 +205,27 @@ class Store(FindingRecords):
             audit.append(change)
 
     def audit_entries(
-        self, *, action: str | None = None, actor: str | None = None, limit: int = 0
+        self,
+        *,
+        action: str | None = None,
+        actor: str | None = None,
+        limit: int = 0,
+        target: str | None = None,
+        before: int | None = None,
     ) -> list[AuditEntry]:
-        """Audit entries, newest first."""
+        """Audit entries, newest first (see ``audit.entries`` for the filters)."""
         with self.reading() as session:
-            return list(audit.entries(session, action=action, actor=actor, limit=limit))
+            return list(
+                audit.entries(
+                    session, action=action, actor=actor, limit=limit, target=target,
+                    before=before,
+                )
+            )  # fmt: skip
+
+    def audit_actions(self) -> list[str]:
+        """Every action the audit log holds, sorted."""
+        with self.reading() as session:
+            return audit.actions(session)
 
     def verify_audit(self) -> ChainCheck:
         """Recompute the audit chain; names the first edited, deleted or reordered row."""
@@ -226,7 +240,6 @@ class Store(FindingRecords):
             yield connection
 
     def close(self) -> None:
-        """Release the database connections."""
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -242,61 +255,67 @@ class Store(FindingRecords):
         inventory: Inventory,
         now: dt.datetime | None = None,
         *,
-        actor: str = "system",
+        actor: str | None = None,
         source: str = "",
     ) -> ImportSummary:
         """Add or update the sites and assets of one import, all or nothing.
 
         The import is authoritative for the assets it names: their services are replaced and
         their imported observations are replaced, so a fact removed from the file is unknown
-        again rather than stale.
+        again rather than stale. With ``actor`` (a person or a worker importing), the import
+        is one audit entry ``inventory.import`` naming ``source``.
         """
         now = now or dt.datetime.now(dt.UTC)
-        with self.changing(actor, "import.inventory", source or "inventory") as change:
-            session = change.session
-            site_ids = [s.id for s in inventory.sites]
-            existing_sites = self._existing(session, SiteRow.id, site_ids)
-            new_sites = [
-                codec.site_row(s, now) for s in inventory.sites if s.id not in existing_sites
-            ]
-            old_sites = [codec.site_row(s, now) for s in inventory.sites if s.id in existing_sites]
-            if new_sites:
-                session.execute(insert(SiteRow), new_sites)
-            if old_sites:
-                session.execute(update(SiteRow), old_sites)
-
-            asset_ids = [a.id for a in inventory.assets]
-            existing_assets = self._existing(session, AssetRow.id, asset_ids)
-            new_assets = [
-                codec.asset_row(a, now) for a in inventory.assets if a.id not in existing_assets
-            ]
-            old_assets = [
-                codec.asset_row(a, now) for a in inventory.assets if a.id in existing_assets
-            ]
-            if new_assets:
-                session.execute(insert(AssetRow), new_assets)
-            if old_assets:
-                session.execute(update(AssetRow), old_assets)
-            for chunk in chunks(sorted(existing_assets)):
-                session.execute(delete(ServiceRow).where(ServiceRow.asset_id.in_(chunk)))
-            services = [codec.service_row(a.id, s) for a in inventory.assets for s in a.services]
-            if services:
-                session.execute(insert(ServiceRow), services)
-
-            replace_observations(session, self._inventory_batch(inventory))
-            summary = ImportSummary(
-                sites_added=len(new_sites),
-                assets_added=len(new_assets),
-                assets_updated=len(old_assets),
-                observations=len(inventory.observations),
-            )
+        if actor is None:
+            with self.writing() as session:
+                return self._save_inventory(session, inventory, now)
+        with self.changing(actor, "inventory.import", source[:300] or "inventory") as change:
+            summary = self._save_inventory(change.session, inventory, now)
             change.after = {
+                "sites": len(inventory.sites),
                 "sites_added": summary.sites_added,
                 "assets_added": summary.assets_added,
                 "assets_updated": summary.assets_updated,
-                "facts": summary.observations,
+                "observations": summary.observations,
             }
-        return summary
+            return summary
+
+    def _save_inventory(
+        self, session: Session, inventory: Inventory, now: dt.datetime
+    ) -> ImportSummary:
+        """The writes of ``save_inventory`` in ``session``'s transaction."""
+        site_ids = [s.id for s in inventory.sites]
+        existing_sites = self._existing(session, SiteRow.id, site_ids)
+        new_sites = [codec.site_row(s, now) for s in inventory.sites if s.id not in existing_sites]
+        old_sites = [codec.site_row(s, now) for s in inventory.sites if s.id in existing_sites]
+        if new_sites:
+            session.execute(insert(SiteRow), new_sites)
+        if old_sites:
+            session.execute(update(SiteRow), old_sites)
+
+        asset_ids = [a.id for a in inventory.assets]
+        existing_assets = self._existing(session, AssetRow.id, asset_ids)
+        new_assets = [
+            codec.asset_row(a, now) for a in inventory.assets if a.id not in existing_assets
+        ]
+        old_assets = [codec.asset_row(a, now) for a in inventory.assets if a.id in existing_assets]
+        if new_assets:
+            session.execute(insert(AssetRow), new_assets)
+        if old_assets:
+            session.execute(update(AssetRow), old_assets)
+        for chunk in chunks(sorted(existing_assets)):
+            session.execute(delete(ServiceRow).where(ServiceRow.asset_id.in_(chunk)))
+        services = [codec.service_row(a.id, s) for a in inventory.assets for s in a.services]
+        if services:
+            session.execute(insert(ServiceRow), services)
+
+        replace_observations(session, self._inventory_batch(inventory))
+        return ImportSummary(
+            sites_added=len(new_sites),
+            assets_added=len(new_assets),
+            assets_updated=len(old_assets),
+            observations=len(inventory.observations),
+        )
 
     @staticmethod
     def _inventory_batch(inventory: Inventory) -> ObservationBatch:
@@ -320,41 +339,8 @@ class Store(FindingRecords):
         each service is added or replaces the one on its protocol and port (the asset's other
         services stay); the batch replaces only what it is authoritative for.
         """
-        now = dt.datetime.now(dt.UTC)
         with self.changing(actor, action, target) as change:
-            session = change.session
-            sites = {s.id: s for s in collected.new_sites}
-            missing_sites = sites.keys() - self._existing(session, SiteRow.id, sorted(sites))
-            if missing_sites:
-                session.execute(
-                    insert(SiteRow), [codec.site_row(sites[i], now) for i in sorted(missing_sites)]
-                )
-            assets = {a.id: a for a in collected.new_assets}
-            missing = assets.keys() - self._existing(session, AssetRow.id, sorted(assets))
-            if missing:
-                session.execute(
-                    insert(AssetRow), [codec.asset_row(assets[i], now) for i in sorted(missing)]
-                )
-            for asset_id, service in collected.services:
-                session.execute(
-                    delete(ServiceRow).where(
-                        ServiceRow.asset_id == asset_id,
-                        ServiceRow.protocol == service.protocol.value,
-                        ServiceRow.port == service.port,
-                    )
-                )
-            if collected.services:
-                session.execute(
-                    insert(ServiceRow),
-                    [codec.service_row(a, s) for a, s in collected.services],
-                )
-            written = replace_observations(session, batch)
-            summary = CollectedSummary(
-                sites_added=len(missing_sites),
-                assets_added=len(missing),
-                services=len(collected.services),
-                observations=written,
-            )
+            summary = write_collected(change.session, collected, batch)
             change.after = {
                 "sites_added": summary.sites_added,
                 "assets_added": summary.assets_added,
@@ -376,7 +362,6 @@ class Store(FindingRecords):
         return found
 
     def sites(self) -> list[Site]:
-        """Every site, by id."""
         with self.reading() as session:
             return [
                 codec.site_from_row(r)
@@ -384,7 +369,6 @@ class Store(FindingRecords):
             ]
 
     def assets(self, site_id: str | None = None) -> list[Asset]:
-        """Every asset (or those of one site) with its services, by site and id."""
         services: dict[str, list[Service]] = {}
         service_query = select(*ServiceRow.__table__.columns).order_by(
             ServiceRow.asset_id, ServiceRow.port
@@ -420,7 +404,6 @@ class Store(FindingRecords):
             return [codec.observation_from_row(r) for r in connection.execute(query)]
 
     def counts(self) -> dict[str, int]:
-        """Rows per core table."""
         with self.reading() as session:
             return {
                 name: session.scalar(select(func.count()).select_from(table)) or 0
@@ -433,6 +416,48 @@ class Store(FindingRecords):
                     ("assessments", AssessmentRow),
                 )
             }
+
+
+def write_collected(
+    session: Session,
+    collected: Collected,
+    batch: ObservationBatch,
+    now: dt.datetime | None = None,
+) -> CollectedSummary:
+    """``Store.apply_collected`` in the caller's transaction, for a collector that writes rows
+    of its own (e.g. capture analysis: the capture and its flows) in the same audited change."""
+    now = now or dt.datetime.now(dt.UTC)
+    sites = {s.id: s for s in collected.new_sites}
+    missing_sites = sites.keys() - Store._existing(session, SiteRow.id, sorted(sites))
+    if missing_sites:
+        session.execute(
+            insert(SiteRow), [codec.site_row(sites[i], now) for i in sorted(missing_sites)]
+        )
+    assets = {a.id: a for a in collected.new_assets}
+    missing = assets.keys() - Store._existing(session, AssetRow.id, sorted(assets))
+    if missing:
+        session.execute(
+            insert(AssetRow), [codec.asset_row(assets[i], now) for i in sorted(missing)]
+        )
+    for asset_id, service in collected.services:
+        session.execute(
+            delete(ServiceRow).where(
+                ServiceRow.asset_id == asset_id,
+                ServiceRow.protocol == service.protocol.value,
+                ServiceRow.port == service.port,
+            )
+        )
+    if collected.services:
+        session.execute(
+            insert(ServiceRow), [codec.service_row(a, s) for a, s in collected.services]
+        )
+    written = replace_observations(session, batch)
+    return CollectedSummary(
+        sites_added=len(missing_sites),
+        assets_added=len(missing),
+        services=len(collected.services),
+        observations=written,
+    )
 
 
 def _initialise(engine: Engine, schema: Schema, path: Path | None) -> None:

@@ -124,6 +124,7 @@ class FindingRow(Base):
     __table_args__ = (
         Index("ix_findings_site_status", "site_id", "status"),
         Index("ix_findings_check", "check_id"),
+        Index("ix_findings_risk", "risk_score", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

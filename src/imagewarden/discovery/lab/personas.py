@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 
 @dataclass(frozen=True, slots=True)
 class Persona:
+    """One lab DICOM service: where it listens and how it behaves."""
+
     name: str
     address: str
     port: int

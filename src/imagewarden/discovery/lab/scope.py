@@ -17,6 +17,7 @@ def lab_scope(
     exclude: tuple[str, ...] = (),
     extra_hosts: tuple[str, ...] = (),
 ) -> dict[str, object]:
+    """The scope (as data) that covers ``personas`` with their known titles."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     plain = sorted({p.port for p in personas if not p.tls})
     tls = sorted({p.port for p in personas if p.tls})
@@ -53,6 +54,7 @@ def lab_scope(
 
 
 def write_lab_scope(path: Path, **kwargs: object) -> Path:
+    """Write the lab's scope file to ``path``."""
     data = lab_scope(**kwargs)  # type: ignore[arg-type]
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path

@@ -46,12 +46,14 @@ class Usage:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def opened(self) -> None:
+        """Count a new connection."""
         with self._lock:
             self.active += 1
             self.total += 1
             self.peak = max(self.peak, self.active)
 
     def closed(self) -> None:
+        """Count a closed connection."""
         with self._lock:
             self.active = max(0, self.active - 1)
 
@@ -171,6 +173,7 @@ class Lab:
         return ae
 
     def start(self) -> None:
+        """Start every persona's SCP (OSError when an address is taken)."""
         self._tmp = tempfile.TemporaryDirectory(prefix="imagewarden-lab-")
         for persona in self.personas:
             usage = self.usage[persona.address]
@@ -193,6 +196,7 @@ class Lab:
             self._servers.append(server)
 
     def stop(self) -> None:
+        """Shut every SCP down."""
         for server in self._servers:
             server.shutdown()
         self._servers.clear()

@@ -167,26 +167,30 @@ class _Run:
 
 
 async def probe_dicom(target: Target, ctx: ProbeContext) -> ServiceResult:
+    """Probe one DICOM (or DICOM TLS) port: see the module docstring for what is sent."""
     run = _Run(target, ctx)
     first = await run.first()
     if first.outcome is Outcome.REFUSED:
-        return ServiceResult(target, False, None)
-    run.facts["dicom.association_outcome"] = first.outcome.value
+        return ServiceResult.closed(target)
+    outcome = first.outcome.value
+    run.facts["dicom.association_outcome"] = outcome
+    if first.reason:
+        run.facts["dicom.association_reason"] = first.reason[:200]
     if first.outcome not in (Outcome.ACCEPTED, Outcome.REJECTED):
         # Open, but no DICOM answer: record what happened and stop talking to it.
-        protocol = ServiceProtocol.DICOM if run.tls else ServiceProtocol.OTHER
+        protocol = ServiceProtocol.OTHER
+        if run.tls or first.outcome is Outcome.MALFORMED:
+            protocol = ServiceProtocol.DICOM  # it speaks DICOM (or TLS), if badly
+        elif first.speaks_http:
+            protocol = ServiceProtocol.HTTP
         if run.tls:
             run.facts.setdefault("service.tls", True)
-        return ServiceResult(target, True, protocol, run.facts, (first.outcome.value, *run.notes))
+        notes = tuple(run.notes)
+        return ServiceResult(target, True, protocol, run.facts, notes, outcome=outcome)
     run.facts["service.tls"] = run.tls
     if first.outcome is Outcome.ACCEPTED and not run.titles.called_known:
         # The called AE title was a guess (like dicom-ping's ANY-SCP) and it was accepted.
         run.facts["dicom.accepts_any_called_ae"] = True
-    if first.reject is not None:
-        reject = first.reject
-        run.notes.append(
-            f"rejected result={reject.result} source={reject.source} reason={reject.reason}"
-        )
     if ctx.options.profile is not Profile.PING:
         await run.any_called(first)
         await run.unknown_calling(first)
@@ -194,13 +198,14 @@ async def probe_dicom(target: Target, ctx: ProbeContext) -> ServiceResult:
     uid = run.facts.get("dicom.implementation_class_uid")
     version = run.facts.get("dicom.implementation_version", "")
     if isinstance(uid, str) and isinstance(version, str):
-        product = fingerprint.identify(uid, version)
+        product = fingerprint.identify(ctx.data.implementations, uid, version)
     if product is not None:
-        run.facts["service.product"] = f"{product.vendor} {product.name}"
+        run.facts["service.product"] = fingerprint.display_name(product)
         if product.version:
             run.facts["service.product_version"] = product.version
         if product.outdated is not None:
             run.facts["service.product_outdated"] = product.outdated
+    notes = tuple(run.notes)
     return ServiceResult(
-        target, True, ServiceProtocol.DICOM, run.facts, (first.outcome.value, *run.notes), product
+        target, True, ServiceProtocol.DICOM, run.facts, notes, product, outcome=outcome
     )

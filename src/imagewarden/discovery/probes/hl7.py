@@ -18,26 +18,31 @@ _SILENCE = 0.3
 
 
 async def probe_hl7(target: Target, ctx: ProbeContext) -> ServiceResult:
+    """Probe one HL7 MLLP port without sending a message (see the module docstring)."""
     try:
-        reader, writer = await ctx.connect(target)
+        connection = await ctx.connect(target)
     except ScopeRefusal:
         raise  # not a closed port: the scheduler records it as not contacted
     except (OSError, TimeoutError):
-        return ServiceResult(target, False, None)
+        return ServiceResult.closed(target)
     banner = False
     try:
         async with asyncio.timeout(_SILENCE):
-            banner = bool(await reader.read(1))
+            banner = bool(await connection.reader.read(1))
     except (TimeoutError, OSError):
         pass
     finally:
+        connection.log.outcome = "speaks first" if banner else "silent"
+        writer = connection.writer
         writer.close()
         with contextlib.suppress(Exception):
             async with asyncio.timeout(0.5):
                 await writer.wait_closed()
     if banner:
         # Something that talks first (SSH, FTP, SMTP...) is not an MLLP listener.
-        return ServiceResult(target, True, ServiceProtocol.OTHER, notes=("speaks first",))
+        outcome = "speaks first"
+        return ServiceResult(target, True, ServiceProtocol.OTHER, notes=(outcome,), outcome=outcome)
     tls = await probe_tls(target, ctx)
     facts: dict[str, FactValue] = dict(tls) if tls else {"service.tls": False}
-    return ServiceResult(target, True, ServiceProtocol.HL7, facts, ("silent listener (MLLP)",))
+    notes = ("silent listener (MLLP)",)
+    return ServiceResult(target, True, ServiceProtocol.HL7, facts, notes, outcome="silent")

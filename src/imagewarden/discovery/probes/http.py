@@ -1,6 +1,7 @@
 """DICOMweb and REST: read-only GETs without credentials; default credentials only by opt-in.
 
-Safe profile: GET /system (Orthanc's identity, no patient data) and nothing else.
+Safe profile: GET /system (Orthanc's identity, no patient data) and nothing else; what the
+API advertises about its DICOM server (AE title, port) is recorded.
 Standard profile with --allow-query: QIDO-RS GET .../studies?limit=1, keeping only how many
 results came back. With --allow-credential-checks: one GET with each documented default
 credential of the product that answered. Never a POST, PUT or DELETE; redirects not followed.
@@ -9,14 +10,12 @@ credential of the product that answered. Never a POST, PUT or DELETE; redirects 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
 
-from imagewarden.catalog.loader import default_catalog_dir, read_entries
 from imagewarden.discovery import fingerprint
 from imagewarden.discovery.interface import (
     ProbeContext,
@@ -31,25 +30,6 @@ from imagewarden.model import FactValue, ServiceProtocol
 
 QIDO_PATHS = ("/dicom-web/studies", "/studies")
 _MAX_BODY = 256 * 1024
-
-
-class DefaultCredential(BaseModel):
-    """A vendor's documented default login (catalog data, validated like the rest)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    product: str
-    realm: str
-    path: str
-    username: str
-    password: str = Field(repr=False)  # public default, still kept out of reprs and logs
-    source: str
-
-
-@cache
-def default_credentials() -> tuple[DefaultCredential, ...]:
-    path = default_catalog_dir() / "discovery" / "default_credentials.yaml"
-    return tuple(read_entries(path, DefaultCredential))
 
 
 class _Client:
@@ -67,12 +47,13 @@ class _Client:
             trust_env=False,  # never through a proxy: the scope is about this host only
             # Every connection dials through the scope's socket guard (canonical address,
             # peer checked before a byte is sent), like ScopedContext.connect.
-            transport=GuardedTransport(ctx),
+            transport=GuardedTransport(ctx, target.kind),
         )
 
     async def get(
         self, path: str, auth: tuple[str, str] | None = None, accept: str = "application/json"
     ) -> _Reply | None:
+        """One GET (paced like every connection); None when the exchange failed."""
         await self.ctx.admit(self.target)
         headers = {"Accept": accept}
         try:
@@ -96,6 +77,23 @@ class _Reply:
     content: bytes
 
 
+_AE_TITLE = re.compile(r"[\x20-\x5b\x5d-\x7e]{1,16}")
+
+
+def _advertised_dicom(system: dict[str, Any]) -> dict[str, FactValue]:
+    """The DICOM AE title and port the REST API reports for its own DICOM server.
+
+    Configuration, not patient data; kept only when it is a valid AE title and port.
+    """
+    facts: dict[str, FactValue] = {}
+    title, port = system.get("DicomAet"), system.get("DicomPort")
+    if isinstance(title, str) and _AE_TITLE.fullmatch(title) and title.strip():
+        facts["rest.dicom_ae_title"] = title.strip()
+    if isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536:
+        facts["rest.dicom_port"] = port
+    return facts
+
+
 def _json(response: _Reply) -> Any:
     if len(response.content) > _MAX_BODY:
         return None
@@ -106,6 +104,7 @@ def _json(response: _Reply) -> Any:
 
 
 async def probe_http(target: Target, ctx: ProbeContext) -> ServiceResult:
+    """Probe one HTTP(S) port: see the module docstring for what is sent."""
     http = _Client(target, ctx)
     try:
         return await _probe(http, target, ctx)
@@ -117,7 +116,7 @@ async def _probe(http: _Client, target: Target, ctx: ProbeContext) -> ServiceRes
     tls = target.kind is TargetKind.HTTPS
     system = await http.get("/system")
     if system is None:
-        return ServiceResult(target, False, None)
+        return ServiceResult.closed(target)
     facts: dict[str, FactValue] = {"service.tls": tls}
     asset_facts: dict[str, FactValue] = {}
     protocol = ServiceProtocol.HTTPS if tls else ServiceProtocol.HTTP
@@ -126,18 +125,19 @@ async def _probe(http: _Client, target: Target, ctx: ProbeContext) -> ServiceRes
     body = _json(system) if system.status_code == 200 else None
     if isinstance(body, dict) and "DicomAet" in body and "Version" in body:
         # Orthanc's /system answered without credentials: its REST API is open.
-        product = fingerprint.product("orthanc", str(body.get("Version", ""))[:20])
+        product = fingerprint.product(ctx.data, "orthanc", str(body.get("Version", ""))[:20])
         facts["service.auth_required"] = False
         facts["service.admin_interface"] = True
+        facts.update(_advertised_dicom(body))
         protocol = ServiceProtocol.DICOMWEB
     elif system.status_code == 401:
         facts["service.auth_required"] = True
         if "orthanc" in realm.lower():
-            product = fingerprint.product("orthanc", "")
+            product = fingerprint.product(ctx.data, "orthanc", "")
             facts["service.admin_interface"] = True
             protocol = ServiceProtocol.DICOMWEB
     if product is not None:
-        facts["service.product"] = f"{product.vendor} {product.name}"
+        facts["service.product"] = fingerprint.display_name(product)
         if product.version:
             facts["service.product_version"] = product.version
         if product.outdated is not None:
@@ -152,12 +152,15 @@ async def _probe(http: _Client, target: Target, ctx: ProbeContext) -> ServiceRes
         and options.allow_credential_checks
         and system.status_code == 401
     ):
-        accepted = await _default_credentials(http, realm)
+        accepted = await _default_credentials(http, realm, ctx)
         facts["service.default_credentials_accepted"] = accepted
         if accepted:
             asset_facts["credentials.default_reported"] = True
     notes = (f"GET /system -> {system.status_code}",)
-    return ServiceResult(target, True, protocol, facts, notes, product, asset_facts)
+    outcome = f"HTTP {system.status_code}"
+    return ServiceResult(
+        target, True, protocol, facts, notes, product, asset_facts, outcome=outcome
+    )
 
 
 async def _qido(http: _Client, facts: dict[str, FactValue]) -> None:
@@ -176,8 +179,8 @@ async def _qido(http: _Client, facts: dict[str, FactValue]) -> None:
             return
 
 
-async def _default_credentials(http: _Client, realm: str) -> bool:
-    for entry in default_credentials():
+async def _default_credentials(http: _Client, realm: str, ctx: ProbeContext) -> bool:
+    for entry in ctx.data.credentials:
         if entry.realm.lower() not in realm.lower():
             continue
         response = await http.get(entry.path, auth=(entry.username, entry.password))

@@ -37,6 +37,7 @@ def client_context() -> ssl.SSLContext:
 
 
 def certificate_facts(der: bytes, now: dt.datetime) -> dict[str, FactValue]:
+    """Subject, expiry and self-signature of a DER certificate (nothing when unreadable)."""
     try:
         cert = x509.load_der_x509_certificate(der)
     except ValueError:
@@ -53,6 +54,7 @@ def certificate_facts(der: bytes, now: dt.datetime) -> dict[str, FactValue]:
 
 
 def handshake_facts(writer: asyncio.StreamWriter) -> dict[str, FactValue]:
+    """Facts of the TLS session on ``writer`` (nothing when it is not TLS)."""
     ssl_object = writer.get_extra_info("ssl_object")
     if not isinstance(ssl_object, ssl.SSLObject):
         return {}
@@ -74,13 +76,16 @@ def handshake_facts(writer: asyncio.StreamWriter) -> dict[str, FactValue]:
 async def probe_tls(target: Target, ctx: ProbeContext) -> dict[str, FactValue] | None:
     """Handshake facts, or None when the port does not speak TLS (or is closed)."""
     try:
-        _, writer = await ctx.connect(target, tls=True)
+        connection = await ctx.connect(target, tls=True)
     except ScopeRefusal:
         raise  # not a closed port: the scheduler records it as not contacted
     except (OSError, TimeoutError):
         return None
+    writer = connection.writer
     try:
-        return handshake_facts(writer)
+        facts = handshake_facts(writer)
+        connection.log.outcome = f"TLS handshake ({facts.get('tls.version') or 'version unknown'})"
+        return facts
     finally:
         writer.close()
         with contextlib.suppress(Exception):

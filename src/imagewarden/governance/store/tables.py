@@ -1,7 +1,7 @@
 """Tables of the governance capability: checklist answers, maturity history, training records,
 phishing campaigns and their results, and plan-of-action items.
 
-Created by the migration branch "governance" (migrations/versions/g0001_governance.py).
+Created by the migration branch "governance" (``migrations/g0001_governance.py`` and later).
 People are never stored by name or e-mail address: ``person_hash`` is a keyed hash made at
 import time, enough to count a person once without being able to say who it is.
 """
@@ -69,6 +69,8 @@ class TrainingRow(Base):
 
 
 class CampaignRow(Base):
+    """One imported phishing campaign."""
+
     __tablename__ = "gov_campaigns"
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
@@ -116,3 +118,7 @@ class PlanItemRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     created_on: Mapped[dt.date] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Adds one at every change; a sync changes a row only at the revision it read."""
+    edited: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    """Space-separated fields a person set (owner, due, status, milestone)."""

@@ -30,6 +30,7 @@ ENTROPY_SAMPLE = 64 * 1024
 
 
 def is_ransom_note(name: str) -> bool:
+    """A file name shaped like a ransom note."""
     return bool(_RANSOM_NOTE.search(name))
 
 
@@ -63,4 +64,5 @@ INTEGRITY_PROBLEMS = frozenset(
 
 
 def is_integrity_problem(code: str) -> bool:
+    """A problem that stops the file restoring as a usable image."""
     return code in INTEGRITY_PROBLEMS or code.startswith("bad_header")

@@ -7,20 +7,28 @@ backup target. The archive knows how many instances each study should have.
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from imagewarden.model import Location, UserInputError
+from imagewarden.model import InfrastructureError, Location, UserInputError
+from imagewarden.store import mask_credentials
+
+_MAX_STATISTICS = 64 * 1024
 
 _STUDY_COLUMNS = ("study_instance_uid", "studyinstanceuid", "study_uid", "study")
 _INSTANCE_COLUMNS = ("instances", "numberofstudyrelatedinstances", "instance_count", "count")
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class CountCheck:
+    """The backup's instances against the archive's own counts."""
+
     source: str
     expected_instances: int
     found_instances: int
@@ -30,10 +38,10 @@ class CountCheck:
     """Studies with fewer instances in the backup than the archive lists."""
     missing_studies: int = 0
     extra_studies: int = 0
-    notes: list[str] = field(default_factory=list)
 
     @property
     def matches(self) -> bool:
+        """Every instance is there and no study is missing or short."""
         return (
             self.expected_instances == self.found_instances
             and not self.short_studies
@@ -41,6 +49,7 @@ class CountCheck:
         )
 
     def as_dict(self) -> dict[str, object]:
+        """The counts and the verdict, JSON-ready."""
         return {
             "source": self.source,
             "expected_instances": self.expected_instances,
@@ -52,6 +61,20 @@ class CountCheck:
             "extra_studies": self.extra_studies,
             "matches": self.matches,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CountCheck:
+        """Read what ``as_dict`` wrote."""
+        return cls(
+            source=str(data["source"]),
+            expected_instances=int(data["expected_instances"]),
+            found_instances=int(data["found_instances"]),
+            studies_expected=int(data["studies_expected"]),
+            studies_found=int(data["studies_found"]),
+            short_studies=int(data["short_studies"]),
+            missing_studies=int(data["missing_studies"]),
+            extra_studies=int(data["extra_studies"]),
+        )
 
 
 def _column(header: list[str], names: tuple[str, ...], path: Path, what: str) -> int:
@@ -100,37 +123,56 @@ def read_export(path: Path) -> Counter[str]:
 
 
 def check_export(expected: Counter[str], found: Counter[str], source: str) -> CountCheck:
-    result = CountCheck(
+    """Instances per study in the backup against an export of the archive's counts."""
+    missing = short = 0
+    for study, count in expected.items():
+        have = found.get(study, 0)
+        if have == 0:
+            missing += 1
+        elif have < count:
+            short += 1
+    return CountCheck(
         source=source,
         expected_instances=sum(expected.values()),
         found_instances=sum(found.values()),
         studies_expected=len(expected),
         studies_found=len(found),
+        short_studies=short,
+        missing_studies=missing,
+        extra_studies=sum(1 for study in found if study not in expected),
     )
-    for study, count in expected.items():
-        have = found.get(study, 0)
-        if have == 0:
-            result.missing_studies += 1
-        elif have < count:
-            result.short_studies += 1
-    result.extra_studies = sum(1 for study in found if study not in expected)
-    return result
 
 
 def orthanc_statistics(url: str, *, timeout: float = 10.0) -> dict[str, int]:
     """GET {url}/statistics from an Orthanc server (CountStudies, CountInstances, ...)."""
+    shown = mask_credentials(url)
     try:
-        response = httpx.get(url.rstrip("/") + "/statistics", timeout=timeout)
-        response.raise_for_status()
-        data = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        raise UserInputError(f"cannot read Orthanc statistics: {exc}", hint=url) from None
+        # a bounded read: statistics are a few hundred bytes; a peer cannot make us hold more
+        with httpx.stream("GET", url.rstrip("/") + "/statistics", timeout=timeout) as response:
+            response.raise_for_status()
+            body = b""
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > _MAX_STATISTICS:
+                    raise UserInputError("Orthanc statistics are larger than 64 KiB", hint=shown)
+        data = json.loads(body)
+    except httpx.TransportError as exc:
+        raise InfrastructureError(
+            f"cannot reach the Orthanc server {shown}: {type(exc).__name__}"
+        ) from None
+    except httpx.HTTPStatusError as exc:
+        raise UserInputError(
+            f"Orthanc answered HTTP {exc.response.status_code} for /statistics", hint=shown
+        ) from None
+    except (httpx.HTTPError, ValueError):
+        raise UserInputError("Orthanc statistics are not JSON", hint=shown) from None
     if not isinstance(data, dict):
-        raise UserInputError("Orthanc statistics are not a JSON object", hint=url)
+        raise UserInputError("Orthanc statistics are not a JSON object", hint=shown)
     return {k: int(v) for k, v in data.items() if isinstance(v, int | str) and str(v).isdigit()}
 
 
 def check_orthanc(stats: dict[str, int], found: Counter[str], source: str) -> CountCheck:
+    """The backup's totals against an Orthanc server's statistics."""
     return CountCheck(
         source=source,
         expected_instances=stats.get("CountInstances", 0),

@@ -67,6 +67,8 @@ class NeedMore(Exception):
 
 @dataclass(frozen=True, slots=True)
 class HeaderInfo:
+    """The UIDs and pixel data position read from a header."""
+
     transfer_syntax: str = ""
     sop_class: str = ""
     sop_instance: str = ""
@@ -81,6 +83,7 @@ class HeaderInfo:
 
 
 def has_magic(buf: bytes) -> bool:
+    """The 128-byte preamble is followed by "DICM"."""
     return len(buf) >= PREAMBLE + 4 and buf[PREAMBLE : PREAMBLE + 4] == MAGIC
 
 

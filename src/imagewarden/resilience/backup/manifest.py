@@ -23,15 +23,18 @@ _REQUIRED = ("path", "size", "sha256", "status")
 
 
 def partial_path(path: Path) -> Path:
+    """Where a run writes the manifest until it finishes."""
     return path.with_name(path.name + ".partial")
 
 
 def write_header(stream: TextIO, root: Path, created: str) -> None:
+    """The first line: format, version, root and creation time."""
     header = {"format": FORMAT, "version": VERSION, "root": str(root), "created": created}
     stream.write(json.dumps(header) + "\n")
 
 
 def write_record(stream: TextIO, record: Record) -> None:
+    """One file's record, one line."""
     stream.write(json.dumps(record, separators=(",", ":")) + "\n")
 
 

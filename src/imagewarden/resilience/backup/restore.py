@@ -7,65 +7,20 @@ test proves that bytes which left the backup arrive intact and still parse.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import random
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from imagewarden.model import Location, UserInputError
+from imagewarden.resilience.backup.results import FileProblem, RestoreTestResult
 from imagewarden.resilience.backup.scan import scan_file
 from imagewarden.resilience.backup.walk import walk
 
 _CHUNK = 1 << 20
-
-
-@dataclass
-class RestoreTest:
-    root: str
-    archive_files: int
-    archive_bytes: int
-    sample_files: int
-    sample_bytes: int
-    seconds: float
-    rto_hours: float
-    failed: list[tuple[str, list[str]]] = field(default_factory=list)
-
-    @property
-    def bytes_per_second(self) -> float:
-        return self.sample_bytes / self.seconds if self.seconds > 0 else 0.0
-
-    @property
-    def estimated_hours(self) -> float:
-        """Hours to restore the whole archive at the sample's speed (files and bytes)."""
-        if not self.sample_files or self.seconds <= 0:
-            return 0.0
-        per_file = self.seconds / self.sample_files
-        by_files = per_file * self.archive_files
-        by_bytes = self.archive_bytes / self.bytes_per_second if self.sample_bytes else 0.0
-        # small files are bound by per-file cost, big ones by throughput: take the worse
-        return max(by_files, by_bytes) / 3600
-
-    @property
-    def within_rto(self) -> bool:
-        return self.estimated_hours <= self.rto_hours and not self.failed
-
-    def summary(self) -> dict[str, object]:
-        return {
-            "root": self.root,
-            "archive_files": self.archive_files,
-            "archive_bytes": self.archive_bytes,
-            "sample_files": self.sample_files,
-            "sample_bytes": self.sample_bytes,
-            "seconds": round(self.seconds, 3),
-            "mb_per_second": round(self.bytes_per_second / 1e6, 1),
-            "estimated_hours": round(self.estimated_hours, 3),
-            "rto_hours": self.rto_hours,
-            "within_rto": self.within_rto,
-            "failed": len(self.failed),
-        }
 
 
 def _sample(root: Path, size: int, rng: random.Random) -> tuple[list[tuple[str, int]], int, int]:
@@ -101,8 +56,17 @@ def _copy(source: Path, target: Path) -> str:
 
 
 def restore_test(
-    root: Path, *, sample: int, rto_hours: float, scratch: Path | None = None, seed: int = 0
-) -> RestoreTest:
+    root: Path,
+    *,
+    sample: int,
+    rto_hours: float,
+    scratch: Path | None = None,
+    seed: int = 0,
+    started_at: dt.datetime | None = None,
+    asset_id: str = "",
+) -> RestoreTestResult:
+    """Restore ``sample`` files of ``root`` (see the module docstring); the result carries
+    no facts yet (``collect_restore_test`` adds them)."""
     if not root.is_dir():
         raise UserInputError("not a folder (or not readable)", Location(str(root)))
     if sample < 1:
@@ -111,31 +75,33 @@ def restore_test(
         raise UserInputError("--rto must be a positive number of hours")
     chosen, files, total = _sample(root, sample, random.Random(seed))
     area = Path(tempfile.mkdtemp(prefix="imagewarden-restore-", dir=scratch))
-    failed: list[tuple[str, list[str]]] = []
+    failed: list[FileProblem] = []
     try:
         started = time.perf_counter()
         for rel, _size in chosen:
             try:
                 expected = _copy(root / rel, area / rel)
             except OSError as exc:
-                failed.append((rel, [f"copy_failed:{exc.strerror or exc}"]))
+                failed.append(FileProblem(rel, (f"copy_failed:{exc.strerror or 'error'}",)))
                 continue
             record = scan_file(str(area), rel)
             problems = list(record.get("problems", ()))
             if record["sha256"] != expected:
                 problems.append("copy_differs")
             if problems:
-                failed.append((rel, problems))
+                failed.append(FileProblem(rel, tuple(problems)))
         seconds = time.perf_counter() - started
     finally:
         shutil.rmtree(area, ignore_errors=True)
-    return RestoreTest(
+    return RestoreTestResult(
         root=str(root),
+        started_at=started_at or dt.datetime.now(dt.UTC),
         archive_files=files,
         archive_bytes=total,
         sample_files=len(chosen),
         sample_bytes=sum(size for _rel, size in chosen),
         seconds=seconds,
         rto_hours=rto_hours,
-        failed=failed,
+        failed=tuple(failed),
+        asset_id=asset_id,
     )

@@ -23,11 +23,14 @@ def _uid(rng: random.Random) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Template:
+    """A source file's bytes."""
+
     name: str
     data: bytes
 
 
 def source_file(name: str) -> Path:
+    """A file bundled with pydicom (never downloaded)."""
     from pydicom.data import get_testdata_file
 
     # download=False: the bundled files only; a download attempt hangs offline

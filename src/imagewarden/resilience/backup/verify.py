@@ -28,12 +28,12 @@ from imagewarden.resilience.backup.manifest import (
     write_header,
     write_record,
 )
+from imagewarden.resilience.backup.results import MAX_PROBLEMS_KEPT, FileProblem
 from imagewarden.resilience.backup.scan import scan_batch
 from imagewarden.resilience.backup.walk import is_orthanc_storage, walk
 
 BATCH = 64
 """Files per worker task: big enough to amortise IPC, small enough to keep cores busy."""
-MAX_PROBLEMS_KEPT = 10_000
 
 Progress = Callable[[int, int], None]
 """Called with (files done, bytes done) after each batch."""
@@ -41,6 +41,8 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class VerifyResult:
+    """The running tally of one verification (``collect_verification`` freezes it)."""
+
     root: str
     layout: str
     files: int = 0
@@ -61,9 +63,11 @@ class VerifyResult:
 
     @property
     def studies(self) -> int:
+        """Distinct Study Instance UIDs seen."""
         return len(self.study_instances)
 
     def summary(self) -> dict[str, object]:
+        """Counts, JSON-ready."""
         return {
             "root": self.root,
             "layout": self.layout,
@@ -85,9 +89,15 @@ class VerifyResult:
 class _Tally:
     """Folds records into a VerifyResult; memory grows with studies and series, not files."""
 
-    def __init__(self, result: VerifyResult, comparer: Comparer | None) -> None:
+    def __init__(
+        self,
+        result: VerifyResult,
+        comparer: Comparer | None,
+        on_problem: Callable[[FileProblem], None] | None = None,
+    ) -> None:
         self.result = result
         self.comparer = comparer
+        self.on_problem = on_problem
         self._series: set[bytes] = set()
         # 8-byte digests of SOP Instance UIDs: duplicates are found with ~60 bytes per file
         self._instances: set[bytes] = set()
@@ -118,6 +128,8 @@ class _Tally:
                 result.integrity_files += 1
             if len(result.problems) < MAX_PROBLEMS_KEPT:
                 result.problems.append((record["path"], problems))
+            if self.on_problem is not None:
+                self.on_problem(FileProblem(record["path"], tuple(problems)))
         else:
             result.ok += 1
         if self.comparer is not None and record["sha256"]:
@@ -168,8 +180,13 @@ def verify(
     against: dict[str, str] | None = None,
     resume: bool = False,
     progress: Progress | None = None,
+    on_problem: Callable[[FileProblem], None] | None = None,
 ) -> VerifyResult:
-    """Verify every file under ``root``; see the module docstring for how."""
+    """Verify every file under ``root``; see the module docstring for how.
+
+    ``on_problem`` sees every problem file as it is found (the result keeps the first
+    ``MAX_PROBLEMS_KEPT``), so a caller can stream them all in bounded memory.
+    """
     if not root.is_dir():
         raise UserInputError("not a folder (or not readable)", Location(str(root)))
     if resume and manifest_out is None:
@@ -177,7 +194,7 @@ def verify(
     started = dt.datetime.now(dt.UTC)
     layout = "orthanc" if is_orthanc_storage(root) else "folder"
     result = VerifyResult(root=str(root), layout=layout)
-    tally = _Tally(result, Comparer(against) if against is not None else None)
+    tally = _Tally(result, Comparer(against) if against is not None else None, on_problem)
     partial = partial_path(manifest_out) if manifest_out is not None else None
     done = _load_resume(partial) if (resume and partial is not None) else {}
     stream: TextIO | None = None

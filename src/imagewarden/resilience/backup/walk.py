@@ -19,6 +19,8 @@ ORTHANC_INDEX_FILES = frozenset({"index", "index-wal", "index-shm", "index-journ
 
 @dataclass(frozen=True, slots=True)
 class Entry:
+    """A listed path (relative to the root) and, when it could not be listed, why."""
+
     rel: str
     problem: str = ""
     """Set when the entry could not be listed (it is reported, not scanned)."""

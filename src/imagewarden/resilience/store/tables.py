@@ -16,6 +16,8 @@ from imagewarden.store.schema import Base
 
 
 class BackupCheckRow(Base):
+    """One backup verification or restore test (its summary; manifests stay files)."""
+
     __tablename__ = "resilience_backup_checks"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -32,6 +34,8 @@ class BackupCheckRow(Base):
 
 
 class TeamMemberRow(Base):
+    """A person (or rota) in an incident response role."""
+
     __tablename__ = "resilience_team"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -44,6 +48,8 @@ class TeamMemberRow(Base):
 
 
 class DrillRow(Base):
+    """A drill: scheduled, started (first log entry) and finished (after-action report)."""
+
     __tablename__ = "resilience_drills"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -56,6 +62,8 @@ class DrillRow(Base):
 
 
 class DrillEventRow(Base):
+    """One entry of a drill's run log."""
+
     __tablename__ = "resilience_drill_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -67,6 +75,8 @@ class DrillEventRow(Base):
 
 
 class DrillItemRow(Base):
+    """One after-action item."""
+
     __tablename__ = "resilience_drill_items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

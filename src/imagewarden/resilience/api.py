@@ -1,0 +1,544 @@
+"""The respond-and-recover application API: one typed function per operation.
+
+The command line, the web workspace and site workers call these and nothing else. They take
+a ``Workspace`` (or, where no database is needed, plain typed inputs), return frozen values,
+print nothing and raise ``UserInputError`` (exit 2) or ``InfrastructureError`` (exit 3).
+Writes a person or a worker makes are audited in the same transaction as the change.
+
+Backup checks come in two steps so a site worker can run the first without a database:
+``collect_verification`` / ``collect_restore_test`` scan the archive and return a
+serialisable result; ``apply_verification`` / ``apply_restore_test`` store it with its facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from imagewarden.model import Asset, FactValue, SubjectKind, UserInputError
+from imagewarden.resilience.backup.collect import (
+    ProblemSink,
+    collect_restore_test,
+    collect_verification,
+)
+from imagewarden.resilience.backup.compare import Comparison, compare_files
+from imagewarden.resilience.backup.results import (
+    BackupVerification,
+    RestoreRequest,
+    RestoreTestResult,
+    VerifyRequest,
+)
+from imagewarden.resilience.data import ResilienceData, resilience_data
+from imagewarden.resilience.drills import (
+    Drill,
+    DrillEvent,
+    DrillItem,
+    DrillItemKind,
+    DrillLogKind,
+    DrillOperation,
+    DrillState,
+    NewDrillItem,
+    open_improvements_by_site,
+)
+from imagewarden.resilience.inventory_view import SiteView
+from imagewarden.resilience.planning import (
+    MEASURED_FACT,
+    STORAGE_FACT,
+    choose_site,
+    measured_hours,
+    plan_facts,
+    plan_sites,
+)
+from imagewarden.resilience.records import (
+    BackupCheck,
+    BackupCheckKind,
+    NewBackupCheck,
+    NewTeamMember,
+    TeamMember,
+    fact_batch,
+)
+from imagewarden.resilience.recovery import RecoveryPlan
+from imagewarden.resilience.schema import Playbook, Role, Scenario
+from imagewarden.resilience.store.repository import ResilienceRepository
+
+if TYPE_CHECKING:
+    from imagewarden.app import Workspace
+    from imagewarden.catalog import Catalog
+    from imagewarden.resilience.backup.verify import Progress
+
+__all__ = [
+    "AfterActionReport",
+    "BackupVerification",
+    "DrillOverview",
+    "DrillReportRequest",
+    "IrPlanRequest",
+    "ProblemSink",
+    "RestoreRequest",
+    "RestoreTestResult",
+    "TabletopRequest",
+    "VerifyRequest",
+    "WrittenDocument",
+    "add_team_member",
+    "apply_restore_test",
+    "apply_verification",
+    "backup_checks",
+    "collect_restore_test",
+    "collect_verification",
+    "compare_manifests",
+    "complete_drill_item",
+    "drill_operations",
+    "drill_overview",
+    "generate_tabletop",
+    "latest_facts",
+    "log_drill",
+    "plan_recovery",
+    "playbooks",
+    "report_drill",
+    "require_asset",
+    "restore_test_backup",
+    "roles",
+    "scenarios",
+    "schedule_drill",
+    "site_view",
+    "team",
+    "verify_backup",
+    "write_ir_plan",
+]
+
+logger = logging.getLogger(__name__)
+
+_MAX_NAME = 200
+_MAX_TITLE = 300
+_MAX_SCENARIO = 100
+_MAX_TEXT = 10_000
+
+
+def _text(value: str, what: str, *, limit: int, required: bool = True) -> str:
+    """User text as it may be stored: trimmed, bounded, no control characters (a NUL is
+    stored by SQLite and refused by PostgreSQL: both refuse it here the same way)."""
+    text = value.strip()
+    if required and not text:
+        raise UserInputError(f"{what} is empty")
+    if any(unicodedata.category(c) == "Cc" and c not in "\t" for c in text):
+        raise UserInputError(f"{what} holds a control character")
+    if len(text) > limit:
+        raise UserInputError(f"{what} is longer than {limit} characters")
+    return text
+
+
+def _repository(workspace: Workspace) -> ResilienceRepository:
+    return ResilienceRepository(workspace.store)
+
+
+def _data(workspace: Workspace) -> ResilienceData:
+    return resilience_data(workspace.catalog)
+
+
+def latest_facts(workspace: Workspace, name: str) -> dict[str, FactValue]:
+    """Subject id -> the newest observed value of fact ``name`` (any source)."""
+    return _repository(workspace).latest_facts(name)
+
+
+# --- backups ------------------------------------------------------------------------------
+
+
+def require_asset(workspace: Workspace, asset_id: str) -> Asset:
+    """The inventory asset ``asset_id``; refused (before any scan) when it is unknown."""
+    for asset in workspace.store.assets():
+        if asset.id == asset_id:
+            return asset
+    raise UserInputError(
+        f"no asset {asset_id!r} in the inventory",
+        hint="import the inventory first, or see 'imagewarden assets list'",
+    )
+
+
+def apply_verification(workspace: Workspace, result: BackupVerification) -> BackupCheck:
+    """Store a verification and its facts for its asset (one audited change)."""
+    if not result.asset_id:
+        raise UserInputError("a backup result without an asset cannot be recorded", hint="--asset")
+    require_asset(workspace, result.asset_id)
+    check = NewBackupCheck(
+        kind=BackupCheckKind.VERIFY,
+        root=result.root,
+        asset_id=result.asset_id,
+        started_at=result.started_at,
+        files=result.files,
+        bytes=result.bytes,
+        problem_files=result.problem_files,
+        manifest=result.manifest,
+        summary=result.summary(),
+    )
+    facts = fact_batch(SubjectKind.ASSET, result.asset_id, result.facts, result.started_at)
+    return _repository(workspace).save_backup_check(workspace.actor, check, facts)
+
+
+def verify_backup(
+    workspace: Workspace | None,
+    request: VerifyRequest,
+    *,
+    progress: Progress | None = None,
+    on_problem: ProblemSink | None = None,
+) -> tuple[BackupVerification, BackupCheck | None]:
+    """Collect, then apply when the request names an asset (``backup verify --asset``).
+
+    The asset is checked before the scan, so an unknown one fails in a second.
+    """
+    if request.asset_id:
+        if workspace is None:
+            raise UserInputError("recording a result needs a database", hint="--db")
+        require_asset(workspace, request.asset_id)
+    result = collect_verification(request, progress=progress, on_problem=on_problem)
+    stored = apply_verification(workspace, result) if workspace and request.asset_id else None
+    return result, stored
+
+
+def compare_manifests(old: Path, new: Path) -> Comparison:
+    """``backup compare``: missing, changed and added files between two manifests."""
+    return compare_files(old, new)
+
+
+def apply_restore_test(workspace: Workspace, result: RestoreTestResult) -> BackupCheck:
+    """Store a restore test and its facts for its asset (one audited change)."""
+    if not result.asset_id:
+        raise UserInputError("a backup result without an asset cannot be recorded", hint="--asset")
+    require_asset(workspace, result.asset_id)
+    check = NewBackupCheck(
+        kind=BackupCheckKind.RESTORE_TEST,
+        root=result.root,
+        asset_id=result.asset_id,
+        started_at=result.started_at,
+        files=result.sample_files,
+        bytes=result.sample_bytes,
+        problem_files=len(result.failed),
+        manifest="",
+        summary=result.summary(),
+    )
+    facts = fact_batch(SubjectKind.ASSET, result.asset_id, result.facts, result.started_at)
+    return _repository(workspace).save_backup_check(workspace.actor, check, facts)
+
+
+def restore_test_backup(
+    workspace: Workspace | None, request: RestoreRequest
+) -> tuple[RestoreTestResult, BackupCheck | None]:
+    """Collect, then apply when the request names an asset (``backup restore-test``)."""
+    if request.asset_id:
+        if workspace is None:
+            raise UserInputError("recording a result needs a database", hint="--db")
+        require_asset(workspace, request.asset_id)
+    result = collect_restore_test(request)
+    stored = apply_restore_test(workspace, result) if workspace and request.asset_id else None
+    return result, stored
+
+
+def backup_checks(
+    workspace: Workspace, *, limit: int = 50, asset_id: str | None = None
+) -> list[BackupCheck]:
+    """Stored backup checks, newest first."""
+    return _repository(workspace).backup_checks(limit, asset_id)
+
+
+# --- recovery planning --------------------------------------------------------------------
+
+
+def plan_recovery(
+    workspace: Workspace,
+    site_id: str | None = None,
+    *,
+    record: bool = True,
+    now: dt.datetime | None = None,
+) -> list[RecoveryPlan]:
+    """Restore order and time to recover per site; with ``record``, each site's estimate
+    becomes facts, so the next assessment raises findings on gaps."""
+    store = workspace.store
+    sites = store.sites()
+    if site_id is not None:
+        sites = [s for s in sites if s.id == site_id]
+        if not sites:
+            raise UserInputError(f"no site {site_id!r} in the inventory")
+    measured = measured_hours(latest_facts(workspace, MEASURED_FACT))
+    plans = plan_sites(sites, store.assets(), _data(workspace).services, measured)
+    if record and plans:
+        store.apply_observations(plan_facts(plans, now or dt.datetime.now(dt.UTC)))
+    return plans
+
+
+# --- incident response --------------------------------------------------------------------
+
+
+def roles(catalog: Catalog) -> list[Role]:
+    """The incident response roles of the catalog, top of the contact tree first."""
+    return list(resilience_data(catalog).roles.values())
+
+
+def playbooks(catalog: Catalog) -> list[Playbook]:
+    """The playbooks of the catalog."""
+    return list(resilience_data(catalog).playbooks.values())
+
+
+def scenarios(catalog: Catalog) -> list[Scenario]:
+    """The tabletop scenarios of the catalog."""
+    return list(resilience_data(catalog).scenarios.values())
+
+
+def add_team_member(workspace: Workspace, member: NewTeamMember) -> TeamMember:
+    """``ir team add``: a person (or rota) in a role, for one site or every site (audited)."""
+    known = _data(workspace).roles
+    if member.role not in known:
+        raise UserInputError(f"unknown role {member.role!r}", hint=f"roles: {', '.join(known)}")
+    if member.rank < 1:
+        raise UserInputError("the rank counts from 1 (the first to call)", hint="--rank")
+    if member.site_id and member.site_id not in {s.id for s in workspace.store.sites()}:
+        raise UserInputError(f"no site {member.site_id!r} in the inventory", hint="--site")
+    clean = NewTeamMember(
+        role=member.role,
+        name=_text(member.name, "the name", limit=_MAX_NAME),
+        contact=_text(member.contact, "the contact", limit=_MAX_NAME, required=False),
+        rank=member.rank,
+        site_id=member.site_id,
+    )
+    return _repository(workspace).add_team_member(workspace.actor, clean)
+
+
+def team(workspace: Workspace) -> list[TeamMember]:
+    """``ir team list``: every member, by role and call order."""
+    return _repository(workspace).team()
+
+
+def site_view(workspace: Workspace, site_id: str | None) -> SiteView:
+    """The named site (or the largest) with its assets grouped for incident response."""
+    store = workspace.store
+    assets = store.assets()
+    site = choose_site(store.sites(), assets, site_id)
+    storage = latest_facts(workspace, STORAGE_FACT)
+    facts = {subject: {STORAGE_FACT: value} for subject, value in storage.items()}
+    return SiteView.build(site, [a for a in assets if a.site_id == site.id], facts)
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenDocument:
+    """A document written for a site: what it holds and the files written."""
+
+    site_name: str
+    paths: tuple[Path, ...]
+    counts: tuple[tuple[str, int], ...] = ()
+    """What the document holds, e.g. (("playbooks", 6), ("unstaffed roles", 2))."""
+
+
+@dataclass(frozen=True, slots=True)
+class IrPlanRequest:
+    """What ``ir plan`` writes."""
+
+    out: Path
+    pdf: Path | None = None
+    site_id: str | None = None
+    playbooks: tuple[str, ...] = ()
+    """Only these playbooks (all when empty)."""
+
+
+def write_ir_plan(workspace: Workspace, request: IrPlanRequest) -> WrittenDocument:
+    """``ir plan``: team, contact tree, playbooks and RACI for a site, as HTML (and PDF)."""
+    from imagewarden.resilience.ir import build_plan
+    from imagewarden.resilience.render import render_html, write_outputs
+
+    data = _data(workspace)
+    unknown = [p for p in request.playbooks if p not in data.playbooks]
+    if unknown:
+        raise UserInputError(
+            f"unknown playbook {unknown[0]!r}", hint=f"playbooks: {', '.join(data.playbooks)}"
+        )
+    view = site_view(workspace, request.site_id)
+    plan = build_plan(view, data, team(workspace), request.playbooks)
+    html = render_html("ir_plan.html.j2", plan=plan, values=view.placeholders(), generated="")
+    paths = write_outputs(html, request.out, request.pdf)
+    return WrittenDocument(
+        view.site.name,
+        paths,
+        (("playbooks", len(plan.playbooks)), ("roles without a person", len(plan.unstaffed))),
+    )
+
+
+# --- drills -------------------------------------------------------------------------------
+
+
+def schedule_drill(
+    workspace: Workspace, *, site_id: str, title: str, on: dt.date, scenario: str = ""
+) -> Drill:
+    """``drill schedule``: a drill on the schedule, in state ``scheduled`` (audited)."""
+    if site_id not in {s.id for s in workspace.store.sites()}:
+        raise UserInputError(f"no site {site_id!r} in the inventory", hint="--site")
+    scenario = _text(scenario, "the scenario", limit=_MAX_SCENARIO, required=False)
+    if scenario:
+        data = _data(workspace)
+        if scenario not in data.playbooks and scenario not in data.scenarios:
+            raise UserInputError(
+                f"unknown scenario or playbook {scenario!r}",
+                hint=f"choose from: {', '.join([*data.scenarios, *data.playbooks])}",
+            )
+    return _repository(workspace).schedule_drill(
+        workspace.actor,
+        site_id=site_id,
+        title=_text(title, "the title", limit=_MAX_TITLE),
+        on=on,
+        scenario=scenario,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DrillOverview:
+    """``drill list``: the schedule and the improvement items still open."""
+
+    drills: tuple[Drill, ...]
+    open_items: tuple[DrillItem, ...]
+    today: dt.date
+
+
+def drill_overview(workspace: Workspace, today: dt.date | None = None) -> DrillOverview:
+    """Every drill by date, and the open improvement items of every drill."""
+    records = _repository(workspace)
+    drills = records.drills()
+    items = open_improvements_by_site(drills, records.drill_items())
+    open_items = sorted(
+        (i for site_items in items.values() for i in site_items),
+        key=lambda i: (i.drill_id, i.id),
+    )
+    return DrillOverview(tuple(drills), tuple(open_items), today or dt.datetime.now(dt.UTC).date())
+
+
+def log_drill(
+    workspace: Workspace,
+    drill_id: int,
+    text: str,
+    kind: DrillLogKind = DrillLogKind.ACTION,
+    at: dt.datetime | None = None,
+) -> tuple[Drill, DrillEvent]:
+    """``drill log``: an entry in the run log; the first starts the drill; a finished
+    drill's log is closed (audited)."""
+    clean = _text(text, "the log entry", limit=_MAX_TEXT)
+    when = at or dt.datetime.now(dt.UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return _repository(workspace).log_drill_event(workspace.actor, drill_id, kind, clean, when)
+
+
+@dataclass(frozen=True, slots=True)
+class DrillReportRequest:
+    """What ``drill report`` records and writes."""
+
+    drill_id: int
+    out: Path
+    pdf: Path | None = None
+    went_well: tuple[str, ...] = ()
+    gaps: tuple[str, ...] = ()
+    improvements: tuple[NewDrillItem, ...] = ()
+    """Improvement items (``parse_improvement`` reads 'what | owner | YYYY-MM-DD')."""
+
+
+@dataclass(frozen=True, slots=True)
+class AfterActionReport:
+    """What ``drill report`` did: the drill as it now is, and the files written."""
+
+    drill: Drill
+    finished_now: bool
+    """False when the drill was already finished and only its report was written again."""
+    paths: tuple[Path, ...]
+
+
+def report_drill(
+    workspace: Workspace, request: DrillReportRequest, *, now: dt.datetime | None = None
+) -> AfterActionReport:
+    """``drill report``: finish a running drill with its after-action items and write the
+    report. A finished drill's items are closed: without new items its report is written
+    again unchanged; with new items the command is refused."""
+    from imagewarden.resilience.render import render_html, write_outputs
+
+    now = now or dt.datetime.now(dt.UTC)
+    items = (
+        *(NewDrillItem(DrillItemKind.WENT_WELL, _text(t, "went well", limit=_MAX_TEXT))
+          for t in request.went_well),
+        *(NewDrillItem(DrillItemKind.GAP, _text(t, "a gap", limit=_MAX_TEXT))
+          for t in request.gaps),
+        *(NewDrillItem(DrillItemKind.IMPROVEMENT, _text(i.text, "an improvement",
+                                                          limit=_MAX_TEXT),
+                       _text(i.owner, "the owner", limit=_MAX_NAME), i.due)
+          for i in request.improvements),
+    )  # fmt: skip
+    records = _repository(workspace)
+    drill = records.drill(request.drill_id)
+    finished_now = not (drill.state is DrillState.FINISHED and not items)
+    if finished_now:
+        drill = records.finish_drill(workspace.actor, request.drill_id, items, now)
+    site = next((s for s in workspace.store.sites() if s.id == drill.site_id), None)
+    html = render_html(
+        "after_action.html.j2",
+        drill=drill,
+        site_name=site.name if site is not None else drill.site_id,
+        events=records.drill_events(drill.id),
+        items=records.drill_items(drill.id),
+        today=now.date(),
+    )
+    paths = write_outputs(html, request.out, request.pdf)
+    return AfterActionReport(drill, finished_now, paths)
+
+
+def complete_drill_item(workspace: Workspace, item_id: int, on: dt.date) -> DrillItem:
+    """``drill done``: an improvement item of a finished drill is done (audited)."""
+    return _repository(workspace).complete_item(workspace.actor, item_id, on)
+
+
+def drill_operations(drill: Drill) -> tuple[DrillOperation, ...]:
+    """What the drill's state allows next (for faces that offer only valid actions)."""
+    allowed = []
+    for operation in DrillOperation:
+        try:
+            drill.require(operation)
+        except UserInputError:
+            continue
+        allowed.append(operation)
+    return tuple(allowed)
+
+
+# --- tabletop -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TabletopRequest:
+    """What ``tabletop generate`` writes."""
+
+    out_dir: Path
+    scenario: str = "ransomware-weekend"
+    seed: int = 1
+    site_id: str | None = None
+    pdf: bool = True
+
+
+def generate_tabletop(workspace: Workspace, request: TabletopRequest) -> WrittenDocument:
+    """``tabletop generate``: an exercise package for a scenario and the real inventory."""
+    from imagewarden.resilience.render import render_html, write_outputs
+    from imagewarden.resilience.tabletop import generate
+
+    data = _data(workspace)
+    scenario = data.scenarios.get(request.scenario)
+    if scenario is None:
+        raise UserInputError(
+            f"unknown scenario {request.scenario!r}",
+            hint=f"scenarios: {', '.join(data.scenarios)}",
+        )
+    view = site_view(workspace, request.site_id)
+    package = generate(scenario, view, data, request.seed)
+    out_dir = request.out_dir
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserInputError("exists and is not a folder", hint=str(out_dir))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html = render_html("tabletop.html.j2", pkg=package)
+    pdf = out_dir / "tabletop.pdf" if request.pdf else None
+    paths = write_outputs(html, out_dir / "tabletop.html", pdf)
+    return WrittenDocument(
+        view.site.name,
+        paths,
+        (("injects", len(package.injects)), ("roles", len(package.questions))),
+    )

@@ -1,0 +1,1 @@
+"""The traffic capability's tables, repository and migration branch ("traffic")."""

@@ -1,0 +1,1 @@
+"""Alembic revisions of the traffic capability's branch (label "traffic")."""

@@ -1,0 +1,27 @@
+"""The workspace's routes, one module per area; each route declares its permission."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from imagewarden.web.routes import (
+    api,
+    assets,
+    audit,
+    dashboard,
+    findings,
+    reports,
+    session,
+    users,
+)
+
+ROUTERS: tuple[APIRouter, ...] = (
+    session.router,
+    dashboard.router,
+    findings.router,
+    assets.router,
+    reports.router,
+    audit.router,
+    users.router,
+    api.router,
+)
