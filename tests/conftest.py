@@ -8,9 +8,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 
 from imagewarden.catalog import Catalog, load_catalog
+
+# Property tests bound their work by example counts, not by wall-clock deadlines: on a busy
+# two-core machine a deadline only measures the neighbours.
+settings.register_profile(
+    "imagewarden", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("imagewarden")
 
 # The PostgreSQL server of the test machine (trust auth); CI starts it before the tests.
 PG_URL = os.environ.get("IMAGEWARDEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -286,7 +286,7 @@ def test_answers_and_imports_are_audited_once_each(db: Path) -> None:
     invoke(db, "culture", "import", "training", str(DATA / "training.csv"))
     invoke(db, "culture", "import", "gophish", str(DATA / "gophish-results.csv"))
     with open_store(str(db)) as store:
-        entries = [e for e in store.audit_entries() if e.action != "import.inventory"]
+        entries = [e for e in store.audit_entries() if e.action != "inventory.import"]
     assert [(e.action, e.target) for e in entries] == [
         ("culture.import.gophish", "gophish-results.csv"),
         ("culture.import.training", "training.csv"),

@@ -142,7 +142,7 @@ def test_people_s_writes_are_audited_with_their_actor(db: Path, catalog: Catalog
             api.add_team_member(workspace, NewTeamMember("pacs-admin", "Rota\x1b[2J"))
         with pytest.raises(UserInputError, match="no site 'mars'"):
             api.add_team_member(workspace, NewTeamMember("pacs-admin", "Rota", site_id="mars"))
-        entries = [e for e in store.audit_entries() if e.action != "import.inventory"]
+        entries = [e for e in store.audit_entries() if e.action != "inventory.import"]
     assert [(e.actor, e.action, e.target) for e in entries] == [
         ("dr-who", "ir.team.add", "role:pacs-admin")
     ]

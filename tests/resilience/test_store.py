@@ -68,7 +68,7 @@ def test_records_round_trip_as_frozen_values_and_every_write_is_audited(db_url: 
         actions = [
             (e.actor, e.action)
             for e in reversed(store.audit_entries())
-            if e.action != "import.inventory"
+            if e.action != "inventory.import"
         ]
         assert actions == [
             ("alice", "backup.verify"),
