@@ -69,6 +69,13 @@ COLUMNS = Limit("columns", 512, "columns", "the number of columns")
 CELL_CHARS = Limit("cell_chars", 32_768, "characters", "a cell")
 SHEET_CELLS = Limit("sheet_cells", 2_000_000, "cells", "a spreadsheet's cells")
 SHARED_STRINGS = Limit("shared_strings", 1_000_000, "strings", "a spreadsheet's shared strings")
+SPREADSHEET_BYTES = Limit(
+    "spreadsheet_bytes", 64 * 1024**2, "bytes", "a spreadsheet's decompressed content"
+)
+SPREADSHEET_PARTS = Limit("spreadsheet_parts", 10_000, "parts", "a spreadsheet's parts")
+DOCUMENT_BYTES = Limit(
+    "document_bytes", 100_000_000, "bytes", "a document read whole (SBOM, advisory)"
+)
 
 ALL = (
     FILE_BYTES,
@@ -84,6 +91,9 @@ ALL = (
     CELL_CHARS,
     SHEET_CELLS,
     SHARED_STRINGS,
+    SPREADSHEET_BYTES,
+    SPREADSHEET_PARTS,
+    DOCUMENT_BYTES,
 )
 """Every limit, for docs/limits.md and its test."""
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from imagewarden.model import UserInputError
+from imagewarden.vulns.feeds.source import excerpt
 
 _PREFIX = "cpe:2.3:"
 _SPLIT = re.compile(r"(?<!\\):")
@@ -29,10 +30,10 @@ def _unescape(value: str) -> str:
 def parse_cpe(text: str) -> Cpe:
     """Parse ``cpe:2.3:part:vendor:product:version:update:...``; raises ValueError."""
     if not text.startswith(_PREFIX):
-        raise ValueError(f"not a CPE 2.3 name: {text[:80]!r}")
+        raise ValueError(f"not a CPE 2.3 name: {excerpt(text)}")
     fields = _SPLIT.split(text[len(_PREFIX) :])
     if len(fields) != 11 or fields[0] not in ("a", "o", "h", "*"):
-        raise ValueError(f"a CPE 2.3 name has 13 fields: {text[:80]!r}")
+        raise ValueError(f"a CPE 2.3 name has 13 fields: {excerpt(text)}")
     part, vendor, product, version, update = (_unescape(f).lower() for f in fields[:5])
     return Cpe(part, vendor, product, version, update)
 

@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 from imagewarden.model import Location, Observation, ObservationSource, SubjectKind, UserInputError
+from imagewarden.readers.limits import COLUMNS
+from imagewarden.readers.xlsx import check_workbook
 from imagewarden.store import ObservationBatch
 
 _QUESTION_ID = re.compile(r"^([A-Z]{3,4})-(\d{1,2}(?:\.\d{1,2})?)$")
 _ANSWERS = {"yes": True, "y": True, "no": False, "n": False}
-_MAX_ROWS = 5000
+MAX_ROWS = 5000
+"""Rows of each sheet read (the 2019 form has about 250 question rows)."""
 
 # Question id -> fact. Ids and wording from the MDS2 2019 form (ANSI/NEMA HN 1-2019).
 QUESTION_FACTS: Mapping[str, str] = {
@@ -76,19 +76,20 @@ def _answer(cells: list[object]) -> bool | str | None:
     return ""
 
 
-def read_mds2(path: Path, asset_id: str, observed_at: dt.datetime) -> Mds2Form:
-    """Read an MDS2 2019 workbook's Yes/No answers as facts of ``asset_id``."""
-    where = Location(str(path))
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise UserInputError(f"not a readable .xlsx workbook: {exc}", where) from None
+def _answers(path: Path, where: Location) -> dict[str, bool | None]:
+    from openpyxl import load_workbook  # loads slowly: only when a form is read
+
     answers: dict[str, bool | None] = {}
     try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except UserInputError:
+        raise
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise UserInputError(f"not a readable .xlsx workbook: {_problem(exc)}", where) from None
+    try:
         for sheet in workbook.worksheets:
-            for row_number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                if row_number > _MAX_ROWS:
-                    break
+            rows = sheet.iter_rows(max_row=MAX_ROWS, max_col=COLUMNS.value(), values_only=True)
+            for row in rows:
                 cells = list(row)
                 for index, cell in enumerate(cells):
                     found = _QUESTION_ID.match(str(cell).strip()) if cell is not None else None
@@ -102,8 +103,29 @@ def read_mds2(path: Path, asset_id: str, observed_at: dt.datetime) -> Mds2Form:
                         break
                     answers.setdefault(found.group(0), answer)
                     break
+    except UserInputError:
+        raise
+    except Exception as exc:  # a malformed sheet fails only when its rows are read
+        raise UserInputError(f"not a readable .xlsx workbook: {_problem(exc)}", where) from None
     finally:
         workbook.close()
+    return answers
+
+
+def _problem(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:80]}" if text else type(exc).__name__
+
+
+def read_mds2(path: Path, asset_id: str, observed_at: dt.datetime) -> Mds2Form:
+    """Read an MDS2 2019 workbook's Yes/No answers as facts of ``asset_id``.
+
+    The workbook is checked against the spreadsheet limits (``check_workbook``) before
+    openpyxl opens it; only its first ``MAX_ROWS`` rows of each sheet are read.
+    """
+    where = Location(str(path))
+    check_workbook(path)
+    answers = _answers(path, where)
     if not answers:
         raise UserInputError(
             "no MDS2 question ids (DOC-1, MPII-1, ...) with Yes/No answers found", where

@@ -6,7 +6,6 @@ versions (e.g. ICSMA advisories for imaging products); these become product ment
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -14,14 +13,17 @@ from typing import Any
 
 from imagewarden.catalog.products import ProductDictionary
 from imagewarden.model import Location, UserInputError
-from imagewarden.vulns.feeds.source import open_binary
+from imagewarden.readers.compressed import open_maybe_gzip
+from imagewarden.readers.json import load_json_bytes
+from imagewarden.vulns.feeds.source import excerpt
 from imagewarden.vulns.interface import CsafAdvisory, ProductMention
 from imagewarden.vulns.names import product_keys
 
 _CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 _OP = re.compile(r"^\s*(<=|>=|<|>|=)?\s*v?(\d[\w.\-]*)")
 _AFFECTED = ("known_affected", "first_affected", "last_affected")
-_MAX_BYTES = 50_000_000
+MAX_BYTES = 50_000_000
+"""Largest CSAF document read (decompressed); real advisories are well under 1 MB."""
 
 
 def version_spec(text: str) -> list[tuple[str, str]]:
@@ -50,7 +52,10 @@ def version_spec(text: str) -> list[tuple[str, str]]:
 
 
 def _walk(branch: Mapping[str, Any], path: dict[str, str], out: dict[str, dict[str, str]]) -> None:
-    for child in branch.get("branches") or ():
+    children = branch.get("branches")
+    if not isinstance(children, list):
+        return
+    for child in children:
         if not isinstance(child, Mapping):
             continue
         here = dict(path)
@@ -64,23 +69,22 @@ def _walk(branch: Mapping[str, Any], path: dict[str, str], out: dict[str, dict[s
 def read_csaf(path: Path, dictionary: ProductDictionary) -> Iterator[CsafAdvisory]:
     """The advisory in a CSAF 2.0 JSON file (one per file)."""
     where = Location(str(path))
-    with open_binary(path) as handle:
-        data = handle.read(_MAX_BYTES + 1)
-    if len(data) > _MAX_BYTES:
-        raise UserInputError("CSAF document larger than 50 MB", where)
-    try:
-        doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"invalid or truncated JSON: {exc}", where) from None
-    try:
-        tracking = doc["document"]["tracking"]
-        advisory_id = str(tracking["id"])
-        tree = doc["product_tree"]
-        vulnerabilities = doc.get("vulnerabilities") or []
-    except (KeyError, TypeError):
+    with open_maybe_gzip(path) as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise UserInputError(f"CSAF document larger than {MAX_BYTES // 1_000_000} MB", where)
+    doc = load_json_bytes(data, str(path))
+    document = doc.get("document") if isinstance(doc, Mapping) else None
+    tracking = document.get("tracking") if isinstance(document, Mapping) else None
+    tree = doc.get("product_tree") if isinstance(doc, Mapping) else None
+    if not isinstance(tracking, Mapping) or "id" not in tracking or not isinstance(tree, Mapping):
         raise UserInputError(
             "not a CSAF 2.0 advisory (document.tracking.id and product_tree needed)", where
-        ) from None
+        )
+    advisory_id = str(tracking["id"])
+    vulnerabilities = doc.get("vulnerabilities") or []
+    if not isinstance(vulnerabilities, list):
+        raise UserInputError("'vulnerabilities' is not a list", where)
     products: dict[str, dict[str, str]] = {}
     _walk(tree, {}, products)
     pairs: list[tuple[str, ProductMention]] = []
@@ -90,11 +94,19 @@ def read_csaf(path: Path, dictionary: ProductDictionary) -> Iterator[CsafAdvisor
             continue
         if not isinstance(cve, str) or not _CVE_ID.match(cve):
             raise UserInputError(
-                f"vulnerability {number}: cve {str(cve)[:40]!r} is not a CVE id",
+                f"vulnerability {number}: cve {excerpt(cve, 40)} is not a CVE id",
                 Location(str(path), field="vulnerabilities"),
             )
-        status = vuln.get("product_status") or {}
-        ids = [pid for key in _AFFECTED for pid in (status.get(key) or ())]
+        status = vuln.get("product_status")
+        if not isinstance(status, Mapping):
+            continue
+        ids = [
+            pid
+            for key in _AFFECTED
+            if isinstance(status.get(key), list)
+            for pid in status[key]
+            if isinstance(pid, str | int)
+        ]
         for pid in ids:
             info = products.get(str(pid))
             if info is None:

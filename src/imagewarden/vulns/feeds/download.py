@@ -17,11 +17,11 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
-from imagewarden.model import UserInputError
+from imagewarden.model import InfrastructureError, Location, UserInputError
 from imagewarden.store import mask_credentials
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,12 @@ def default_sources(today: dt.date, nvd_days: int = 7) -> list[Source]:
 
 def mirrored(sources: Sequence[Source], mirror: str) -> list[Source]:
     """The same feeds from a mirror: each file by its name under the mirror's address."""
-    parts = urlsplit(mirror)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(mirror)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid:
         raise UserInputError(
             f"the mirror address {mask_credentials(mirror)[:80]!r} is not an http(s) URL",
             hint="--mirror https://host/path/",
@@ -75,7 +79,10 @@ def shown(url: str) -> str:
 
 
 def _host(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "an invalid address"
     host = parts.hostname or "?"
     if ":" in host:
         host = f"[{host}]"
@@ -84,6 +91,18 @@ def _host(url: str) -> str:
     except ValueError:
         port = None
     return f"{host}:{port}" if port else host
+
+
+def _without_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
+    """The address without its user and password, and those as basic authentication, so
+    the HTTP client (its errors, logs and redirects) never holds them in an address."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    user, _, password = userinfo.partition(":")
+    bare = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return bare, httpx.BasicAuth(unquote(user), unquote(password))
 
 
 def _offline(source: Source, reason: str) -> UserInputError:
@@ -96,15 +115,24 @@ def _offline(source: Source, reason: str) -> UserInputError:
 
 def download(source: Source, folder: Path, timeout: float = 10.0) -> Path:
     """Fetch one feed into ``folder`` (replacing an earlier copy only when complete)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        url, auth = _without_credentials(source.url)
+    except ValueError:
+        raise _offline(source, "not a valid address") from None
     target = folder / source.file
-    handle, temp_name = tempfile.mkstemp(dir=folder, prefix=".download-")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(dir=folder, prefix=".download-")
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot write downloads here: {exc.strerror}", Location(str(folder)), hint="--dest"
+        ) from None
     temp = Path(temp_name)
     log.info("downloading %s from %s", source.name, shown(source.url))
     try:
         with (
             os.fdopen(handle, "wb") as out,
-            httpx.stream("GET", source.url, timeout=timeout, follow_redirects=True) as response,
+            httpx.stream("GET", url, auth=auth, timeout=timeout, follow_redirects=True) as response,
         ):
             if response.status_code != 200:
                 raise _offline(source, f"HTTP {response.status_code}")
@@ -121,5 +149,7 @@ def download(source: Source, folder: Path, timeout: float = 10.0) -> Path:
         raise _offline(source, f"no answer within {timeout:g} s") from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise _offline(source, str(exc) or type(exc).__name__) from None
+    except OSError as exc:  # writing the download: a full or read-only disk
+        raise InfrastructureError(f"cannot write {temp}: {exc.strerror}") from None
     finally:
         temp.unlink(missing_ok=True)

@@ -7,9 +7,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import ijson
-
-from imagewarden.vulns.feeds.source import open_binary, record_error
+from imagewarden.model import UserInputError
+from imagewarden.readers.compressed import open_maybe_gzip
+from imagewarden.readers.json import stream_items
+from imagewarden.readers.limits import LimitExceeded
+from imagewarden.vulns.feeds.source import excerpt, record_error
 from imagewarden.vulns.interface import KevEntry
 
 _CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
@@ -21,7 +23,7 @@ def _entry(raw: Any, catalog_version: str) -> KevEntry:
         raise ValueError("entry is not an object")
     cve = raw.get("cveID")
     if not isinstance(cve, str) or not _CVE_ID.match(cve):
-        raise ValueError(f"'cveID' {str(cve)[:40]!r} is not a CVE id")
+        raise ValueError(f"'cveID' {excerpt(cve, 40)} is not a CVE id")
     for key in ("dateAdded", "dueDate"):
         value = raw.get(key)
         if not isinstance(value, str) or not _DATE.match(value):
@@ -41,14 +43,19 @@ def _entry(raw: Any, catalog_version: str) -> KevEntry:
 def read_kev(path: Path, catalog_version: str) -> Iterator[KevEntry]:
     """Every entry of a CISA KEV JSON catalog, streamed."""
     number = 0
-    with open_binary(path) as handle:
+    with open_maybe_gzip(path) as handle:
         try:
-            for raw in ijson.items(handle, "vulnerabilities.item"):
+            for raw in stream_items(handle, str(path), "vulnerabilities"):
                 number += 1
                 try:
                     yield _entry(raw, catalog_version)
                 except ValueError as exc:
-                    cve = str(raw.get("cveID", ""))[:40] if isinstance(raw, Mapping) else ""
+                    cve = str(raw.get("cveID", "")) if isinstance(raw, Mapping) else ""
                     raise record_error(path, number, cve, str(exc)) from None
-        except ijson.JSONError as exc:
-            raise record_error(path, number + 1, "", f"invalid or truncated JSON: {exc}") from None
+        except LimitExceeded:
+            raise
+        except UserInputError as exc:
+            if exc.message.startswith("record "):
+                raise
+            problem = f"invalid or truncated JSON: {exc.message}"
+            raise record_error(path, number + 1, "", problem) from None

@@ -12,10 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import ijson
-
+from imagewarden.model import UserInputError
+from imagewarden.readers.compressed import open_maybe_gzip
+from imagewarden.readers.json import stream_items
+from imagewarden.readers.limits import LimitExceeded
 from imagewarden.vulns.cpe import parse_cpe
-from imagewarden.vulns.feeds.source import open_binary, record_error
+from imagewarden.vulns.feeds.source import excerpt, record_error
 from imagewarden.vulns.interface import CpeMatch, CveRecord, ProductMention
 
 _CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
@@ -120,7 +122,7 @@ def parse_record(record: Any, mention: Mentioner | None = None) -> CveRecord:
         record = record["cve"]
     cve = _text(record, "id")
     if not _CVE_ID.match(cve):
-        raise RecordProblem(f"'id' {cve[:40]!r} is not a CVE id")
+        raise RecordProblem(f"'id' {excerpt(cve, 40)} is not a CVE id")
     descriptions = record.get("descriptions") or []
     if not isinstance(descriptions, list):
         raise RecordProblem("'descriptions' is not a list")
@@ -152,7 +154,7 @@ def _record_id(raw: Any) -> str:
     if isinstance(raw, Mapping):
         inner = raw.get("cve", raw)
         if isinstance(inner, Mapping):
-            return str(inner.get("id", ""))[:40]
+            return str(inner.get("id", ""))
     return ""
 
 
@@ -160,8 +162,8 @@ def read_nvd(path: Path, *, single: bool, mention: Mentioner | None = None) -> I
     """Every CVE record in the file; raises UserInputError naming the file and record."""
     number = 0
     last = ""
-    with open_binary(path) as handle:
-        items = ijson.items(handle, "" if single else "vulnerabilities.item", use_float=True)
+    with open_maybe_gzip(path) as handle:
+        items = stream_items(handle, str(path), None if single else "vulnerabilities")
         try:
             for raw in items:
                 number += 1
@@ -170,8 +172,11 @@ def read_nvd(path: Path, *, single: bool, mention: Mentioner | None = None) -> I
                     yield parse_record(raw, mention)
                 except RecordProblem as exc:
                     raise record_error(path, number, last, str(exc)) from None
-        except ijson.JSONError as exc:
-            after = f" after record {number} ({last})" if number else ""
-            raise record_error(
-                path, number + 1, "", f"invalid or truncated JSON{after}: {exc}"
-            ) from None
+        except LimitExceeded:
+            raise
+        except UserInputError as exc:
+            if exc.message.startswith("record "):
+                raise
+            after = f" after record {number} ({excerpt(last, 40)})" if number else ""
+            problem = f"invalid or truncated JSON{after}: {exc.message}"
+            raise record_error(path, number + 1, "", problem) from None
