@@ -38,10 +38,8 @@ def _matches(asset: Asset, query: AssetQuery) -> bool:
 def list_assets(workspace: Workspace, query: AssetQuery = AssetQuery()) -> list[Asset]:
     """Assets matching ``query``, by site then id; an unknown site is a user error."""
     store = workspace.store
-    if query.site_id is not None and query.site_id not in {s.id for s in store.sites()}:
-        raise UserInputError(
-            f"unknown site {query.site_id!r}", hint="see 'imagewarden assets list'"
-        )
+    if query.site_id is not None:
+        store.site(query.site_id)
     return [a for a in store.assets(query.site_id) if _matches(a, query)]
 
 
@@ -95,10 +93,7 @@ class AssetDetail:
 
 def get_asset(workspace: Workspace, asset_id: str) -> Asset:
     """The asset with exactly this id; an unknown id is a user error."""
-    found = views.asset(workspace.store, asset_id)
-    if found is None:
-        raise UserInputError(f"no asset with id {asset_id[:60]!r}", hint="see the assets list")
-    return found
+    return workspace.store.asset(asset_id)
 
 
 def asset_detail(workspace: Workspace, asset_id: str) -> AssetDetail:

@@ -30,12 +30,9 @@ def list_findings(workspace: Workspace, query: FindingQuery = FindingQuery()) ->
     """Findings matching ``query``, highest risk first; an unknown site is a user error."""
     store = workspace.store
     if query.site_id is not None:
-        known = [s.id for s in store.sites()]
-        if query.site_id not in known:
-            raise UserInputError(
-                f"unknown site {query.site_id!r}",
-                hint=f"sites: {', '.join(known) or 'none imported'}",
-            )
+        store.site(query.site_id)
+    if query.asset_id is not None:
+        store.asset(query.asset_id)
     found = store.findings(
         FindingFilter(
             query.site_id, query.min_severity, query.check_id, query.status, query.asset_id

@@ -348,17 +348,6 @@ def _services(connection: Any, asset_ids: list[str]) -> dict[str, list[Any]]:
     return services
 
 
-def asset(store: Store, asset_id: str) -> Asset | None:
-    """The asset with exactly this id, with its services."""
-    query = select(*AssetRow.__table__.columns).where(AssetRow.id == asset_id)
-    with store.connection() as connection:
-        row = connection.execute(query).first()
-        if row is None:
-            return None
-        services = _services(connection, [asset_id])
-    return codec.asset_from_row(row, tuple(services.get(asset_id, ())))
-
-
 def observations_of(
     store: Store, subjects: Collection[tuple[SubjectKind, str]]
 ) -> list[Observation]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import difflib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -403,6 +404,35 @@ class Store(FindingRecords):
         with self.connection() as connection:
             return [codec.observation_from_row(r) for r in connection.execute(query)]
 
+    def asset(self, asset_id: str) -> Asset:
+        """The asset ``asset_id`` (with its services); an unknown id is the user's error,
+        with the nearest ids as a hint."""
+        with self.connection() as connection:
+            row = connection.execute(
+                select(*AssetRow.__table__.columns).where(AssetRow.id == asset_id)
+            ).first()
+            if row is not None:
+                services = connection.execute(
+                    select(*ServiceRow.__table__.columns)
+                    .where(ServiceRow.asset_id == asset_id)
+                    .order_by(ServiceRow.port)
+                )
+                return codec.asset_from_row(row, tuple(codec.service_from_row(s) for s in services))
+            ids = list(connection.scalars(select(AssetRow.id)))
+        raise UserInputError(
+            f"no asset with id {asset_id[:60]!r}", hint=_nearest(asset_id, ids, "asset")
+        )
+
+    def site(self, site_id: str) -> Site:
+        """The site ``site_id``; an unknown id is the user's error, with the known ids."""
+        for site in self.sites():
+            if site.id == site_id:
+                return site
+        known = [s.id for s in self.sites()]
+        raise UserInputError(
+            f"unknown site {site_id[:60]!r}", hint=_nearest(site_id, known, "site")
+        )
+
     def counts(self) -> dict[str, int]:
         with self.reading() as session:
             return {
@@ -416,6 +446,16 @@ class Store(FindingRecords):
                     ("assessments", AssessmentRow),
                 )
             }
+
+
+def _nearest(wanted: str, known: Sequence[str], kind: str) -> str:
+    """A hint for an unknown id: the closest known ones, or how to list them."""
+    close = difflib.get_close_matches(wanted, known, n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + ", ".join(repr(c) for c in close) + "?"
+    if len(known) <= 8:
+        return f"{kind}s: {', '.join(known) or 'none imported'}"
+    return f"see 'imagewarden {kind}s list'" if kind == "asset" else f"{len(known)} {kind}s"
 
 
 def write_collected(

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
+import signal
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -292,11 +293,31 @@ def _run(
             _consume(results, ordered, emit, drain_until_pool, window, tally, progress)
             return
         context = multiprocessing.get_context("fork")
-        with context.Pool(workers) as pool:
+        pool = context.Pool(workers, initializer=_default_signals)
+        try:
             results = pool.imap(scan_batch, tasks)
             _consume(results, ordered, emit, drain_until_pool, window, tally, progress)
+            # Let the processes finish on their own: terminate() signals them, and a process
+            # that inherited a host's signal handlers (a Celery pool process) may not die.
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
     finally:
         stop.set()
+
+
+def _default_signals() -> None:
+    """Give a hashing process the default signal handlers, whatever its parent set (a site
+    worker runs inside a Celery pool process, whose handlers would outlive the fork)."""
+    for name in ("SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, signal.SIG_DFL)
+    # Ctrl-C reaches the whole process group: the parent handles it and stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _consume(
