@@ -4,6 +4,7 @@ and on PostgreSQL, with a small enterprise, an assessment, and one account per r
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import socket
 import threading
@@ -21,6 +22,8 @@ from sqlalchemy import create_engine, text
 from imagewarden.app import accounts, open_store, open_workspace
 from imagewarden.app.permissions import Role
 from imagewarden.catalog import Catalog, load_catalog
+from imagewarden.governance import api as governance
+from imagewarden.resilience import api as resilience
 from imagewarden.web.app import WebSettings, create_app
 from tests.assessing import run_assessment
 from tests.conftest import PG_URL
@@ -77,6 +80,10 @@ def make_enterprise(db: str, catalog: Catalog) -> tuple[dict[str, str], dict[str
         findings = {f.site_id: f.id for f in result.findings if f.asset_id}
     tokens: dict[str, str] = {}
     with open_workspace(db, actor="test-setup") as workspace:
+        governance.sync_plan(workspace)
+        resilience.schedule_drill(
+            workspace, site_id="north", title="PACS downtime drill", on=dt.date(2026, 3, 1)
+        )
         for role in Role:
             accounts.add_user(workspace, role.value, role.value, password=PASSWORD)
             tokens[role.value] = accounts.issue_token(workspace, role.value).token

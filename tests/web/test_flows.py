@@ -147,3 +147,79 @@ def test_an_auditor_reads_everything_and_changes_nothing(
         reply = page.request.post(action, form={**form, "csrf_token": csrf})
         assert reply.status == 403, action
     assert page.goto("/assets/import").status == 403  # type: ignore[union-attr]
+
+
+def test_answering_a_checklist_item_changes_the_crosswalk(
+    deployment: Deployment, open_page: object
+) -> None:
+    page: Page = open_page(deployment, "leadership")  # type: ignore[operator]
+    page.get_by_role("link", name="Checklists").click()
+    page.get_by_label("Checklist").select_option("executive")
+    page.get_by_label("Site").select_option("south")
+    page.get_by_role("button", name="Show").click()
+    crosswalk = page.get_by_test_id("crosswalk")
+    before = crosswalk.inner_text()
+    row = page.locator("table.checklist tbody tr").first
+    question = row.get_attribute("id")
+    row.get_by_label("answer").select_option("no")
+    row.get_by_label("owner").fill("Chief medical officer")
+    row.get_by_label("due date").fill("2099-06-30")  # a gap needs a date for closing it
+    row.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id(f"answer-{question}")).to_contain_text("no")
+    assert page.get_by_test_id("crosswalk").inner_text() != before  # a requirement became a gap
+    with open_workspace(deployment.db) as workspace:
+        [entry] = workspace.store.audit_entries(action="checklist.answer")
+    assert (entry.actor, entry.target) == ("leadership", f"south:{question}")
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_a_clinical_engineer_reads_but_cannot_answer_the_executive_checklist(
+    deployment: Deployment, open_page: object
+) -> None:
+    page: Page = open_page(deployment, "clinical-engineering")  # type: ignore[operator]
+    page.goto("/checklists?checklist=executive&site=north")
+    expect(page.get_by_test_id("read-only")).to_be_visible()
+    assert page.locator("table.checklist form").count() == 0
+    page.goto("/checklists?checklist=clinical_engineering&site=north")
+    assert page.locator("table.checklist form").count() > 0
+
+
+def test_a_plan_item_is_edited_and_a_stale_form_is_refused(
+    deployment: Deployment, open_page: object
+) -> None:
+    page: Page = open_page(deployment, "security-analyst")  # type: ignore[operator]
+    page.get_by_role("link", name="Plan of action").click()
+    expect(page.get_by_test_id("review")).to_contain_text("Quarterly review")
+    earlier = page.context.new_page()  # a second tab, read before the save
+    earlier.goto("/plan")
+    form = page.locator("form.plan-edit").first
+    form.get_by_label("owner").fill("Imaging informatics")
+    form.get_by_role("button", name="Save").click()
+    expect(page.locator("form.plan-edit").first.get_by_label("owner")).to_have_value(
+        "Imaging informatics"
+    )
+    stale = earlier.locator("form.plan-edit").first
+    stale.get_by_label("owner").fill("Someone else")
+    stale.get_by_role("button", name="Save").click()
+    expect(earlier.locator("body")).to_contain_text("changed since it was read")
+    page.reload()
+    expect(page.locator("form.plan-edit").first.get_by_label("owner")).to_have_value(
+        "Imaging informatics"
+    )
+
+
+def test_an_imaging_lead_logs_a_drill_which_then_runs(
+    deployment: Deployment, open_page: object
+) -> None:
+    page: Page = open_page(deployment, "imaging-lead")  # type: ignore[operator]
+    page.get_by_role("link", name="Drills").click()
+    page.get_by_role("link", name="PACS downtime drill").click()
+    expect(page.get_by_test_id("drill-state")).to_have_text("scheduled")
+    page.get_by_label("Entry").fill("Downtime procedures started; film printing ready")
+    page.get_by_role("button", name="Log").click()
+    expect(page.get_by_test_id("drill-state")).to_have_text("running")
+    expect(page.locator("table.drill-log")).to_contain_text("film printing ready")
+    for path in ("/vulnerabilities?kev=true&epss=10%25", "/backups"):
+        assert page.goto(path).status == 200, path  # type: ignore[union-attr]
+    assert page.goto("/vulnerabilities?epss=lots").status == 400  # type: ignore[union-attr]
+    expect(page.get_by_role("alert")).to_contain_text("epss")

@@ -6,14 +6,32 @@ fails the test instead of going unchecked.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import tempfile
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from imagewarden.app import accounts, open_workspace
-from imagewarden.app.permissions import MATRIX, READ_ACTIONS, Action, Principal, Role, principal
+from imagewarden.app.permissions import (
+    CHECKLIST_AUDIENCES,
+    MATRIX,
+    READ_ACTIONS,
+    Action,
+    Principal,
+    Role,
+    principal,
+)
+from imagewarden.catalog import load_catalog
+from imagewarden.governance import api as governance
+from imagewarden.governance.checklists import find_checklist
+from imagewarden.governance.interface import PlanItem
+from imagewarden.model.checklist import Audience
+from imagewarden.resilience import api as resilience
+from imagewarden.resilience.drills import DrillItemKind
 from imagewarden.web.app import UndeclaredRoute, create_app, route_actions
 from tests.web.conftest import PASSWORD, SITE_LIMITED, Deployment
 
@@ -25,18 +43,69 @@ def _app(db: str) -> FastAPI:
     return create_app(lambda: open_workspace(db))
 
 
-def _fill(path: str, deployment: Deployment) -> str:
+def _name(path: str, who: Principal | None) -> str:
+    if path.startswith("/reports"):
+        return "findings.json"
+    if path.startswith("/checklists"):  # a checklist the role answers (its audience's)
+        audiences = CHECKLIST_AUDIENCES[who.role] if who is not None else frozenset()
+        return next((a.value for a in Audience if a in audiences), "executive")
+    return "victim"
+
+
+def _fill(path: str, deployment: Deployment, who: Principal | None = None) -> str:
+    if "{item_id}" in path and "{drill_id}" in path:
+        drill, item = _finished_drill(deployment)
+        path = path.replace("{drill_id}", str(drill)).replace("{item_id}", str(item))
+    if "{item_id}" in path:
+        path = path.replace("{item_id}", _plan_item(deployment).id)
+    if "{drill_id}" in path:
+        path = path.replace("{drill_id}", str(_drill(deployment)))
     return (
         path.replace("{finding_id}", deployment.finding_ids["north"])
         .replace("{asset_id}", "CT-1")
-        .replace("{name}", "findings.json" if path.startswith("/reports") else "victim")
+        .replace("{name}", _name(path, who))
     )
 
 
+def _plan_item(deployment: Deployment) -> PlanItem:
+    with open_workspace(deployment.db, actor="test") as workspace:
+        return next(i for i in governance.plan_items(workspace) if i.site_id == "north")
+
+
+def _drill(deployment: Deployment) -> int:
+    with open_workspace(deployment.db, actor="test") as workspace:
+        overview = resilience.drill_overview(workspace)
+    return next(d.id for d in overview.drills if d.title == "PACS downtime drill")
+
+
+def _finished_drill(deployment: Deployment) -> tuple[int, int]:
+    """A fresh finished drill at north with one open improvement item (done only once)."""
+    with open_workspace(deployment.db, actor="test") as workspace:
+        drill = resilience.schedule_drill(
+            workspace, site_id="north", title="Ransomware night", on=dt.date(2026, 4, 1)
+        )
+        resilience.log_drill(workspace, drill.id, "PACS isolated")
+        request = resilience.DrillReportRequest(
+            drill.id,
+            out=Path(tempfile.mkdtemp()) / "after-action.html",
+            improvements=(resilience.NewDrillItem(
+                DrillItemKind.IMPROVEMENT, "print downtime forms", "PACS team",
+                dt.date(2026, 6, 1)),),
+        )  # fmt: skip
+        resilience.report_drill(workspace, request)
+        detail = resilience.drill_detail(workspace, drill.id)
+    return drill.id, next(i.id for i in detail.items if i.kind is DrillItemKind.IMPROVEMENT)
+
+
 def _page_request(
-    client: httpx.Client, method: str, path: str, csrf: str, deployment: Deployment
+    client: httpx.Client,
+    method: str,
+    path: str,
+    csrf: str,
+    deployment: Deployment,
+    who: Principal | None = None,
 ) -> httpx.Response:
-    url = _fill(path, deployment)
+    url = _fill(path, deployment, who)
     if method == "GET":
         return client.get(url)
     if path == "/login":  # public: a fresh sign-in, in a client of its own
@@ -62,9 +131,23 @@ def _page_request(
         data |= {"name": f"new-{n}", "role": "auditor", "password": PASSWORD}
     elif path.endswith("/role"):
         data |= {"role": "auditor"}
+    elif path.endswith("/answer"):
+        data |= {"question": _first_question(url), "site": "north", "answer": "partial",
+                 "owner": "Radiology chair", "due": "2099-01-01"}  # fmt: skip
+    elif path == "/plan/{item_id}":
+        data |= {"revision": str(_plan_item(deployment).revision), "owner": f"owner {n}"}
+    elif path.endswith("/log"):
+        data |= {"text": f"step {n} done"}
     elif path == "/assets/import":
         files = {"file": ("more.csv", CSV.format(n=n).encode(), "text/csv")}
     return client.post(url, data=data, files=files)
+
+
+def _first_question(url: str) -> str:
+    name = url.split("/")[2]
+    chosen = find_checklist(load_catalog(), name)
+    assert chosen is not None, name
+    return chosen.questions[0].id
 
 
 def _api_request(method: str, path: str, token: str, deployment: Deployment) -> httpx.Response:
@@ -116,7 +199,7 @@ def test_every_route_answers_each_role_as_the_matrix_says(
         if path.startswith("/api/v1"):
             reply = _api_request(method, path, deployment.tokens[name], deployment)
         else:
-            reply = _page_request(client, method, path, csrf, deployment)
+            reply = _page_request(client, method, path, csrf, deployment, who)
         allowed = _expected(who, action, path)
         ok = reply.status_code in (200, 303) if allowed else reply.status_code == 403
         if not ok:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from imagewarden.model import ENTERPRISE_SITE_ID
+from imagewarden.model.checklist import Audience
 
 
 class Role(StrEnum):
@@ -113,6 +114,27 @@ SITE_WIDE_ACTIONS = frozenset(
 )
 """Actions about the whole enterprise (an import may name any site; a report shows every
 site): refused to a person limited to some sites."""
+
+
+CHECKLIST_AUDIENCES: Mapping[Role, frozenset[Audience]] = {
+    Role.ADMIN: frozenset(Audience),
+    Role.SECURITY_ANALYST: frozenset(Audience),
+    Role.IMAGING_LEAD: frozenset(
+        {Audience.RADIOLOGY_LEADERSHIP, Audience.PACS_INFORMATICS, Audience.AI_GOVERNANCE}
+    ),
+    Role.LEADERSHIP: frozenset({Audience.EXECUTIVE, Audience.RADIOLOGY_LEADERSHIP}),
+    Role.CLINICAL_ENGINEERING: frozenset(
+        {Audience.CLINICAL_ENGINEERING, Audience.VENDOR_MANAGEMENT}
+    ),
+    Role.AUDITOR: frozenset(),
+}
+"""Whose checklists each role answers: each audience answers its own (the security team and
+administrators may record any answer, e.g. transcribing a meeting's decisions)."""
+
+
+def may_answer(role: Role, audience: Audience) -> bool:
+    """Whether ``role`` may answer the checklist written for ``audience``."""
+    return allowed(role, Action.CHECKLISTS_ANSWER) and audience in CHECKLIST_AUDIENCES[role]
 
 
 def allowed(role: Role, action: Action) -> bool:

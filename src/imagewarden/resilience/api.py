@@ -502,6 +502,28 @@ def drill_operations(drill: Drill) -> tuple[DrillOperation, ...]:
     return tuple(allowed)
 
 
+@dataclass(frozen=True, slots=True)
+class DrillDetail:
+    """One drill with its run log, its after-action items and what may happen next."""
+
+    drill: Drill
+    events: tuple[DrillEvent, ...]
+    items: tuple[DrillItem, ...]
+    operations: tuple[DrillOperation, ...]
+
+
+def drill_detail(workspace: Workspace, drill_id: int) -> DrillDetail:
+    """One drill as the drills page shows it; an unknown id is a user error."""
+    records = _repository(workspace)
+    drill = records.drill(drill_id)
+    return DrillDetail(
+        drill,
+        tuple(records.drill_events(drill_id)),
+        tuple(records.drill_items(drill_id)),
+        drill_operations(drill),
+    )
+
+
 # --- tabletop -----------------------------------------------------------------------------
 
 

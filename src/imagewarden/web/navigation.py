@@ -17,7 +17,13 @@ class NavLink:
     action: Action
 
 
-CAPABILITY_PAGES: tuple[NavLink, ...] = ()
+CAPABILITY_PAGES: tuple[NavLink, ...] = (
+    NavLink("Vulnerabilities", "/vulnerabilities", Action.VULNS_VIEW),
+    NavLink("Checklists", "/checklists", Action.CHECKLISTS_VIEW),
+    NavLink("Plan of action", "/plan", Action.PLAN_VIEW),
+    NavLink("Drills", "/drills", Action.DRILLS_VIEW),
+    NavLink("Backups", "/backups", Action.BACKUPS_VIEW),
+)
 """Pages of capabilities, in menu order (between Assets and Reports)."""
 
 

@@ -8,11 +8,15 @@ from imagewarden.web.routes import (
     api,
     assets,
     audit,
+    checklists,
     dashboard,
     findings,
+    plan,
     reports,
+    resilience,
     session,
     users,
+    vulns,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -20,6 +24,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     dashboard.router,
     findings.router,
     assets.router,
+    vulns.router,
+    checklists.router,
+    plan.router,
+    resilience.router,
     reports.router,
     audit.router,
     users.router,
