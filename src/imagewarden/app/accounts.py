@@ -9,6 +9,7 @@ once. Every change to an account is audited; a password is never logged or audit
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -273,6 +274,50 @@ def sign_in(
                 return Refused(LoginRefusal.LOCKED, failed.locked_until)
         return Refused(LoginRefusal.INVALID)
     return start_session(workspace, account, now=now, method="password")
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalIdentity:
+    """A person as the hospital's identity provider vouches for them (single sign-on)."""
+
+    name: str
+    role: Role
+    sites: tuple[str, ...] = ()
+    """The sites they are limited to (none: every site)."""
+    issuer: str = "sso"
+    """Who vouched (the provider's host), recorded as the actor of account changes."""
+
+
+def sign_in_external(
+    workspace: Workspace, identity: ExternalIdentity, *, now: dt.datetime | None = None
+) -> SignedIn:
+    """Start a session for a person the identity provider vouched for.
+
+    The first sign-in creates their account (without a password: single sign-on or tokens
+    only); later ones bring its role and sites in line with the provider's claims (audited).
+    A local account of the same name (one with a password) is never taken over, and a
+    disabled account stays disabled.
+    """
+    now = _now(now)
+    name = _check_name(identity.name)
+    sites = list(identity.sites)
+    vouched = dataclasses.replace(workspace, actor=f"sso:{identity.issuer}"[:100])
+    existing = records.user(workspace.store, name)
+    if existing is None:
+        add_user(vouched, name, identity.role.value, sites=sites, now=now)
+    else:
+        if existing.has_password:
+            raise UserInputError(
+                f"a local account named {name[:60]!r} exists; single sign-on does not take it over",
+                hint="an administrator can rename or remove the local account",
+            )
+        if existing.disabled:
+            raise UserInputError(f"the account {name[:60]!r} is disabled")
+        if existing.role != identity.role.value or tuple(existing.sites) != tuple(sorted(sites)):
+            change_role(vouched, name, role=identity.role.value, sites=sites, now=now)
+    account = records.user(workspace.store, name)
+    assert account is not None
+    return start_session(workspace, account, now=now, method="oidc")
 
 
 def _verify(hashed: str, password: str) -> bool:

@@ -25,9 +25,14 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the web workspace and its JSON API (/api/v1) until interrupted."""
+    from imagewarden.web.app import WebSettings
+    from imagewarden.web.oidc import OidcSettings
     from imagewarden.web.server import ServerOptions, run
 
     cli = state(ctx)
     options = ServerOptions(host=host, port=port, trusted_proxies=tuple(trusted_proxy or ()))
+    sso = OidcSettings.from_environment()  # a wrong setting is exit 2 before listening
     err.print(f"ImageWarden workspace on http://{host}:{port}/ (Ctrl-C to stop)")
-    run(lambda: cli.workspace(), options)
+    if sso is not None:
+        err.print(f"single sign-on through {sso.issuer}")
+    run(lambda: cli.workspace(), options, WebSettings(oidc=sso))

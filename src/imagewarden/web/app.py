@@ -34,6 +34,7 @@ from imagewarden.web.auth import (
     Unauthenticated,
     declared_action,
 )
+from imagewarden.web.oidc import OidcSettings, Provider
 from imagewarden.web.routes.api import NotFound
 from imagewarden.web.security import LoginLimiter, SecurityHeaders
 from imagewarden.web.templating import render
@@ -52,6 +53,8 @@ class WebSettings:
     login_window: float = 300.0
     enterprise: str = ""
     """The organisation's name on reports."""
+    oidc: OidcSettings | None = None
+    """Single sign-on through the hospital's identity provider (None: local accounts only)."""
 
 
 class UndeclaredRoute(RuntimeError):
@@ -216,6 +219,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.login_limiter = LoginLimiter(settings.login_attempts, settings.login_window)
+    app.state.oidc = Provider(settings.oidc) if settings.oidc is not None else None
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
