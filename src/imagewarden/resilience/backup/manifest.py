@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from imagewarden.model import Location, UserInputError
+from imagewarden.readers.limits import LINE_BYTES, LimitExceeded
 
 FORMAT = "imagewarden-backup-manifest"
 VERSION = 1
@@ -45,20 +46,20 @@ def read_records(path: Path, *, tolerate_torn_tail: bool = False) -> Iterator[Re
     is how a partial manifest of an interrupted run may end.
     """
     try:
-        stream = path.open(encoding="utf-8")
+        stream = path.open("rb")
     except OSError as exc:
         raise UserInputError(f"cannot read manifest: {exc.strerror}", Location(str(path))) from None
+    limit = LINE_BYTES.value()
     with stream:
-        first = stream.readline()
-        _check_header(path, first)
+        _check_header(path, _line(stream, path, 1, limit).decode("utf-8", errors="replace"))
         line_no = 1
-        for line in stream:
+        while raw := _line(stream, path, line_no + 1, limit):
             line_no += 1
-            if not line.endswith("\n") and tolerate_torn_tail:
+            if not raw.endswith(b"\n") and tolerate_torn_tail:
                 return
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
+                record = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
                 raise UserInputError(
                     "not a JSON object", Location(str(path), line=line_no)
                 ) from None
@@ -71,10 +72,18 @@ def read_records(path: Path, *, tolerate_torn_tail: bool = False) -> Iterator[Re
             yield record
 
 
+def _line(stream: BinaryIO, path: Path, number: int, limit: int) -> bytes:
+    """The next line (b"" at the end); a line longer than the limit is refused unread."""
+    raw = stream.readline(limit + 1)
+    if len(raw) > limit and not raw.endswith(b"\n"):
+        raise LimitExceeded(LINE_BYTES, Location(str(path), line=number))
+    return raw
+
+
 def _check_header(path: Path, first: str) -> None:
     try:
         header = json.loads(first)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         header = None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise UserInputError(
