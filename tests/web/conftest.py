@@ -100,12 +100,19 @@ def serve(
 ) -> Iterator[str]:
     """Run the workspace on 127.0.0.1 (ephemeral port) in a thread; yields its base URL."""
     app = create_app(lambda: open_workspace(db, actor="web"), settings)
+    with serve_app(app, trusted_proxies=trusted_proxies) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_app(app: object, *, trusted_proxies: tuple[str, ...] = ()) -> Iterator[str]:
+    """Run an ASGI application under uvicorn on 127.0.0.1 (ephemeral port) in a thread."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app,
+        app,  # type: ignore[arg-type]
         log_level="warning",
         access_log=False,
         proxy_headers=bool(trusted_proxies),
@@ -118,7 +125,7 @@ def serve(
     deadline = time.monotonic() + 30
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the workspace server did not start")
+            raise RuntimeError("the server under test did not start")
         time.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{port}"

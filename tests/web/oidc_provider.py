@@ -12,15 +12,12 @@ import base64
 import contextlib
 import hashlib
 import secrets
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-import uvicorn
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from joserfc import jwt
@@ -129,23 +126,10 @@ def provider_app(provider: Provider) -> FastAPI:
 @contextlib.contextmanager
 def running_provider() -> Iterator[Provider]:
     """The provider on 127.0.0.1 (an ephemeral port), in a thread."""
+    from tests.web.conftest import serve_app
+
     provider = Provider()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    provider.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(provider_app(provider), log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test identity provider did not start")
-        time.sleep(0.02)
-    try:
+    app = provider_app(provider)
+    with serve_app(app) as url:
+        provider.url = url
         yield provider
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
