@@ -109,7 +109,7 @@ def test_verification_is_collected_without_a_database_and_applied_once(
         assert facts[("PACS-1", "backup.integrity_problems")] == 1
         entry = store.audit_entries(action="backup.verify")[0]
         assert (entry.actor, entry.target) == ("site-north", "asset:PACS-1")
-        with pytest.raises(UserInputError, match="no asset 'NOPE'"):
+        with pytest.raises(UserInputError, match="no asset with id 'NOPE'"):
             api.apply_verification(workspace, api.BackupVerification.from_json(
                 {**sent, "asset_id": "NOPE"}
             ))  # fmt: skip

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imagewarden.model import Asset, FactValue, SubjectKind, UserInputError
+from imagewarden.model import FactValue, SubjectKind, UserInputError
 from imagewarden.resilience.backup.collect import (
     ProblemSink,
     collect_restore_test,
@@ -98,7 +98,6 @@ __all__ = [
     "plan_recovery",
     "playbooks",
     "report_drill",
-    "require_asset",
     "restore_test_backup",
     "roles",
     "scenarios",
@@ -146,22 +145,11 @@ def latest_facts(workspace: Workspace, name: str) -> dict[str, FactValue]:
 # --- backups ------------------------------------------------------------------------------
 
 
-def require_asset(workspace: Workspace, asset_id: str) -> Asset:
-    """The inventory asset ``asset_id``; refused (before any scan) when it is unknown."""
-    for asset in workspace.store.assets():
-        if asset.id == asset_id:
-            return asset
-    raise UserInputError(
-        f"no asset {asset_id!r} in the inventory",
-        hint="import the inventory first, or see 'imagewarden assets list'",
-    )
-
-
 def apply_verification(workspace: Workspace, result: BackupVerification) -> BackupCheck:
     """Store a verification and its facts for its asset (one audited change)."""
     if not result.asset_id:
         raise UserInputError("a backup result without an asset cannot be recorded", hint="--asset")
-    require_asset(workspace, result.asset_id)
+    workspace.store.asset(result.asset_id)
     check = NewBackupCheck(
         kind=BackupCheckKind.VERIFY,
         root=result.root,
@@ -191,7 +179,7 @@ def verify_backup(
     if request.asset_id:
         if workspace is None:
             raise UserInputError("recording a result needs a database", hint="--db")
-        require_asset(workspace, request.asset_id)
+        workspace.store.asset(request.asset_id)
     result = collect_verification(request, progress=progress, on_problem=on_problem)
     stored = apply_verification(workspace, result) if workspace and request.asset_id else None
     return result, stored
@@ -206,7 +194,7 @@ def apply_restore_test(workspace: Workspace, result: RestoreTestResult) -> Backu
     """Store a restore test and its facts for its asset (one audited change)."""
     if not result.asset_id:
         raise UserInputError("a backup result without an asset cannot be recorded", hint="--asset")
-    require_asset(workspace, result.asset_id)
+    workspace.store.asset(result.asset_id)
     check = NewBackupCheck(
         kind=BackupCheckKind.RESTORE_TEST,
         root=result.root,
@@ -229,7 +217,7 @@ def restore_test_backup(
     if request.asset_id:
         if workspace is None:
             raise UserInputError("recording a result needs a database", hint="--db")
-        require_asset(workspace, request.asset_id)
+        workspace.store.asset(request.asset_id)
     result = collect_restore_test(request)
     stored = apply_restore_test(workspace, result) if workspace and request.asset_id else None
     return result, stored

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imagewarden.model import Asset, FindingStatus, Location, UserInputError
+from imagewarden.model import FindingStatus, Location, UserInputError
 from imagewarden.render.atomic import write_text_atomic
 from imagewarden.render.csv import Cell
 from imagewarden.store import FindingFilter
@@ -206,29 +206,12 @@ def _wanted(row: VulnFinding, query: VulnQuery) -> bool:
     return query.cve is None or details.cve.upper() == query.cve.strip().upper()
 
 
-def _known_site(workspace: Workspace, site_id: str) -> None:
-    known = [s.id for s in workspace.store.sites()]
-    if site_id not in known:
-        raise UserInputError(
-            f"unknown site {site_id[:60]!r}", hint=f"sites: {', '.join(known) or 'none imported'}"
-        )
-
-
-def _known_asset(workspace: Workspace, asset_id: str) -> Asset:
-    for asset in workspace.store.assets():
-        if asset.id == asset_id:
-            return asset
-    raise UserInputError(
-        f"no asset with id {asset_id[:60]!r}", hint="see 'imagewarden assets list'"
-    )
-
-
 def list_vulns(workspace: Workspace, query: VulnQuery = VulnQuery()) -> list[VulnFinding]:
     """CVE findings matching ``query``, most urgent first (act, attend, track; then risk)."""
     if query.site_id is not None:
-        _known_site(workspace, query.site_id)
+        workspace.store.site(query.site_id)
     if query.asset_id is not None:
-        _known_asset(workspace, query.asset_id)
+        workspace.store.asset(query.asset_id)
     rows = [
         VulnFinding.of(f)
         for check in VULN_CHECKS
@@ -312,7 +295,7 @@ def import_sbom(workspace: Workspace, path: Path, asset_id: str) -> SbomImport:
     """Attach a CycloneDX SBOM's components to an asset, replacing its earlier SBOM."""
     from imagewarden.vulns.sbom import read_sbom  # the CycloneDX library loads slowly
 
-    _known_asset(workspace, asset_id)
+    workspace.store.asset(asset_id)
     components = read_sbom(path)
     count = VulnRepository(workspace.store).replace_components(
         workspace.actor, asset_id, components, f"sbom:{path.name}"
@@ -341,7 +324,7 @@ def import_mds2(
     from imagewarden.store import replace_observations
     from imagewarden.vulns.mds2 import read_mds2  # openpyxl loads slowly; only here
 
-    _known_asset(workspace, asset_id)
+    workspace.store.asset(asset_id)
     form = read_mds2(path, asset_id, now or dt.datetime.now(dt.UTC))
     with workspace.store.changing(workspace.actor, MDS2_IMPORT_ACTION, asset_id) as change:
         facts = replace_observations(change.session, form.batch())

@@ -45,13 +45,6 @@ PlanMerge = Callable[[PlanItem | None, PlanItem | None], PlanItem | None]
 change. Called inside the write transaction with the row as it is then."""
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite drops the zone of stored datetimes; every stored datetime is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 @dataclass(frozen=True, slots=True)
 class PlanWrite:
     """What a plan sync changed when it wrote."""
@@ -264,8 +257,8 @@ class GovernanceStore:
                         clicked=r.clicked,
                         submitted=r.submitted,
                         reported=r.reported,
-                        sent_at=_utc(r.sent_at),
-                        reported_at=_utc(r.reported_at),
+                        sent_at=r.sent_at,
+                        reported_at=r.reported_at,
                     )
                 )
             query = select(CampaignRow).order_by(CampaignRow.launched_on, CampaignRow.id)

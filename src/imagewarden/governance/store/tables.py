@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from imagewarden.store.schema import Base
+from imagewarden.store.types import UtcDateTime
 
 
 class AnswerRow(Base):
@@ -31,7 +32,7 @@ class AnswerRow(Base):
     answered_on: Mapped[dt.date] = mapped_column(Date)
     due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="")
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class MaturityRow(Base):
@@ -78,7 +79,7 @@ class CampaignRow(Base):
     source: Mapped[str] = mapped_column(String(300))
     site_id: Mapped[str] = mapped_column(String(64), default="")
     launched_on: Mapped[dt.date] = mapped_column(Date)
-    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class CampaignResultRow(Base):
@@ -97,8 +98,8 @@ class CampaignResultRow(Base):
     clicked: Mapped[bool] = mapped_column(default=False)
     submitted: Mapped[bool] = mapped_column(default=False)
     reported: Mapped[bool] = mapped_column(default=False)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    reported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    reported_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class PlanItemRow(Base):

@@ -48,7 +48,7 @@ LAST_DRILL_FACT = "site.last_downtime_drill"
 
 
 def _backup_check(row: BackupCheckRow) -> BackupCheck:
-    started = _utc(row.started_at)
+    started = row.started_at
     assert started is not None  # the column is not nullable
     return BackupCheck(
         kind=BackupCheckKind(row.kind),
@@ -82,13 +82,13 @@ def _drill(row: DrillRow) -> Drill:
         title=row.title,
         scenario=row.scenario,
         scheduled_for=row.scheduled_for,
-        started_at=_utc(row.started_at),
-        finished_at=_utc(row.finished_at),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
     )
 
 
 def _event(row: DrillEventRow) -> DrillEvent:
-    at = _utc(row.at)
+    at = row.at
     assert at is not None  # the column is not nullable
     return DrillEvent(row.id, row.drill_id, at, DrillLogKind(row.kind), row.text)
 
@@ -103,13 +103,6 @@ def _item(row: DrillItemRow) -> DrillItem:
         due=row.due,
         done_on=row.done_on,
     )
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes for timezone-aware columns: they were UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)
 
 
 def _locked_drill(session: Session, drill_id: int) -> DrillRow:

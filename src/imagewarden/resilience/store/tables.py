@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from imagewarden.store.schema import Base
+from imagewarden.store.types import UtcDateTime
 
 
 class BackupCheckRow(Base):
@@ -25,7 +26,7 @@ class BackupCheckRow(Base):
     """verify | restore_test"""
     root: Mapped[str] = mapped_column(String(1000))
     asset_id: Mapped[str] = mapped_column(String(128), default="", index=True)
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     files: Mapped[int] = mapped_column(Integer, default=0)
     bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     problem_files: Mapped[int] = mapped_column(Integer, default=0)
@@ -57,8 +58,8 @@ class DrillRow(Base):
     title: Mapped[str] = mapped_column(String(300))
     scenario: Mapped[str] = mapped_column(String(100), default="")
     scheduled_for: Mapped[dt.date] = mapped_column(Date)
-    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class DrillEventRow(Base):
@@ -68,7 +69,7 @@ class DrillEventRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     drill_id: Mapped[int] = mapped_column(ForeignKey("resilience_drills.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     kind: Mapped[str] = mapped_column(String(20))
     """inject | action | note"""
     text: Mapped[str] = mapped_column(Text)

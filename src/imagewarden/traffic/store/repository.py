@@ -65,11 +65,7 @@ def _time(value: float | None) -> dt.datetime | None:
 
 
 def _seconds(value: dt.datetime | None) -> float:
-    if value is None:
-        return 0.0
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.timestamp()
+    return value.timestamp() if value is not None else 0.0
 
 
 def _flow_row(capture_id: int, site_id: str, flow: FlowRecord) -> dict[str, Any]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from imagewarden.store.schema import Base
+from imagewarden.store.types import UtcDateTime
 
 
 class CaptureRow(Base):
@@ -21,9 +22,9 @@ class CaptureRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     site_id: Mapped[str] = mapped_column(String(64), index=True)
-    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    applied_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    applied_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     packets: Mapped[int] = mapped_column(BigInteger, default=0)
     bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     files: Mapped[list[Any]] = mapped_column(default=list)
@@ -46,7 +47,7 @@ class FlowRow(Base):
     connections: Mapped[int] = mapped_column(Integer, default=0)
     bytes_to_server: Mapped[int] = mapped_column(BigInteger, default=0)
     bytes_to_client: Mapped[int] = mapped_column(BigInteger, default=0)
-    first_seen: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    last_seen: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    first_seen: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_seen: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """The rest of the flow (operations, SOP classes, TLS, HL7, DICOMweb counts): JSON."""

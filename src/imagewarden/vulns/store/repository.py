@@ -359,8 +359,6 @@ class VulnRepository:
                     known = FeedKind(kind)
                 except ValueError:
                     continue  # written by a newer version: not ours to show
-                if at is not None and at.tzinfo is None:
-                    at = at.replace(tzinfo=dt.UTC)
                 found.append(FeedImportRecord(known, file, at, records, skipped))
         return found
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from imagewarden.store.schema import Base
+from imagewarden.store.types import UtcDateTime
 
 
 class VulnCveRow(Base):
@@ -115,6 +116,6 @@ class VulnFeedImportRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(10))
     file: Mapped[str] = mapped_column(String(500))
-    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     records: Mapped[int] = mapped_column(Integer)
     skipped: Mapped[int] = mapped_column(Integer)
