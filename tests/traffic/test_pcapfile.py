@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from imagewarden.traffic import pcapfile
+from imagewarden.traffic import api, pcapfile
 from imagewarden.traffic.analyze import analyze_files, capture_files
 from imagewarden.traffic.pcapfile import CaptureFileError
 from tests.cli_runner import expect
@@ -134,6 +134,33 @@ def test_rotated_files_are_read_in_time_order_as_one_capture(
     assert facts(flow) == reference
     assert flow.connections == 1
     assert sum(f.packets for f in batch.files) == len(packets)
+
+
+def test_tcpdump_rotation_names_and_compressed_files_are_read_in_time_order(
+    tmp_path: Path, reference: tuple[object, ...]
+) -> None:
+    # tcpdump -C N -z gzip: trace, trace1, ..., trace10 (trace10 sorts before trace2 by
+    # name), the older files compressed after rotation.
+    packets = _conversation().packets
+    ring = tmp_path / "tcpdump"
+    ring.mkdir()
+    size = -(-len(packets) // 11)
+    names = ["trace"] + [f"trace{n}" for n in range(1, 11)]
+    for index, name in enumerate(names):
+        part = packets[index * size : (index + 1) * size]
+        compress = 0 < index < 8
+        write_pcap(ring / (f"{name}.gz" if compress else name), part, compress=compress)
+    ordered = [p.name for p in capture_files([ring])]
+    assert ordered == ["trace"] + [f"trace{n}.gz" for n in range(1, 8)] + names[8:]
+    seen: list[tuple[int, int]] = []
+    batch = api.analyze([ring], progress=lambda done, total: seen.append((done, total)))
+    (flow,) = dicom_flows(batch)
+    assert facts(flow) == reference and flow.connections == 1
+    total = sum(p.stat().st_size for p in ring.iterdir())
+    assert seen[-1] == (total, total), "progress ends at the size of every file together"
+    assert all(t == total for _d, t in seen)
+    assert [d for d, _t in seen] == sorted(d for d, _t in seen), "progress never goes back"
+    assert len({d for d, _t in seen}) > 2, "progress is reported as the files are read"
 
 
 def _good(tmp_path: Path) -> bytes:

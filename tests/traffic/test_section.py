@@ -60,3 +60,14 @@ def test_the_json_report_carries_the_section(tmp_path: Path, catalog: Catalog) -
     text = out.read_text()
     data = json.loads(text)
     assert "traffic" in json.dumps(data)
+
+
+def test_host_names_on_the_flow_map_are_wrapped_never_cut() -> None:
+    from imagewarden.traffic.flowmap import LINE_CHARS, wrap
+
+    assert wrap("Enterprise Viewer (DICOMweb)") == ["Enterprise Viewer", "(DICOMweb)"]
+    assert wrap("Stroke and ICH Triage AI (cloud)") == ["Stroke and ICH Triage AI", "(cloud)"]
+    word = "discovered-10-20-125-250-and-more"
+    assert "".join(wrap(word)) == word
+    assert all(len(line) <= LINE_CHARS for line in wrap(word))
+    assert wrap("CT 1") == ["CT 1"] and wrap("") == [""]

@@ -26,6 +26,7 @@ FIELDS = (
     "dicom.assoc.ae.calling",
     "dicom.assoc.ae.called",
     "_ws.col.Info",
+    "dicom.pdv.flags",
 )
 Key = tuple[str, str, int, str, str]
 _COMMAND = re.compile(r"\b(C-[A-Z]+|N-[A-Z-]+?)-(RQ|RSP)\b(?!-DATA)")
@@ -57,8 +58,14 @@ def dicom_facts(rows: Sequence[Sequence[str]]) -> dict[Key, dict[str, object]]:
     """
     streams: dict[str, dict[str, object]] = {}
     events: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    commands: Counter[tuple[str, str]] = Counter()
     for row in rows:
-        stream, src, _sport, dst, dport, pdu, calling, called, info = row
+        stream, src, _sport, dst, dport, pdu, calling, called, info = row[:9]
+        # a command PDV that ends its message: one DIMSE message, counted even where the Info
+        # column names several responses sharing one packet only once
+        commands[(stream, src)] += sum(
+            1 for flag in row[9:10] for f in flag.split(",") if f == "0x03"
+        )
         if "0x01" in pdu.split(","):
             streams[stream] = {
                 "key": (src, dst, int(dport), calling.strip(), called.strip()),
@@ -73,6 +80,7 @@ def dicom_facts(rows: Sequence[Sequence[str]]) -> dict[Key, dict[str, object]]:
         requests: Counter[str] = Counter()
         responses: Counter[str] = Counter()
         answer = "no-answer"
+        server_requests = 0
         for src, pdu, text in events[stream]:
             types = pdu.split(",")
             if "0x02" in types:
@@ -83,10 +91,16 @@ def dicom_facts(rows: Sequence[Sequence[str]]) -> dict[Key, dict[str, object]]:
                 op, kind = match.group(1), match.group(2)
                 if kind == "RQ" and src == client:
                     requests[op] += 1
+                elif kind == "RQ":
+                    server_requests += 1  # C-GET's sub-operations, on the same association
                 elif kind == "RSP":
                     responses[f"{op} total"] += 1
             responses["final success"] += text.count("(Success)")
         answers[answer] += 1
+        server_messages = commands[(stream, str(info["key"][1]))] - server_requests  # type: ignore[index]
+        if len(requests) == 1:  # one operation: every other server message is one of its answers
+            total = f"{next(iter(requests))} total"
+            responses[total] = max(responses[total], server_messages)
         key: Key = info["key"]  # type: ignore[assignment]
         entry = facts.setdefault(
             key, {"associations": Counter(), "requests": Counter(), "responses": Counter()}

@@ -120,3 +120,62 @@ def test_site_broker_user_reaches_its_own_queue_only(cluster: Cluster) -> None:
             producer.publish({"job": "forged"}, exchange="site.north", routing_key="site.north")
     with Connection(cluster.broker.site_url("south")) as south, pytest.raises(AccessRefused):
         south.default_channel.basic_consume(queue="centre", callback=lambda *_: None)
+
+
+def _demo_capture(folder: Path) -> Path:
+    from importlib.resources import as_file, files
+
+    from imagewarden.demo.run import DEMO_CAPTURE
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with as_file(files("imagewarden.demo") / "captures" / DEMO_CAPTURE) as source:
+        return Path(shutil.copy(source, folder / "lab.pcapng"))
+
+
+def submit_capture(cluster: Cluster, site: str, capture: Path) -> str:
+    ran = expect(
+        0, "jobs", "submit", "analyze_capture", "--site", site, "--capture", capture,
+        "--broker", cluster.broker.centre_url, db=cluster.db,
+    )  # fmt: skip
+    return ran.stdout.strip()
+
+
+def test_capture_job_is_analysed_at_its_site_and_applied_once_at_the_centre(
+    cluster: Cluster,
+) -> None:
+    from imagewarden.traffic import api as traffic
+
+    cluster.import_inventory(inventory(asset("PACS-N", "north")))
+    captures = cluster.folder / "captures"
+    capture = _demo_capture(captures / "ward")
+    elsewhere = _demo_capture(cluster.folder / "private")
+    key = cluster.site_key("north")
+    cluster.start_centre()
+    cluster.start_worker("north-1", "north", site_scope(cluster.folder, "north"), key,
+                         "--captures", captures)  # fmt: skip
+    first = submit_capture(cluster, "north", capture)
+    [job] = cluster.wait_all()
+    assert job.id == first and job.batch_id == f"{first}.1"
+    assert job.summary["flows"] == 9 and job.summary["replaced"] is False
+    assert job.summary["new_assets"] > 0  # the capture's hosts are not in north's inventory
+    # The same capture again (a folder of rotated files this time): replaced, not added.
+    second = submit_capture(cluster, "north", captures / "ward")
+    refused = submit_capture(cluster, "north", elsewhere)
+    jobs = cluster.wait_for(
+        lambda jobs: len(jobs) == 3 and all(j.state.finished for j in jobs), what="the jobs"
+    )
+    by_id = {j.id: j for j in jobs}
+    assert by_id[second].state is JobState.DONE and by_id[second].summary["replaced"] is True
+    assert by_id[refused].state is JobState.FAILED
+    assert "not inside this worker's --captures folders" in (by_id[refused].error or "")
+    with cluster.workspace() as workspace:
+        flows = traffic.flows(workspace, "north")
+        applied = [
+            e for e in workspace.store.audit_entries(action="traffic.apply")
+            if e.actor == "site:north"
+        ]  # fmt: skip
+    assert len(flows) == 9, "applying the same capture twice never duplicates its flows"
+    assert {(f.flow.calling_ae, f.flow.called_ae) for f in flows} >= {
+        ("RMC_CT1", "RMC_PACS1"), ("ANYSCU", "RMC_PACS1")
+    }  # fmt: skip
+    assert len(applied) == 2, "each job's batch is applied once, as the site"

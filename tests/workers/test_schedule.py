@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from imagewarden.app.schedule import (
     run_schedule,
 )
 from imagewarden.model import UserInputError
-from imagewarden.model.jobs import JobState
+from imagewarden.model.jobs import JobKind, JobState
 from tests.workers.conftest import Outbox, Sites, write
 
 SCHEDULE = """\
@@ -116,3 +117,23 @@ def test_bad_schedule_is_refused_naming_the_line(change: tuple[str, str], messag
 def test_schedule_that_is_not_a_mapping_is_refused() -> None:
     with pytest.raises(UserInputError, match="a schedule is a mapping"):
         parse_schedule("- a\n- b\n", "schedule.yaml")
+
+
+def test_a_capture_analysis_can_be_scheduled_on_a_ring_buffer_folder() -> None:
+    entry = textwrap.dedent(
+        """\
+        jobs:
+          - name: north-nightly-captures
+            kind: analyze_capture
+            site: north
+            window: {days: [mon], start: "02:00", end: "04:00", timezone: Europe/Paris}
+            params: {capture: CAPTURE}
+        """
+    )
+    schedule = parse_schedule(entry.replace("CAPTURE", "/srv/captures/ward"), "schedule.yaml")
+    [entry_read] = schedule.entries
+    assert entry_read.kind is JobKind.ANALYZE_CAPTURE
+    assert entry_read.params == {"capture": "/srv/captures/ward"}
+    for bad in ("captures/ward", "/srv/captures/../secrets"):
+        with pytest.raises(UserInputError, match=re.escape("absolute, without '..'")):
+            parse_schedule(entry.replace("CAPTURE", bad), "schedule.yaml")

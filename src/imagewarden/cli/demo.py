@@ -42,7 +42,8 @@ def demo(
         err.print("demo: the lab's 127.0.0.x ports were busy; the discovery step was skipped")
     err.print(
         f"demo: {result.assets} assets at {result.sites} sites, "
-        f"{result.assessment.open_findings} open findings; reports in {out_dir}/"
+        f"{result.assessment.open_findings} open findings, {result.traffic_flows} flows from "
+        f"the demo's packet capture; reports in {out_dir}/"
     )
     if not serve:
         err.print("open the readiness report:")

@@ -119,7 +119,11 @@ def submit_command(
         str | None, typer.Option(help="verify_backup: the asset the archive belongs to.")
     ] = None,
     capture: Annotated[
-        str | None, typer.Option(help="analyze_capture: the capture's absolute path at the site.")
+        str | None,
+        typer.Option(
+            help="analyze_capture: the capture file, or folder of rotated files, at the "
+            "site (absolute path)."
+        ),
     ] = None,
     expires_in: Annotated[
         float, typer.Option(min=0.01, help="Hours the job may wait for a worker.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.resources import as_file, files
 from pathlib import Path
 
 from imagewarden.app import Workspace, installed_capabilities, load_catalog, open_store
@@ -18,8 +19,11 @@ from imagewarden.model import UserInputError
 
 DEMO_DB = "imagewarden-demo.db"
 ENTERPRISE = "Demo Health System (synthetic)"
-STEPS = ("inventory", "database", "import", "discover", "feeds", "governance", "resilience",
-         "assess", "reports")  # fmt: skip
+STEPS = ("inventory", "database", "import", "discover", "traffic", "feeds", "governance",
+         "resilience", "assess", "reports")  # fmt: skip
+DEMO_CAPTURE = "riverside-lab.pcapng"
+"""Real traffic recorded by scripts/record_demo_capture.py (see demo/captures/README.md)."""
+CAPTURE_SITE = "riverside"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,8 @@ class DemoResult:
     assessment: AssessmentSummary
     lab_discovered: bool
     """False when the lab's 127.0.0.x ports were busy and discovery was skipped."""
+    traffic_flows: int
+    """Flows read from the demo's packet capture."""
 
 
 def _fresh_database(folder: Path) -> Path:
@@ -44,6 +50,15 @@ def _fresh_database(folder: Path) -> Path:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return path
+
+
+def analyze_demo_capture(workspace: Workspace) -> int:
+    """Analyse the demo's own capture and store it for Riverside; the flows it held."""
+    from imagewarden.traffic import api as traffic
+
+    with as_file(files("imagewarden.demo") / "captures" / DEMO_CAPTURE) as capture:
+        batch = traffic.analyze([capture], site_id=CAPTURE_SITE)
+    return traffic.apply(workspace, batch, site_id=CAPTURE_SITE).flows
 
 
 def run_demo(
@@ -80,6 +95,8 @@ def run_demo(
         )
         progress("discovering the local DICOM lab (127.0.0.x)")
         lab = discover_lab(workspace, out_dir) is not None
+        progress("analysing the demo's packet capture (flows at Riverside)")
+        traffic_flows = analyze_demo_capture(workspace)
         progress("importing the demo vulnerability feeds")
         import_demo_feeds(store, catalog)
         progress("governance: a year of answers, training, phishing and maturity")
@@ -104,4 +121,5 @@ def run_demo(
         sites=sites,
         assessment=summary,
         lab_discovered=lab,
+        traffic_flows=traffic_flows,
     )

@@ -6,7 +6,8 @@ most arrows run between neighbouring columns. This module only computes the layo
 and short strings, JSON-ready); the template ``traffic/flowmap.svg.j2`` draws it with
 autoescaping, so a host name or AE title from a capture is always text. Nothing is told by
 colour alone: clear-text flows are also thicker, flows the plan would block are dashed,
-every arrow has a tooltip, and the policy table under the map lists every flow.
+every arrow has a tooltip, and the policy table under the map lists every flow. Host names
+are wrapped onto more lines (the box grows), never cut.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ MAX_HOSTS_PER_ZONE = 10
 MAX_EDGES = 80
 BOX_W = 170
 BOX_H = 32
-ROW = BOX_H + 8
+"""A box with one line of name and its address; each further line of name adds LINE."""
+LINE = 12
+LINE_CHARS = 24
+"""Characters of an 11 px label that fit in a box, with room to spare."""
+MAX_NAME_LINES = 4
+GAP = 8
 COLUMN_GAP = 170
 LEFT = 20
 TOP = 16
@@ -40,10 +46,22 @@ class _Box:
     column: int
     x: int
     y: int
+    height: int = BOX_H
 
 
-def _short(text: str, limit: int = 24) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def wrap(text: str, width: int = LINE_CHARS, max_lines: int = MAX_NAME_LINES) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken between words (a longer word
+    is split); nothing is dropped unless it needs more than ``max_lines`` lines."""
+    lines: list[str] = []
+    for word in text.split():
+        while len(word) > width:
+            lines.append(word[:width])
+            word = word[width:]
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines[:max_lines] or [""]
 
 
 def _kind(service: str) -> str:
@@ -57,11 +75,14 @@ def _kind(service: str) -> str:
 def _host(endpoint: Endpoint, x: int, y: int) -> dict[str, object]:
     stranger = not endpoint.managed and endpoint.zone is not Zone.INTERNET
     name = endpoint.name if endpoint.managed or not endpoint.name else endpoint.address
+    lines = wrap((name or endpoint.address) + (" (?)" if stranger else ""))
     return {
         "x": x,
         "y": y,
-        "name": _short(name or endpoint.address),
+        "lines": [{"text": line, "y": y + 13 + LINE * i} for i, line in enumerate(lines)],
+        "height": BOX_H + LINE * (len(lines) - 1),
         "address": endpoint.address if endpoint.managed else "",
+        "address_y": y + 26 + LINE * (len(lines) - 1),
         "title": f"{endpoint.label} ({endpoint.address})"
         + (": not in the managed inventory" if stranger else ""),
         "unmanaged": stranger,
@@ -84,9 +105,11 @@ def layout(plan: SegmentationPlan, map_id: str) -> dict[str, object]:
             hosts = []
             row_y = y + HEADER
             for endpoint in shown:
-                boxes[endpoint.address] = _Box(column, x, row_y)
-                hosts.append(_host(endpoint, x, row_y))
-                row_y += ROW
+                host = _host(endpoint, x, row_y)
+                height = int(str(host["height"]))
+                boxes[endpoint.address] = _Box(column, x, row_y, height)
+                hosts.append(host)
+                row_y += height + GAP
             if hidden:
                 for endpoint in hidden:
                     boxes[endpoint.address] = _Box(column, x, row_y)
@@ -94,13 +117,15 @@ def layout(plan: SegmentationPlan, map_id: str) -> dict[str, object]:
                     {
                         "x": x,
                         "y": row_y,
-                        "name": f"+{len(hidden)} more hosts",
+                        "lines": [{"text": f"+{len(hidden)} more hosts", "y": row_y + 13}],
+                        "height": BOX_H,
                         "address": "",
+                        "address_y": row_y + 26,
                         "title": ", ".join(e.label for e in hidden[:40]),
                         "unmanaged": False,
                     }
                 )
-                row_y += ROW
+                row_y += BOX_H + GAP
             panels.append(
                 {
                     "x": x - 8,
@@ -126,7 +151,7 @@ def layout(plan: SegmentationPlan, map_id: str) -> dict[str, object]:
         index = ports.get((address, side), 0)
         ports[(address, side)] = index + 1
         offsets = (0, -7, 7, -12, 12, -3, 3, -10, 10)
-        return box.y + BOX_H // 2 + offsets[index % len(offsets)]
+        return box.y + box.height // 2 + offsets[index % len(offsets)]
 
     for source, destination, port, service, connections, blocked in flows[:MAX_EDGES]:
         a, b = boxes.get(source.address), boxes.get(destination.address)

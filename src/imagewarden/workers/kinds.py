@@ -1,9 +1,10 @@
 """Each job kind's two halves: collect at the site, apply at the centre.
 
 Both halves only call the capability's application API (``discovery.api``,
-``resilience.api``): collecting touches no database, applying writes one audited change.
-What is here is the site's narrowing (a job may only ask for less than the site's own files
-allow) and the checks that a result speaks for the job's own site, asset and batch.
+``resilience.api``, ``traffic.api``): collecting touches no database, applying writes one
+audited change. What is here is the site's narrowing (a job may only ask for less than the
+site's own files allow) and the checks that a result speaks for the job's own site, asset and
+batch.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from imagewarden.app.jobs import Applier, DiscoverParams, VerifyBackupParams
+from imagewarden.app.jobs import (
+    AnalyzeCaptureParams,
+    Applier,
+    DiscoverParams,
+    VerifyBackupParams,
+)
 from imagewarden.model import InfrastructureError, Location, UserInputError
 from imagewarden.model.jobs import JobKind
 from imagewarden.workers.site import Collector, SiteJob, within
@@ -163,13 +169,66 @@ def apply_backup_verification(
     }
 
 
+# --- analyze_capture ------------------------------------------------------------------------
+
+
+def collect_capture_analysis(job: SiteJob, params: AnalyzeCaptureParams) -> str:
+    """Analyse a capture (a file, or a folder of rotated files) inside one of the worker's
+    ``--captures`` folders; the batch as JSON, with the job's batch id.
+
+    Only association-level facts leave the site: AE titles, operations and counts, TLS
+    versions, byte counts. The capture itself stays where it is.
+    """
+    capture = Path(params.capture)
+    if not within(capture, job.config.captures):
+        raise UserInputError(
+            "the capture is not inside this worker's --captures folders",
+            Location(params.capture[:200]),
+        )
+    from imagewarden.traffic import api
+
+    batch = api.analyze([capture], site_id=job.config.site_id)
+    return json.dumps({"batch_id": job.batch_id, "capture": batch.to_json()})
+
+
+def apply_capture_analysis(workspace: Workspace, job: Job, envelope: Envelope) -> Mapping[str, Any]:
+    """Store a verified capture batch for the job's site; its summary.
+
+    Idempotent twice over: the centre applies one batch per job, and the traffic API
+    replaces the flows of a capture it has seen before instead of adding them again.
+    """
+    from imagewarden.traffic import api
+    from imagewarden.traffic.model import CaptureBatch
+
+    data = envelope.payload_data()
+    if not isinstance(data, dict) or not isinstance(data.get("capture"), dict):
+        raise UserInputError("a capture result is a JSON object with a capture batch")
+    _check_batch("batch", str(data.get("batch_id", "")), envelope.batch_id)
+    batch = CaptureBatch.from_json(data["capture"], f"batch {envelope.batch_id}")
+    _check_batch("site", str(batch.site_id or ""), job.site_id)
+    summary = api.apply(workspace, batch, site_id=job.site_id)
+    return {
+        "batch_id": envelope.batch_id,
+        "capture_id": summary.capture_id,
+        "files": len(batch.files),
+        "packets": batch.stats.packets,
+        "flows": summary.flows,
+        "new_assets": len(summary.new_assets),
+        "services_added": summary.services_added,
+        "observations": summary.observations,
+        "replaced": summary.replaced,
+    }
+
+
 COLLECTORS: Mapping[JobKind, Collector] = {
     JobKind.DISCOVER: collect_discovery,
     JobKind.VERIFY_BACKUP: collect_backup_verification,
+    JobKind.ANALYZE_CAPTURE: collect_capture_analysis,
 }
-"""What a site worker can run (capture analysis joins when its capability offers it)."""
+"""What a site worker can run."""
 APPLIERS: Mapping[JobKind, Applier] = {
     JobKind.DISCOVER: apply_discovery,
     JobKind.VERIFY_BACKUP: apply_backup_verification,
+    JobKind.ANALYZE_CAPTURE: apply_capture_analysis,
 }
 """What the centre can apply."""
