@@ -4,17 +4,22 @@ Each row is one figure beside its peer from the same run, and the ratio (ours / 
 A benchmark whose results are missing, or were written before it recorded its peer, shows
 "not yet run" so the table never repeats a figure from an older run.
 
-    .venv/bin/python benchmarks/performance_table.py    # prints the Markdown table
+    .venv/bin/python benchmarks/performance_table.py            # prints the Markdown table
+    .venv/bin/python benchmarks/performance_table.py --readme   # rewrites it in README.md
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
+README = Path(__file__).parent.parent / "README.md"
+BEGIN = "<!-- performance table: benchmarks/performance_table.py --readme -->"
+END = "<!-- end of performance table -->"
 
 Row = tuple[str, str, float | None, str, float | None]
 """(what, our command, our seconds, the peer, the peer's seconds)."""
@@ -156,23 +161,35 @@ def _load(data: dict[str, Any]) -> str:
 def table() -> str:
     """The Markdown table of every benchmark's figures."""
     lines = [
-        "| benchmark | ours | peer (same run) | ratio | load avg (1 min) |",
-        "|---|---|---|---|---|",
+        "| benchmark | ours | peer (same run) | ratio | run on | load avg (1 min) |",
+        "|---|---|---|---|---|---|",
     ]
     for name, extract in EXTRACTORS.items():
         path = RESULTS / f"{name}.json"
         data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         rows = list(extract(data)) if "load_average" in json.dumps(data) else []
         if not rows:
-            lines.append(f"| `{name}` | not yet run | | | |")
+            lines.append(f"| `{name}` | not yet run | | | | |")
             continue
         for what, command, ours, peer, theirs in rows:
             ratio = f"{ours / theirs:.2f}×" if ours and theirs else "—"
             cells = (f"`{name}`: {what}", f"{command}: {_cell(ours)}", f"{peer}: {_cell(theirs)}")
             escaped = " | ".join(c.replace("|", "\\|") for c in cells)
-            lines.append(f"| {escaped} | {ratio} | {_load(data)} |")
+            when = str(data.get("date") or data.get("when") or "")[:10]
+            lines.append(f"| {escaped} | {ratio} | {when} | {_load(data)} |")
     return "\n".join(lines)
 
 
+def write_readme(readme: Path = README) -> None:
+    """Replace the table between the README's markers with the current one."""
+    text = readme.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{BEGIN}\n{table()}\n{END}{tail}", encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(table())
+    if "--readme" in sys.argv[1:]:
+        write_readme()
+    else:
+        print(table())
