@@ -38,6 +38,7 @@ from imagewarden.discovery.interface import Profile, ServiceResult
 from imagewarden.discovery.scheduler import run_discovery
 from imagewarden.discovery.scope import parse_scope
 from imagewarden.model import ServiceProtocol
+from machine import load_average, machine
 
 RESULTS = Path(__file__).parent / "results" / "bench_discovery.json"
 PORTS = (11112, 4242, 2345)
@@ -147,6 +148,7 @@ def cli_wall(read_timeout: float, folder: Path) -> float:
 
 
 def main() -> None:
+    start_load = load_average()
     read_timeout = 0.5
     with Fleet(devices(), processes=2):
         time.sleep(0.2)
@@ -169,7 +171,7 @@ def main() -> None:
     result = {
         "benchmark": "bench_discovery",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "machine": {"platform": platform.platform(), **machine(start_load)},
         "targets": {
             "addresses": 254,
             "ports": list(PORTS),

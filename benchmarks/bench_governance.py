@@ -24,16 +24,19 @@ import datetime as dt
 import json
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
 from imagewarden.catalog import load_catalog
 from imagewarden.governance.culture import GOPHISH_EXPORT_HEADER, read_gophish_csv
 from imagewarden.governance.metrics import culture_metrics
 from imagewarden.governance.oscal import assessment_results
 from imagewarden.model import Finding, RiskScore, Severity, SubjectKind, finding_fingerprint
+from machine import load_average, machine
 
 RESULTS = Path(__file__).parent / "results" / "bench_governance.json"
 STATUSES = ("Email Sent", "Email Opened", "Clicked Link", "Submitted Data")
@@ -111,6 +114,7 @@ def main() -> None:
     parser.add_argument("--findings", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    start_load = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "campaign - Results.csv"
         _write(path, args.rows)
@@ -128,8 +132,7 @@ def main() -> None:
     result = {
         "benchmark": "governance",
         "date": now.isoformat(timespec="seconds"),
-        "machine": platform.platform(),
-        "python": platform.python_version(),
+        "machine": {"platform": platform.platform(), **machine(start_load)},
         "gophish_rows": args.rows,
         "peer": "csv.DictReader count of the same GoPhish CSV (no validation, no hashing)",
         "peer_seconds": round(peer, 3),

@@ -39,6 +39,9 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).parent))
+from machine import load_average, machine
+
 PG_URL = os.environ.get("IMAGEWARDEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "benchmark password 1234"
 KINDS = ("dashboard", "findings", "finding", "accept")
@@ -238,6 +241,7 @@ def main() -> int:
     parser.add_argument("--findings", type=int, default=100_000)
     parser.add_argument("--out", type=Path)
     options = parser.parse_args()
+    start_load = load_average()
     with _schema() as db:
         started = time.perf_counter()
         ids = generate(db, options.assets, options.findings, options.users)
@@ -259,11 +263,7 @@ def main() -> int:
     result = {
         "benchmark": "bench_web",
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "load_average": os.getloadavg(),
-        },
+        "machine": {"platform": platform.platform(), **machine(start_load)},
         "database": "postgresql",
         "assets": options.assets,
         "findings": len(ids),

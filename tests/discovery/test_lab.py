@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -136,3 +137,20 @@ def test_an_excluded_address_inside_an_allowed_network_is_never_contacted(lab: R
     assert listener.connections == 0
     assert all(r.target.host != excluded for r in results)
     assert (lab.promiscuous.address, lab.promiscuous.port) in _by_address(results)
+
+
+def test_stopping_the_lab_frees_every_address_and_refuses_new_connections(
+    net: Callable[[int], str],
+) -> None:
+    # The lab stops its SCPs all at once; each one must still be fully shut down.
+    prefix = net(41)
+    personas = relocated(DEFAULT_PERSONAS, prefix)
+    lab = Lab(personas)
+    lab.start()
+    lab.stop()
+    for persona in personas:
+        with socket.socket() as probe:
+            assert probe.connect_ex((persona.address, persona.port)) != 0
+        with socket.socket() as again:
+            again.bind((persona.address, persona.port))
+    lab.stop()  # stopping twice is harmless

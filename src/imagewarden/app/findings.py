@@ -24,6 +24,8 @@ class FindingQuery:
     asset_id: str | None = None
     limit: int = 0
     """At most this many (0: all), highest risk first."""
+    evidence: bool = True
+    """Read each finding's evidence; a listing that does not show it leaves it out."""
 
 
 def list_findings(workspace: Workspace, query: FindingQuery = FindingQuery()) -> list[Finding]:
@@ -33,12 +35,10 @@ def list_findings(workspace: Workspace, query: FindingQuery = FindingQuery()) ->
         store.site(query.site_id)
     if query.asset_id is not None:
         store.asset(query.asset_id)
-    found = store.findings(
-        FindingFilter(
-            query.site_id, query.min_severity, query.check_id, query.status, query.asset_id
-        )
+    where = FindingFilter(
+        query.site_id, query.min_severity, query.check_id, query.status, query.asset_id
     )
-    return found[: query.limit] if query.limit else found
+    return store.findings(where, evidence=query.evidence, limit=query.limit)
 
 
 def _reason(reason: str) -> str:

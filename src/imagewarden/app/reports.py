@@ -9,6 +9,7 @@ from pathlib import Path
 
 from imagewarden.app.workspace import Workspace
 from imagewarden.model import UserInputError
+from imagewarden.report import html as html_report
 from imagewarden.report import render_report
 from imagewarden.report.board import write_board as write_board_files
 from imagewarden.report.gather import gather_context
@@ -56,6 +57,8 @@ def write_report(
         title=title,
         enterprise=enterprise,
         now=now,
+        # Above its detail limit the HTML report shows evidence for the top-risk assets only.
+        evidence_up_to=html_report.DETAIL_LIMIT if fmt is ReportFormat.HTML else None,
     )
     render_report(context, fmt.value, out)
     return WrittenFiles((out,))

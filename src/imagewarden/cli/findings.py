@@ -68,7 +68,8 @@ def list_findings(
     limit: Annotated[int, typer.Option(min=0, help="Show at most this many (0: all).")] = 0,
 ) -> None:
     """List findings, highest risk first."""
-    query = FindingQuery(site, severity, check, status, asset, limit)
+    # No format of the listing shows evidence: leave it unread.
+    query = FindingQuery(site, severity, check, status, asset, limit, evidence=False)
     rows = query_findings(state(ctx).workspace(), query)
     if output is ListFormat.JSON:
         write_json(rows)

@@ -35,8 +35,14 @@ def gather_context(
     enterprise: str = "",
     now: dt.datetime | None = None,
     board: bool = False,
+    evidence_up_to: int | None = None,
 ) -> ReportContext:
-    """Everything a report of the latest assessment shows; refuses when there is none."""
+    """Everything a report of the latest assessment shows; refuses when there is none.
+
+    With ``evidence_up_to``, findings are read without their evidence when there are more
+    than that many (a renderer that shows evidence for a few only, like the HTML report
+    above its detail limit); ``ReportContext.with_evidence`` reads it for those few.
+    """
     now = now or dt.datetime.now(dt.UTC)
     run = store.latest_assessment()
     if run is None:
@@ -45,7 +51,8 @@ def gather_context(
     assets = tuple(store.assets())
     derived = store.derived_facts(SubjectKind.ASSET)
     asset_facts = {a.id: {**_record_facts(a), **derived.get(a.id, {})} for a in assets}
-    findings = tuple(store.findings())
+    light = evidence_up_to is not None and store.finding_count() > evidence_up_to
+    findings = tuple(store.findings(evidence=not light))
     source = SectionSource(store, catalog, sites, assets, findings, run, now)
     return ReportContext(
         title=title,
@@ -59,4 +66,5 @@ def gather_context(
         enterprise=enterprise,
         sections=sections_for(source, capabilities, board=board),
         templates=template_packages(capabilities),
+        with_evidence=store.findings_with_ids if light else None,
     )

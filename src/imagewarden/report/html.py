@@ -6,11 +6,12 @@ from ``summary.build_summary`` so the HTML and the JSON export cannot disagree.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,7 +22,7 @@ from markupsafe import Markup
 
 from imagewarden.model import Asset, FrameworkRef, Severity
 from imagewarden.render import charts
-from imagewarden.render.atomic import write_text_atomic
+from imagewarden.render.atomic import atomic_text_writer
 from imagewarden.render.charts import Datum, StackedRow
 from imagewarden.render.labels import (
     CATEGORY_LABEL,
@@ -281,8 +282,18 @@ def group_by_check(views: Iterable[FindingView]) -> tuple[CheckGroup, ...]:
     return tuple(result)
 
 
-def _site_blocks(summary: Summary, detail: bool, anchored: set[str]) -> tuple[SiteFindings, ...]:
-    """One block per site with findings, in the order of the site counts."""
+def _site_blocks(summary: Summary, detail: bool, anchored: set[str]) -> Iterable[SiteFindings]:
+    """One block per site with findings, in the order of the site counts.
+
+    Grouped by check (a large assessment), each block is built when the template reaches
+    it and released once written: the findings section streams. In detail, every block is
+    built first, since each gives anchors the earlier sections link to.
+    """
+    blocks = _each_site_block(summary, detail, anchored)
+    return tuple(blocks) if detail else blocks
+
+
+def _each_site_block(summary: Summary, detail: bool, anchored: set[str]) -> Iterator[SiteFindings]:
     current: dict[str, list[FindingView]] = defaultdict(list)
     resolved: dict[str, list[FindingView]] = defaultdict(list)
     names: dict[str, str] = {}
@@ -291,23 +302,19 @@ def _site_blocks(summary: Summary, detail: bool, anchored: set[str]) -> tuple[Si
         (current if view.is_current else resolved)[view.finding.site_id].append(view)
     order = [row.site_id for row in summary.by_site]
     order += sorted((s for s in names if s not in order), key=lambda s: names[s])
-    blocks = []
     for site_id in order:
-        now, gone = current.get(site_id, []), resolved.get(site_id, [])
+        now, gone = current.pop(site_id, []), resolved.pop(site_id, [])
         if not (now or gone):
             continue
-        blocks.append(
-            SiteFindings(
-                site_id,
-                names[site_id],
-                counts_by_severity(now),
-                len(gone),
-                current=group_by_asset(now, anchored) if detail else (),
-                resolved=group_by_asset(gone, anchored) if detail else (),
-                checks=() if detail else group_by_check(now),
-            )
+        yield SiteFindings(
+            site_id,
+            names[site_id],
+            counts_by_severity(now),
+            len(gone),
+            current=group_by_asset(now, anchored) if detail else (),
+            resolved=group_by_asset(gone, anchored) if detail else (),
+            checks=() if detail else group_by_check(now),
         )
-    return tuple(blocks)
 
 
 def apart_note(summary: Summary) -> str:
@@ -345,6 +352,14 @@ def _risk_factor_weights(summary: Summary) -> dict[str, float]:
     return weights
 
 
+def with_evidence(context: ReportContext, views: list[FindingView]) -> list[FindingView]:
+    """The views with their findings' evidence, read now if the context was read without."""
+    if context.with_evidence is None:
+        return views
+    complete = context.with_evidence(v.finding.id for v in views)
+    return [dataclasses.replace(v, finding=complete.get(v.finding.id, v.finding)) for v in views]
+
+
 def page_model(context: ReportContext) -> dict[str, Any]:
     """Everything the template reads."""
     summary = build_summary(context)
@@ -358,9 +373,8 @@ def page_model(context: ReportContext) -> dict[str, Any]:
     top_groups: tuple[AssetGroup, ...] = ()
     if not detail:
         top_ids = {t.finding.asset_id for t in summary.top_risks if t.finding.asset_id}
-        top_groups = group_by_asset(
-            (v for v in summary.current if v.finding.asset_id in top_ids), anchored
-        )
+        top_views = [v for v in summary.current if v.finding.asset_id in top_ids]
+        top_groups = group_by_asset(with_evidence(context, top_views), anchored)
     blocks = _site_blocks(summary, detail, anchored)
     assessment = context.assessment
     return {
@@ -397,7 +411,13 @@ def environment(context: ReportContext) -> jinja2.Environment:
 
 def render_html(context: ReportContext) -> str:
     """The whole readiness report as one HTML document."""
-    return environment(context).get_template("report.html.j2").render(page_model(context))
+    return "".join(render_html_parts(context))
+
+
+def render_html_parts(context: ReportContext) -> Iterator[str]:
+    """The report as consecutive pieces of text, each written as soon as it is rendered."""
+    template = environment(context).get_template("report.html.j2")
+    return template.generate(page_model(context))
 
 
 class HtmlRenderer:
@@ -408,4 +428,5 @@ class HtmlRenderer:
 
     def render(self, context: ReportContext, out: Path) -> None:
         """Write the report of ``context`` to ``out``, atomically."""
-        write_text_atomic(out, render_html(context))
+        with atomic_text_writer(out) as handle:
+            handle.writelines(render_html_parts(context))

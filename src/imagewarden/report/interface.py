@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -34,6 +34,9 @@ class ReportContext:
     """Sections contributed by capabilities (see report/sections.py)."""
     templates: Mapping[str, str] = field(default_factory=dict)
     """Capability name -> package with the ``templates`` folder of its sections."""
+    with_evidence: Callable[[Iterable[str]], Mapping[str, Finding]] | None = None
+    """Set when ``findings`` were read without their evidence (a large assessment): the
+    complete findings with the given ids, for the few a renderer shows in detail."""
 
 
 class Renderer(Protocol):

@@ -23,6 +23,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     select,
     update,
 )
@@ -96,9 +97,16 @@ class FindingRecords:
             found.update(session.scalars(select(column).where(column.in_(chunk))))
         return found
 
-    def findings(self, where: FindingFilter | None = None) -> list[Finding]:
+    def findings(
+        self, where: FindingFilter | None = None, *, evidence: bool = True, limit: int = 0
+    ) -> list[Finding]:
+        """Findings matching ``where``, highest risk first; at most ``limit`` (0: all).
+
+        ``evidence=False`` leaves every finding's evidence empty without reading or decoding
+        it: a report of many findings shows evidence for a few only (``findings_with_ids``).
+        """
         where = where or FindingFilter()
-        query = select(*_finding_columns())
+        query = select(*_finding_columns(evidence=evidence))
         if where.site_id is not None:
             query = query.where(FindingRow.site_id == where.site_id)
         if where.check_id is not None:
@@ -111,6 +119,8 @@ class FindingRecords:
             allowed = [s.value for s in Severity if s.rank >= where.min_severity.rank]
             query = query.where(FindingRow.severity.in_(allowed))
         query = query.order_by(FindingRow.risk_score.desc(), FindingRow.id)
+        if limit:
+            query = query.limit(limit)
         with self.connection() as connection:
             return [codec.finding_from_row(r) for r in connection.execute(query)]
 
@@ -372,15 +382,19 @@ class FindingRecords:
         for start in range(0, len(rows), 5000):
             connection.execute(statement, rows[start : start + 5000])
 
+    def finding_count(self) -> int:
+        """How many findings the store holds, any status."""
+        with self.connection() as connection:
+            return int(connection.scalar(select(func.count()).select_from(FindingRow)) or 0)
+
+    def findings_with_ids(self, ids: Iterable[str]) -> dict[str, Finding]:
+        """The findings with these ids, complete with evidence, by id (unknown ids left out)."""
+        with self.connection() as connection:
+            return _findings_by_id(connection, sorted(set(ids)))
+
     @staticmethod
     def _findings_by_id(session: Session, ids: Sequence[str]) -> dict[str, Finding]:
-        found: dict[str, Finding] = {}
-        connection = session.connection()
-        for chunk in chunks(ids):
-            query = select(*_finding_columns()).where(FindingRow.id.in_(chunk))
-            for row in connection.execute(query):
-                found[row.id] = codec.finding_from_row(row)
-        return found
+        return _findings_by_id(session.connection(), ids)
 
     def latest_assessment(self) -> AssessmentRun | None:
         with self.reading() as session:
@@ -459,14 +473,29 @@ def _json_text_bind(column: Any, dialect: str) -> Any:
     return cast_to(text, column.type) if dialect == "postgresql" else text
 
 
-def _finding_columns() -> list[Any]:
-    """Finding columns, the JSON ones as text (decoded, with memoisation, by the codec)."""
-    return [
-        cast_to(column, Text).label(column.name)
-        if column.name in codec.FINDING_JSON_COLUMNS
-        else column
-        for column in FindingRow.__table__.columns
-    ]
+def _finding_columns(*, evidence: bool = True) -> list[Any]:
+    """Finding columns, the JSON ones as text (decoded, with memoisation, by the codec).
+
+    Without ``evidence`` the evidence column is an empty JSON object, never read.
+    """
+
+    def column_of(column: Any) -> Any:
+        if column.name == "evidence" and not evidence:
+            return literal("{}", Text).label(column.name)
+        if column.name in codec.FINDING_JSON_COLUMNS:
+            return cast_to(column, Text).label(column.name)
+        return column
+
+    return [column_of(column) for column in FindingRow.__table__.columns]
+
+
+def _findings_by_id(connection: Connection, ids: Sequence[str]) -> dict[str, Finding]:
+    found: dict[str, Finding] = {}
+    for chunk in chunks(ids):
+        query = select(*_finding_columns()).where(FindingRow.id.in_(chunk))
+        for row in connection.execute(query):
+            found[row.id] = codec.finding_from_row(row)
+    return found
 
 
 def _finding_insert(dialect: str) -> Any:
