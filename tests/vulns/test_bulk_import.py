@@ -202,3 +202,29 @@ def test_a_refused_first_import_leaves_the_indexes_and_the_collector(
 def test_joined_stream_reads_the_head_then_the_rest() -> None:
     joined = json_reader._Joined(b"abc", io.BytesIO(b"defg"))
     assert joined.read(2) + joined.read(5) + joined.read(5) + joined.read(5) == b"abcdefg"
+
+
+def test_a_cve_repeated_across_batches_of_a_first_import(
+    store: Store, catalog: Catalog, shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imagewarden.vulns.store import repository
+
+    batches = repository._batches
+    monkeypatch.setattr(repository, "_batches", lambda items: batches(items, 7))
+    records = _variants(shared, 2)
+    older = json.loads(json.dumps(records[3]))
+    older["lastModified"] = "2000-01-01T00:00:00.000"
+    newer = json.loads(json.dumps(records[3]))
+    newer["lastModified"] = "2099-01-01T00:00:00.000"
+    newer["descriptions"] = [{"lang": "en", "value": "The newest text."}]
+    importer = FeedImporter(VulnRepository(store), catalog, "tester")
+    result = importer.import_file(_write_feed(tmp_path / "dup.json", [*records, newer, older]), NOW)
+    assert (result.records, result.skipped) == (len(records) + 1, 1)
+    assert _indexes(store) == MIGRATION_INDEXES
+    info = VulnRepository(store).cve_info([newer["id"]])[newer["id"]]
+    assert info.description == "The newest text."
+    with store.connection() as connection:
+        count = connection.execute(
+            text("SELECT count(*) FROM vuln_cves WHERE cve_id = :c"), {"c": newer["id"]}
+        ).scalar()
+    assert count == 1

@@ -176,34 +176,35 @@ def parse_record(record: Any, mention: Mentioner | None = None) -> CveRecord:
 # --- the fast path: msgspec structs of what a record's checks read ----------------------
 # Types are as strict as ``parse_record`` or stricter: a record these refuse, or that
 # ``_fast_record`` cannot turn into exactly what ``parse_record`` would, goes to the exact
-# path, which accepts it or names its problem.
+# path, which accepts it or names its problem. The structs hold no cycles (gc=False: the
+# collector never tracks them).
 
 
 class _NotFast(Exception):
     """The record needs the exact path."""
 
 
-class _CvssData(msgspec.Struct):
+class _CvssData(msgspec.Struct, gc=False):
     baseScore: float
     version: str = ""
     baseSeverity: str | None = None
     vectorString: str = ""
 
 
-class _Metric(msgspec.Struct):
+class _Metric(msgspec.Struct, gc=False):
     cvssData: _CvssData | None = None
     type: str | None = None
     baseSeverity: str | None = None
 
 
-class _Metrics(msgspec.Struct):
+class _Metrics(msgspec.Struct, gc=False):
     cvssMetricV31: list[_Metric] | None = None
     cvssMetricV30: list[_Metric] | None = None
     cvssMetricV40: list[_Metric] | None = None
     cvssMetricV2: list[_Metric] | None = None
 
 
-class _Match(msgspec.Struct):
+class _Match(msgspec.Struct, gc=False):
     criteria: str
     vulnerable: bool | None = None
     versionStartIncluding: str | None = None
@@ -212,22 +213,22 @@ class _Match(msgspec.Struct):
     versionEndExcluding: str | None = None
 
 
-class _Node(msgspec.Struct):
+class _Node(msgspec.Struct, gc=False):
     cpeMatch: list[_Match]
     negate: bool | None = None
 
 
-class _Config(msgspec.Struct):
+class _Config(msgspec.Struct, gc=False):
     nodes: list[_Node]
     operator: str = "OR"
 
 
-class _Description(msgspec.Struct):
+class _Description(msgspec.Struct, gc=False):
     lang: str | None = None
     value: str = ""
 
 
-class _Cve(msgspec.Struct):
+class _Cve(msgspec.Struct, gc=False):
     id: str
     published: str
     lastModified: str
@@ -237,7 +238,7 @@ class _Cve(msgspec.Struct):
     metrics: _Metrics | None = None
 
 
-class _Item(msgspec.Struct):
+class _Item(msgspec.Struct, gc=False):
     cve: _Cve
 
 

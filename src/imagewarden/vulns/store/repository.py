@@ -458,6 +458,8 @@ class _Writer:
     def __init__(self, connection: Connection, *, bulk: bool) -> None:
         self.connection = connection
         self.deferred = False
+        # Into an empty table, what is stored is what this import wrote: no need to ask.
+        self.written: dict[str, str] | None = {} if bulk else None
         if bulk:
             for index in sorted(_DEFERRED, key=lambda i: str(i.name)):
                 index.drop(connection)
@@ -508,9 +510,14 @@ class _Writer:
             if known is None or record.last_modified >= known.last_modified:
                 latest[record.cve] = record
         stored: dict[str, str] = {}
-        for chunk in _chunks(list(latest)):
-            query = select(_CVES.c.cve_id, _CVES.c.last_modified).where(_CVES.c.cve_id.in_(chunk))
-            stored.update((cve, modified) for cve, modified in self.connection.execute(query))
+        if self.written is not None:
+            stored = {cve: self.written[cve] for cve in latest if cve in self.written}
+        else:
+            for chunk in _chunks(list(latest)):
+                query = select(_CVES.c.cve_id, _CVES.c.last_modified).where(
+                    _CVES.c.cve_id.in_(chunk)
+                )
+                stored.update((cve, modified) for cve, modified in self.connection.execute(query))
         # Incremental: a record replaces the stored one only when NVD modified it since.
         fresh = [r for r in latest.values() if r.last_modified > stored.get(r.cve, "")]
         skipped = len(records) - len(fresh)
@@ -527,6 +534,8 @@ class _Writer:
                     _MENTIONS.c.cve_id.in_(chunk), _MENTIONS.c.source == "description"
                 )
             )
+        if self.written is not None:
+            self.written.update((r.cve, r.last_modified) for r in fresh)
         connection = self.connection
         _insert_many(connection, _CVES, _CVE_FIELDS, [_cve_row(r) for r in fresh])
         matches = [_match_row(r.cve, m) for r in fresh for m in r.matches]
