@@ -164,9 +164,11 @@ _BRACKETS = bytes.maketrans(b"{}", b"[]")
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 FAST_BLOCK = 4 * 1024 * 1024
 """Bytes read at a time by ``FastArray`` (one decoded chunk holds about this much)."""
-FAST_MAX_CHUNK = 64 * 1024 * 1024
+FAST_MAX_CHUNK = 16 * 1024 * 1024
 """An item larger than this is left to the streaming reader."""
 _TRIES = 4
+_NO_CUT = object()
+_REFUSED = object()
 
 
 def nesting_at_most(data: bytes, levels: int) -> bool:
@@ -296,10 +298,10 @@ class FastArray(Generic[T]):
                 self._buffer = data
                 continue
             decoded = self._decode(data, final=not more)
-            if decoded is None:
-                if more and len(data) <= FAST_MAX_CHUNK:
-                    self._buffer = data  # no item ends in it yet: read on
-                    continue
+            if decoded is _NO_CUT and more and len(data) <= FAST_MAX_CHUNK:
+                self._buffer = data  # no item ends in it yet: read on
+                continue
+            if not isinstance(decoded, tuple):
                 self._buffer = data
                 return
             items, cut = decoded
@@ -307,18 +309,22 @@ class FastArray(Generic[T]):
             yield items
             self._used = b""
 
-    def _decode(self, data: bytes, *, final: bool) -> tuple[list[T], int] | None:
+    def _decode(self, data: bytes, *, final: bool) -> tuple[list[T], int] | object:
+        """The items before the last cut that decodes, and where the rest starts; else
+        ``_NO_CUT`` (no item ends in ``data``) or ``_REFUSED`` (for the streaming reader)."""
+        tried = False
         for end, follows in self._cuts(data, final):
+            tried = True
             try:
                 items = self._decoder.decode(b"[" + data[:end] + b"]")
             except msgspec.ValidationError:
-                return None  # the data, not the cut: the streaming reader names the record
+                return _REFUSED  # the data, not the cut: the streaming reader names the record
             except (msgspec.DecodeError, RecursionError):
                 continue
             if not nesting_at_most(data[:end], self._levels):
-                return None
+                return _REFUSED
             return items, follows
-        return None
+        return _REFUSED if tried else _NO_CUT
 
     def give_back(self) -> None:
         """The last chunk was not used: the streaming reader starts at its first item."""
