@@ -228,3 +228,17 @@ def test_a_cve_repeated_across_batches_of_a_first_import(
             text("SELECT count(*) FROM vuln_cves WHERE cve_id = :c"), {"c": newer["id"]}
         ).scalar()
     assert count == 1
+
+
+def test_indexes_after_a_first_import_on_each_database(
+    db_url: str, catalog: Catalog, shared: Path, tmp_path: Path
+) -> None:
+    records = _variants(shared, 2)
+    with open_store(db_url, create=True) as opened:
+        importer = FeedImporter(VulnRepository(opened), catalog, "tester")
+        importer.import_file(_write_feed(tmp_path / "a.json", records[:20]), NOW)
+        assert _indexes(opened) == MIGRATION_INDEXES
+        assert _schema_differences(opened) == []
+        more = importer.import_file(_write_feed(tmp_path / "b.json", records), NOW)
+        assert (more.records, more.skipped) == (len(records) - 20, 20)
+        assert _indexes(opened) == MIGRATION_INDEXES
