@@ -7,18 +7,22 @@ refused before any recursive parser sees it.
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar
 
 import ijson
+import msgspec
 
 from imagewarden.model import Location, UserInputError
 from imagewarden.readers.limits import FILE_BYTES, JSON_DEPTH, LimitExceeded
 
 _OPEN = frozenset(("start_map", "start_array"))
 _CLOSE = frozenset(("end_map", "end_array"))
+T = TypeVar("T")
 
 
 def bounded_events(
@@ -47,8 +51,6 @@ def bounded_events(
 
 def check_depth(data: bytes, source: str, *, max_depth: int | None = None) -> None:
     """Refuse ``data`` if its JSON nesting is deeper than the limit (or it is malformed)."""
-    import io
-
     for _ in bounded_events(io.BytesIO(data), source, max_depth=max_depth):
         pass
 
@@ -146,3 +148,190 @@ def first_line(text: str, limit: int = 100) -> str:
     """The first line of a parser's message, cut short: parsers quote the input after it."""
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+# --- fast path: whole items decoded by msgspec from raw bytes --------------------------------
+
+_WS = rb"[ \t\n\r]*"
+_SCALAR = (
+    rb'(?:"[ !#-\[\]-~]*"'  # printable ASCII without escapes: nothing to validate
+    rb"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)"
+)
+_SEPARATOR = re.compile(_WS + rb"," + _WS + rb"(?=\{)")
+_WHITESPACE = b" \t\n\r"
+_STRING = re.compile(rb'"[^"]*"')
+_BRACKETS = bytes.maketrans(b"{}", b"[]")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+FAST_BLOCK = 4 * 1024 * 1024
+"""Bytes read at a time by ``FastArray`` (one decoded chunk holds about this much)."""
+FAST_MAX_CHUNK = 16 * 1024 * 1024
+"""An item larger than this is left to the streaming reader."""
+_TRIES = 4
+_NO_CUT = object()
+_REFUSED = object()
+
+
+def nesting_at_most(data: bytes, levels: int) -> bool:
+    """True when valid JSON text ``data`` nests at most ``levels`` deep (``{}`` is one level).
+
+    Runs at the speed of ``bytes`` methods: escaped backslashes and quotes are removed, then
+    everything but quotes and brackets, then string contents (``""`` pairs first: an empty
+    string or two strings with no bracket between them), and each ``replace("[]", "")`` then
+    peels exactly one level.
+    """
+    skeleton = data
+    if b"\\" in skeleton:
+        skeleton = skeleton.replace(b"\\\\", b"").replace(b'\\"', b"")
+    skeleton = skeleton.translate(_BRACKETS, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in skeleton:
+        skeleton = _STRING.sub(b"", skeleton)  # strings holding brackets: rare
+    for _ in range(max(levels, 0)):
+        if not skeleton:
+            return True
+        skeleton = skeleton.replace(b"[]", b"")
+    return not skeleton
+
+
+class _Joined(io.RawIOBase):
+    """``head`` then the rest of ``tail``: where the streaming reader takes over."""
+
+    def __init__(self, head: bytes, tail: IO[bytes]) -> None:
+        super().__init__()
+        self.head = head
+        self.tail = tail
+
+    def readable(self) -> bool:
+        """Always readable."""
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes (all with -1)."""
+        if size is None or size < 0:
+            data, self.head = self.head + self.tail.read(), b""
+            return data
+        if self.head:
+            data, self.head = self.head[:size], self.head[size:]
+            return data
+        return self.tail.read(size)
+
+    def readinto(self, buffer: Any) -> int:
+        """Fill ``buffer`` from ``read``."""
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class FastArray(Generic[T]):
+    """The array under a top-level ``key`` decoded by msgspec a few MiB at a time.
+
+    msgspec decodes only whole, valid chunks: a chunk ends where an item ends, and a cut
+    chosen wrongly (inside a string, or deeper) cannot decode, because the chunk starts at
+    an item boundary. A chunk is used only when its nesting is provably within the limit.
+    Anything else (a header this cannot skip safely, malformed or unexpected data, an item
+    over ``FAST_MAX_CHUNK``, a record the caller refuses with ``give_back``) ends the fast
+    path: ``rest()`` is then the document from the first item not yet used, for the exact,
+    streaming reader (``stream_items``), which gives the errors.
+    """
+
+    def __init__(
+        self,
+        stream: IO[bytes],
+        key: str,
+        decoder: msgspec.json.Decoder[list[T]],
+        *,
+        max_depth: int | None = None,
+    ) -> None:
+        self._stream = stream
+        self._key = key.encode()
+        self._decoder = decoder
+        self._levels = (JSON_DEPTH.value() if max_depth is None else max_depth) - 2
+        self._buffer = b""
+        self._inside = False  # at an item boundary inside the array
+        self._used = b""  # the last chunk handed out, until the next one is asked for
+
+    def _header(self) -> bool:
+        self._buffer = self._stream.read(FAST_BLOCK)
+        header = re.compile(
+            rb"\A" + _WS + rb"\{(?:" + _WS + rb'"[A-Za-z0-9_]*"' + _WS + rb":" + _WS
+            + _SCALAR + _WS + rb",)*?" + _WS + rb'"' + re.escape(self._key) + rb'"'
+            + _WS + rb":" + _WS + rb"\[" + _WS + rb"(?=\{)"
+        )  # fmt: skip
+        found = header.match(self._buffer)
+        if found is None:
+            return False
+        self._buffer = self._buffer[found.end() :]
+        self._inside = True
+        return True
+
+    def _cuts(self, data: bytes, final: bool) -> Iterator[tuple[int, int]]:
+        """(end of chunk, start of what follows) candidates, last first."""
+        if final:
+            # "...} ] }" closes the last item, the array and the document.
+            closing = data.rstrip(_WHITESPACE)
+            if closing.endswith(b"}"):
+                closing = closing[:-1].rstrip(_WHITESPACE)
+                if closing.endswith(b"]"):
+                    closing = closing[:-1].rstrip(_WHITESPACE)
+                    if closing.endswith(b"}"):
+                        # The array's end stays: the streaming reader checks what follows.
+                        yield len(closing), len(closing)
+        position = len(data)
+        for _ in range(_TRIES):
+            end = data.rfind(b"}", 0, position)
+            while end >= 0 and not _SEPARATOR.match(data, end + 1):
+                end = data.rfind(b"}", 0, end)
+            if end < 0:
+                return
+            after = _SEPARATOR.match(data, end + 1)
+            assert after is not None
+            yield end + 1, after.end()
+            position = end
+
+    def batches(self) -> Iterator[list[T]]:
+        """Decoded chunks of items, in order, until the fast path ends (see the class)."""
+        if not self._header():
+            return
+        while True:
+            more = self._stream.read(FAST_BLOCK)
+            data = self._buffer + more if more else self._buffer
+            if more and len(data) < FAST_BLOCK:
+                self._buffer = data
+                continue
+            decoded = self._decode(data, final=not more)
+            if decoded is _NO_CUT and more and len(data) <= FAST_MAX_CHUNK:
+                self._buffer = data  # no item ends in it yet: read on
+                continue
+            if not isinstance(decoded, tuple):
+                self._buffer = data
+                return
+            items, cut = decoded
+            self._used, self._buffer = data[:cut], data[cut:]
+            yield items
+            self._used = b""
+
+    def _decode(self, data: bytes, *, final: bool) -> tuple[list[T], int] | object:
+        """The items before the last cut that decodes, and where the rest starts; else
+        ``_NO_CUT`` (no item ends in ``data``) or ``_REFUSED`` (for the streaming reader)."""
+        tried = False
+        for end, follows in self._cuts(data, final):
+            tried = True
+            try:
+                items = self._decoder.decode(b"[" + data[:end] + b"]")
+            except msgspec.ValidationError:
+                return _REFUSED  # the data, not the cut: the streaming reader names the record
+            except (msgspec.DecodeError, RecursionError):
+                continue
+            if not nesting_at_most(data[:end], self._levels):
+                return _REFUSED
+            return items, follows
+        return _REFUSED if tried else _NO_CUT
+
+    def give_back(self) -> None:
+        """The last chunk was not used: the streaming reader starts at its first item."""
+        self._buffer = self._used + self._buffer
+        self._used = b""
+
+    def rest(self) -> IO[bytes]:
+        """The document from the first item not yet used, for ``stream_items``."""
+        head = b'{"' + self._key + b'":[' if self._inside else b""
+        return io.BufferedReader(_Joined(head + self._used + self._buffer, self._stream))
