@@ -91,6 +91,10 @@ def test_accepting_a_finding_shows_in_the_report_and_the_audit_log(
     text = saved.read_text()
     assert "Replacement CT ordered, isolated VLAN meanwhile" in text
     assert finding in text and "accepted" in json.dumps(json.loads(text))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="OSCAL assessment results (JSON)").click()
+    oscal = json.loads(Path(download.value.path()).read_text())
+    assert "assessment-results" in oscal
 
     page.goto(f"/audit?target={finding}")
     row = page.locator("table.audit tbody tr").first

@@ -1,4 +1,5 @@
-"""Reports to download: the readiness report (HTML, JSON, CSV) and the board one-pager."""
+"""Reports to download: the readiness report (HTML, JSON, CSV), the board one-pager, and the
+OSCAL and DefectDojo exports."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from imagewarden.app.permissions import Action
 from imagewarden.app.reports import ReportFormat, write_board, write_report
+from imagewarden.governance import api as governance
 from imagewarden.model import UserInputError
 from imagewarden.web.auth import Caller, requires
 from imagewarden.web.templating import render
@@ -24,6 +26,9 @@ DOWNLOADS: dict[str, tuple[str, str]] = {
     "findings.csv": ("Findings (CSV)", "text/csv; charset=utf-8"),
     "board.html": ("Board one-pager (HTML)", "text/html; charset=utf-8"),
     "board.pdf": ("Board one-pager (PDF)", "application/pdf"),
+    "assessment-results.json": ("OSCAL assessment results (JSON)", "application/json"),
+    "poam.json": ("OSCAL plan of action and milestones (JSON)", "application/json"),
+    "defectdojo.json": ("DefectDojo generic findings import (JSON)", "application/json"),
 }
 
 
@@ -38,11 +43,17 @@ def reports_page(
 def _produce(caller: Caller, name: str, enterprise: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="imagewarden-report-") as folder:
         out = Path(folder)
-        if name.startswith("board."):
-            written = write_board(
+        if name in ("assessment-results.json", "poam.json"):
+            title = f"{enterprise or 'Imaging'} cybersecurity readiness"
+            paths = governance.export_oscal(caller.workspace, out, title=title).paths
+            wanted = next(p for p in paths if p.name == name)
+        elif name == "defectdojo.json":
+            wanted = governance.export_defectdojo(caller.workspace, out / name)
+        elif name.startswith("board."):
+            paths = write_board(
                 caller.workspace, out, enterprise=enterprise, pdf=name.endswith(".pdf")
-            )
-            wanted = next(p for p in written.paths if p.name == name)
+            ).paths
+            wanted = next(p for p in paths if p.name == name)
         else:
             fmt = ReportFormat(name.rsplit(".", 1)[1])
             wanted = out / name
