@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from imagewarden.model import FindingStatus, Severity
+from imagewarden.render.csv import safe_cell
 from imagewarden.report import render_report
-from imagewarden.report.csv_export import COLUMNS, neutralise
+from imagewarden.report.csv_export import COLUMNS
 from imagewarden.report.interface import ReportContext
 from imagewarden.report.json_export import SCHEMA
 
@@ -132,6 +133,7 @@ def test_csv_neutralises_formulas(context: ReportContext, tmp_path: Path) -> Non
 
 def test_neutralise() -> None:
     for dangerous in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=x", "\r=x"):
-        assert neutralise(dangerous) == "'" + dangerous
-    assert neutralise("CT-1") == "CT-1"
-    assert neutralise("") == ""
+        assert safe_cell(dangerous) == "'" + dangerous
+    assert safe_cell("CT-1") == "CT-1"
+    assert safe_cell("") == ""
+    assert safe_cell(-1) == -1  # a number is not a formula

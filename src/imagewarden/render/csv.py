@@ -12,6 +12,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from imagewarden.render.atomic import write_text_atomic
 
@@ -31,13 +32,18 @@ def safe_cell(value: Cell) -> str | int | float:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
-    """A whole CSV document (header first), every cell neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+def write_rows(handle: TextIO, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> None:
+    """Stream a CSV document (header first) to ``handle``, every cell neutralised."""
+    writer = csv.writer(handle, lineterminator="\n")
     writer.writerow([safe_cell(h) for h in header])
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
+    """A whole CSV document (header first), every cell neutralised."""
+    buffer = io.StringIO()
+    write_rows(buffer, header, rows)
     return buffer.getvalue()
 
 

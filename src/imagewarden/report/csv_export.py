@@ -7,7 +7,6 @@ and evidence come from inventories and the network, which an attacker may contro
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import TextIO
 
 from imagewarden.model import FactValue
 from imagewarden.render.atomic import atomic_text_writer
+from imagewarden.render.csv import write_rows
 from imagewarden.render.labels import ref_label
 from imagewarden.report.interface import ReportContext
 from imagewarden.report.views import FindingView, view_findings
@@ -45,13 +45,6 @@ COLUMNS: tuple[str, ...] = (
 )
 """Column order is part of the export's contract: append new columns, never reorder."""
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(cell: str) -> str:
-    """Make a cell inert in spreadsheets without hiding its text."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
-
 
 def _evidence_value(value: FactValue) -> str:
     if isinstance(value, bool):
@@ -67,7 +60,7 @@ def _iso(value: object) -> str:
 
 
 def finding_row(view: FindingView) -> list[str]:
-    """The CSV cells of one finding, in ``COLUMNS`` order, formula cells neutralised."""
+    """The CSV cells of one finding, in ``COLUMNS`` order, as the CSV writer neutralises them."""
     f = view.finding
     refs = list(
         dict.fromkeys(
@@ -100,15 +93,12 @@ def finding_row(view: FindingView) -> list[str]:
         "status_reason": f.status_reason,
         "accepted_until": _iso(f.accepted_until),
     }
-    return [neutralise(values[c]) for c in COLUMNS]
+    return [values[c] for c in COLUMNS]
 
 
 def write_csv(views: Iterable[FindingView], handle: TextIO) -> None:
     """Write the header and one row per finding."""
-    writer = csv.writer(handle)
-    writer.writerow(COLUMNS)
-    for view in views:
-        writer.writerow(finding_row(view))
+    write_rows(handle, COLUMNS, (finding_row(view) for view in views))
 
 
 class CsvRenderer:
