@@ -188,3 +188,51 @@ def test_full_disk_for_the_manifest_exits_3_and_leaves_nothing(
     message = [line for line in stderr.splitlines() if line.strip()]
     assert any("no space left" in line and "m.jsonl" in line for line in message), stderr
     assert "Traceback" not in stderr
+
+
+_FATAL_IN_RUN = """
+import sys
+from pathlib import Path
+from imagewarden.resilience.backup.verify import verify
+
+def fail(files, _size):
+    raise RuntimeError("fatal: stop here")
+
+try:
+    verify(Path(sys.argv[1]), jobs=2, progress=fail)
+except RuntimeError as exc:
+    print(exc)
+"""
+
+
+def test_first_fatal_error_stops_the_pool(archive: Path) -> None:
+    # more batches than the pool keeps in flight: the listing is still feeding the pool
+    for i in range(3000):
+        (archive / f"note{i:04d}.txt").write_text("archive note\n")
+    code, stdout, stderr = _run_capped([sys.executable, "-c", _FATAL_IN_RUN, str(archive)])
+    assert code == 0 and stdout.strip() == "fatal: stop here", stderr
+
+
+_FULL_SCRATCH = """
+mount -t tmpfs -o size=16k tmpfs "$1" || exit 99
+"$2" -m imagewarden backup restore-test "$3" --sample 100 --scratch "$1" >/dev/null
+echo "exit=$?"
+ls -A "$1"
+"""
+
+
+def test_full_scratch_area_stops_the_restore_test_with_exit_3(
+    archive: Path, tmp_path: Path
+) -> None:
+    if not _unshare_allowed():
+        pytest.skip("unshare -m with a tmpfs mount is not permitted here (needs CAP_SYS_ADMIN)")
+    target = tmp_path / "scratch"
+    target.mkdir()
+    _code, stdout, stderr = _run_capped(
+        ["unshare", "-m", "sh", "-c", _FULL_SCRATCH, "sh", str(target), sys.executable,
+         str(archive)]
+    )  # fmt: skip
+    lines = stdout.split()
+    assert lines[0] == "exit=3", stderr  # not 24 "failed" files blamed on the backup
+    assert lines[1:] == []  # the scratch area is cleaned up
+    assert "scratch area" in stderr and "is full" in stderr and "Traceback" not in stderr

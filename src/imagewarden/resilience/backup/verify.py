@@ -293,11 +293,15 @@ def _rewrite_complete(
 ) -> None:
     """Drop a torn last line before appending, so the resumed manifest stays valid."""
     tmp = partial.with_name(partial.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as stream:
-        write_header(stream, root.resolve(), started.isoformat(timespec="seconds"))
-        for record in done.values():
-            write_record(stream, record)
-    tmp.replace(partial)
+    try:
+        with tmp.open("w", encoding="utf-8") as stream:
+            write_header(stream, root.resolve(), started.isoformat(timespec="seconds"))
+            for record in done.values():
+                write_record(stream, record)
+        tmp.replace(partial)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # the partial manifest itself is untouched
+        raise
 
 
 def _unchanged(root: Path, record: Record) -> bool:
