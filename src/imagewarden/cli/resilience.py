@@ -316,7 +316,7 @@ def _print_restore(test: api.RestoreTestResult, rto: float) -> None:
         out.print(f"{len(test.failed)} restored files FAILED verification:")
         for failure in test.failed[:_SHOWN_PATHS]:
             out.print(f"  {failure.path}: {', '.join(failure.problems)}")
-    else:
+    elif test.sample_files:
         out.print("every restored file verified")
     for skipped in test.not_sampled[:_SHOWN_PATHS]:
         out.print(f"  not sampled: {skipped.path}: {', '.join(skipped.problems)}")

@@ -38,6 +38,7 @@ from imagewarden.resilience.backup.walk import is_orthanc_storage, walk
 BATCH = 64
 """Files per worker task: big enough to amortise IPC, small enough to keep cores busy."""
 
+_PARTIAL = partial_path(Path("m")).name.removeprefix("m")
 EMPTY_ARCHIVE = "empty_archive"
 """The problem of a tree with no file at all (reported on the root, path ".")."""
 
@@ -274,6 +275,9 @@ def _close_quietly(stream: TextIO | None) -> None:
 
 
 def _manifest_error(exc: OSError, path: Path) -> InfrastructureError:
+    # name the manifest the user asked for, not the ".partial" file it is written as
+    if path.name.endswith(_PARTIAL):
+        path = path.with_name(path.name.removesuffix(_PARTIAL))
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         what = "no space left on the device (or the quota is used up)"
     else:
