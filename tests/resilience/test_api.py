@@ -93,7 +93,8 @@ def test_verification_is_collected_without_a_database_and_applied_once(
     files_of(archive)[0].write_bytes(b"")
     request = api.VerifyRequest(archive, jobs=1, asset_id="PACS-1")
     result = api.collect_verification(request)  # no workspace: a site worker's half
-    assert result.failed and result.facts == {"backup.integrity_problems": 1}
+    assert result.failed
+    assert result.facts == {"backup.integrity_problems": 1, "backup.empty_archive": False}
     sent = json.loads(json.dumps(result.to_json()))  # what travels to the centre
     received = api.BackupVerification.from_json(sent)
     assert received == result
@@ -127,6 +128,8 @@ def test_restore_test_result_travels_and_names_failed_files(
         "backup.last_tested",
         "backup.restore_hours_estimate",
         "backup.restore_within_rto",
+        "backup.restore_failed_files",
+        "backup.empty_archive",
     }
     with open_store(str(db)) as store:
         stored = api.apply_restore_test(workspace_on(store, catalog), again)

@@ -51,6 +51,13 @@ FormatOption = Annotated[
     Format, typer.Option("--format", case_sensitive=False, help="text or json (on stdout).")
 ]
 JsonAlias = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
+FollowLinks = Annotated[
+    bool,
+    typer.Option(
+        "--follow-links",
+        help="Also read links whose target is outside the folder (default: report them).",
+    ),
+]
 
 
 def _format(chosen: Format, as_json: bool) -> Format:
@@ -74,6 +81,7 @@ def _print_comparison(comparison: Comparison, show_paths: bool) -> None:
         f"compared with the earlier manifest: {comparison.missing} missing, "
         f"{comparison.changed} changed, {comparison.added} added, "
         f"{comparison.unchanged} unchanged"
+        + (f", {comparison.unverified} not hashed" if comparison.unverified else "")
     )
     if show_paths:
         for label, paths in (
@@ -116,6 +124,28 @@ def _print_verify(result: api.BackupVerification, show_paths: bool) -> None:
         _print_counts(result.counts)
 
 
+class _ProblemStream:
+    """``verify --format json``: one JSON object whose ``problem_files_listed`` list is written as
+    the scan finds each problem file, so memory stays flat however many there are; the
+    counts follow when the scan ends."""
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    def add(self, problem: api.FileProblem) -> None:
+        """Write one problem file (the list opens with the first)."""
+        head = '{\n  "problem_files_listed": [\n    ' if self._count == 0 else ",\n    "
+        out.file.write(head + json.dumps(problem.as_json()))
+        self._count += 1
+
+    def finish(self, summary: dict[str, Any]) -> None:
+        """Close the list and write the counts."""
+        head = '{\n  "problem_files_listed": [' if self._count == 0 else "\n  "
+        body = json.dumps(summary, indent=2, default=str)
+        out.file.write(head + "]," + body[1:] + "\n")
+        out.file.flush()
+
+
 @backup_app.command("verify")
 def verify_command(
     ctx: typer.Context,
@@ -151,12 +181,14 @@ def verify_command(
     show_paths: Annotated[
         bool, typer.Option("--show-paths", help="Also print the paths of problem files.")
     ] = False,
+    follow_links: FollowLinks = False,
     output: FormatOption = Format.TEXT,
     as_json: JsonAlias = False,
 ) -> None:
     """Hash every file and check every DICOM header of a backup copy.
 
-    Exit code 1 when any file has a problem or the comparison finds missing or changed files.
+    Exit code 1 when any file has a problem, the folder is empty, or the comparison finds
+    missing or changed files. JSON lists every problem file, streamed as it is found.
     """
     cli = state(ctx)
     # open first: a bad --db or an unknown asset fails before the scan
@@ -170,7 +202,9 @@ def verify_command(
         export_csv=export_csv,
         orthanc_url=orthanc_url,
         asset_id=asset or "",
+        follow_links=follow_links,
     )
+    listing = _ProblemStream() if _format(output, as_json) is Format.JSON else None
     with Progress(
         SpinnerColumn(),
         TextColumn("verifying {task.description} files"),
@@ -186,9 +220,11 @@ def verify_command(
         def report(files: int, size: int) -> None:
             progress.update(files_task, completed=size, description=str(files))
 
-        result, stored = api.verify_backup(workspace, request, progress=report)
-    if _format(output, as_json) is Format.JSON:
-        _print_json(result.summary())
+        result, stored = api.verify_backup(
+            workspace, request, progress=report, on_problem=listing.add if listing else None
+        )
+    if listing is not None:
+        listing.finish(result.summary())
     else:
         _print_verify(result, show_paths)
         if result.manifest:
@@ -234,38 +270,61 @@ def restore_test_command(
         str | None,
         typer.Option("--asset", help="Record the result as facts of this inventory asset."),
     ] = None,
+    follow_links: FollowLinks = False,
     output: FormatOption = Format.TEXT,
 ) -> None:
     """Restore a random sample to a scratch area, verify and time it, extrapolate to the RTO.
 
-    Exit code 1 when a restored file fails verification or the estimate exceeds the RTO.
+    Exit code 1 when a restored file fails verification, the estimate exceeds the RTO or the
+    folder is empty.
     """
     workspace = state(ctx).workspace() if asset else None
     request = api.RestoreRequest(
-        path, sample=sample, rto_hours=rto, scratch=scratch, seed=seed, asset_id=asset or ""
+        path,
+        sample=sample,
+        rto_hours=rto,
+        scratch=scratch,
+        seed=seed,
+        asset_id=asset or "",
+        follow_links=follow_links,
     )
     with err.status("restoring a sample"):
         test, stored = api.restore_test_backup(workspace, request)
     if output is Format.JSON:
         _print_json(test.to_json())
     else:
-        verdict = "within" if test.within_rto else "EXCEEDS"
-        out.print(
-            f"restored {test.sample_files} of {test.archive_files} files "
-            f"({test.sample_bytes / 1e6:.1f} MB) in {test.seconds:.2f} s "
-            f"({test.bytes_per_second / 1e6:.0f} MB/s); {len(test.failed)} failed verification"
-        )
-        out.print(
-            f"estimated full restore: {test.estimated_hours:.2f} h, {verdict} the RTO of {rto:g} h"
-        )
+        _print_restore(test, rto)
     err.print(
         "the estimate assumes the scratch area is as fast as the real restore target; "
         "run it against the real target for a binding figure"
     )
     if stored is not None:
         err.print(f"recorded as backup check {stored.id} of asset {stored.asset_id}")
-    if not test.within_rto:
+    if test.needs_attention:
         raise typer.Exit(exit_codes.RESULT_NEEDS_ATTENTION)
+
+
+def _print_restore(test: api.RestoreTestResult, rto: float) -> None:
+    out.print(
+        f"restored {test.sample_files} of {test.archive_files} files "
+        f"({test.sample_bytes / 1e6:.1f} MB) in {test.seconds:.2f} s "
+        f"({test.bytes_per_second / 1e6:.0f} MB/s)"
+    )
+    if test.archive_files == 0:
+        out.print("the archive is EMPTY: nothing to restore (empty_archive)")
+    if test.failed:
+        out.print(f"{len(test.failed)} restored files FAILED verification:")
+        for failure in test.failed[:_SHOWN_PATHS]:
+            out.print(f"  {failure.path}: {', '.join(failure.problems)}")
+    elif test.sample_files:
+        out.print("every restored file verified")
+    for skipped in test.not_sampled[:_SHOWN_PATHS]:
+        out.print(f"  not sampled: {skipped.path}: {', '.join(skipped.problems)}")
+    # the RTO verdict is about time only; failed files are their own verdict above
+    verdict = "within" if test.within_rto else "EXCEEDS"
+    out.print(
+        f"estimated full restore time: {test.estimated_hours:.2f} h, {verdict} the RTO of {rto:g} h"
+    )
 
 
 recovery_app = typer.Typer(no_args_is_help=True, help="Plan the restore of imaging services.")

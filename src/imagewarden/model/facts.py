@@ -242,6 +242,19 @@ _SPECS: tuple[FactSpec, ...] = (
         "The backup copy holds fewer instances than the archive's own counts.",
     ),
     _f(
+        "backup.empty_archive",
+        B,
+        _A,
+        "The backup copy holds no file at all (the last verification or restore test found "
+        "an empty tree).",
+    ),
+    _f(
+        "backup.restore_failed_files",
+        INT,
+        _A,
+        "Files of the last restore test's sample that failed verification after the copy.",
+    ),
+    _f(
         "backup.restore_hours_estimate",
         FactType.FLOAT,
         _A,

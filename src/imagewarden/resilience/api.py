@@ -28,6 +28,7 @@ from imagewarden.resilience.backup.collect import (
 from imagewarden.resilience.backup.compare import Comparison, compare_files
 from imagewarden.resilience.backup.results import (
     BackupVerification,
+    FileProblem,
     RestoreRequest,
     RestoreTestResult,
     VerifyRequest,
@@ -75,6 +76,7 @@ __all__ = [
     "BackupVerification",
     "DrillOverview",
     "DrillReportRequest",
+    "FileProblem",
     "IrPlanRequest",
     "ProblemSink",
     "RestoreRequest",

@@ -27,6 +27,9 @@ def _backup_row(check: BackupCheck) -> list[Any]:
             f"{summary.get('estimated_hours', 0):.1f} h ({verdict} RTO of "
             f"{summary.get('rto_hours', 0):g} h)"
         )
+        # failed files are a verdict of their own, never folded into the RTO one
+        if summary.get("failed"):
+            result += f"; {summary['failed']} restored files failed verification"
     when = check.started_at.strftime("%Y-%m-%d")
     return [when, check.asset_id, check.kind.value.replace("_", " "), result]
 

@@ -42,7 +42,10 @@ ProblemSink = Callable[[FileProblem], None]
 
 def verification_facts(result: VerifyResult, counts: CountCheck | None) -> dict[str, FactValue]:
     """The asset facts a verification means."""
-    facts: dict[str, FactValue] = {"backup.integrity_problems": result.integrity_files}
+    facts: dict[str, FactValue] = {
+        "backup.integrity_problems": result.integrity_files,
+        "backup.empty_archive": result.files == 0,
+    }
     if result.comparison is not None:
         facts["backup.files_missing_or_changed"] = (
             result.comparison.missing + result.comparison.changed
@@ -73,6 +76,7 @@ def collect_verification(
         resume=request.resume,
         progress=progress,
         on_problem=on_problem,
+        follow_links=request.follow_links,
     )
     counts: CountCheck | None = None
     if expected is not None and request.export_csv is not None:
@@ -115,6 +119,8 @@ def restore_facts(test: RestoreTestResult) -> dict[str, FactValue]:
         "backup.last_tested": test.started_at.date(),
         "backup.restore_hours_estimate": round(test.estimated_hours, 3),
         "backup.restore_within_rto": test.within_rto,
+        "backup.restore_failed_files": len(test.failed),
+        "backup.empty_archive": test.archive_files == 0,
     }
 
 
@@ -129,6 +135,7 @@ def collect_restore_test(request: RestoreRequest) -> RestoreTestResult:
         seed=request.seed,
         started_at=started,
         asset_id=request.asset_id,
+        follow_links=request.follow_links,
     )
     logger.info(
         "restore test: %d of %d files in %.2f s, %d failed",

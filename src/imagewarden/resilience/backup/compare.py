@@ -25,6 +25,10 @@ class Comparison:
     changed: int = 0
     added: int = 0
     unchanged: int = 0
+    unverified: int = 0
+    """Paths present in both listings without a hash on one side (a broken link, a loop, an
+    unreadable file): there, so not missing; unread, so not known to have changed. Their
+    problem is reported on its own."""
     missing_paths: tuple[str, ...] = ()
     changed_paths: tuple[str, ...] = ()
     added_paths: tuple[str, ...] = ()
@@ -42,6 +46,7 @@ class Comparison:
             "changed": self.changed,
             "added": self.added,
             "unchanged": self.unchanged,
+            "unverified": self.unverified,
         }
 
     def to_json(self) -> dict[str, object]:
@@ -61,6 +66,7 @@ class Comparison:
             changed=int(data["changed"]),
             added=int(data["added"]),
             unchanged=int(data["unchanged"]),
+            unverified=int(data.get("unverified", 0)),
             missing_paths=tuple(map(str, data.get("missing_paths", ()))),
             changed_paths=tuple(map(str, data.get("changed_paths", ()))),
             added_paths=tuple(map(str, data.get("added_paths", ()))),
@@ -73,11 +79,14 @@ def load_digests(path: Path) -> dict[str, str]:
 
 
 class Comparer:
-    """Feed new records one by one; ``finish`` reports what the old manifest had extra."""
+    """Feed new records one by one; ``finish`` reports what the old manifest had extra.
+
+    The one comparison of the project: ``backup verify --against`` and ``backup compare``
+    both feed every record here, hashed or not."""
 
     def __init__(self, old: dict[str, str]) -> None:
         self._old = dict(old)
-        self._counts = {"changed": 0, "added": 0, "unchanged": 0}
+        self._counts = {"changed": 0, "added": 0, "unchanged": 0, "unverified": 0}
         self._changed: list[str] = []
         self._added: list[str] = []
 
@@ -88,6 +97,8 @@ class Comparer:
         if before is None:
             self._counts["added"] += 1
             _keep(self._added, path)
+        elif not before or not record["sha256"]:
+            self._counts["unverified"] += 1
         elif before != record["sha256"]:
             self._counts["changed"] += 1
             _keep(self._changed, path)
@@ -103,6 +114,7 @@ class Comparer:
             changed=self._counts["changed"],
             added=self._counts["added"],
             unchanged=self._counts["unchanged"],
+            unverified=self._counts["unverified"],
             missing_paths=tuple(missing[:MAX_LISTED]),
             changed_paths=tuple(self._changed),
             added_paths=tuple(self._added),

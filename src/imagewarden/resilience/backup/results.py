@@ -51,6 +51,8 @@ class VerifyRequest:
     """An Orthanc server whose ``/statistics`` give the expected totals."""
     asset_id: str = ""
     """The inventory asset the archive belongs to (its facts are recorded when applied)."""
+    follow_links: bool = False
+    """Read links whose target leaves the archive's tree (by default reported, not read)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,8 @@ class RestoreRequest:
     scratch: Path | None = None
     seed: int = 0
     asset_id: str = ""
+    follow_links: bool = False
+    """Restore links whose target leaves the archive's tree (by default never sampled)."""
 
 
 def _facts_json(facts: Mapping[str, FactValue]) -> dict[str, Any]:
@@ -114,13 +118,18 @@ class BackupVerification:
     """Facts of the asset this result means (recorded when applied with an asset)."""
 
     @property
+    def empty_archive(self) -> bool:
+        """The tree holds no file at all: nothing would restore."""
+        return self.files == 0
+
+    @property
     def failed(self) -> bool:
-        """A result the user must be told about (exit 1): problem files, missing or changed
-        files since the earlier manifest, or counts that do not match."""
+        """A result the user must be told about (exit 1): problem files, an empty archive,
+        missing or changed files since the earlier manifest, or counts that do not match."""
         comparison = self.comparison
         differs = comparison is not None and bool(comparison.missing or comparison.changed)
         mismatch = self.counts is not None and not self.counts.matches
-        return bool(self.problem_files) or differs or mismatch
+        return bool(self.problem_files) or self.empty_archive or differs or mismatch
 
     def summary(self) -> dict[str, Any]:
         """Counts only (no file names): what the database keeps of the check."""
@@ -205,6 +214,9 @@ class RestoreTestResult:
     rto_hours: float
     failed: tuple[FileProblem, ...] = ()
     """Restored files that failed verification, with the reason."""
+    not_sampled: tuple[FileProblem, ...] = ()
+    """Entries the listing reported instead of offering for the sample (a link leaving the
+    tree, a broken link, an unreadable folder): at most ``MAX_PROBLEMS_KEPT``."""
     asset_id: str = ""
     facts: Mapping[str, FactValue] = field(default_factory=dict)
 
@@ -226,8 +238,15 @@ class RestoreTestResult:
 
     @property
     def within_rto(self) -> bool:
-        """The estimate meets the RTO and every restored file verified."""
-        return self.estimated_hours <= self.rto_hours and not self.failed
+        """The estimated restore time meets the RTO (time only: files that failed
+        verification are their own verdict, ``failed``)."""
+        return self.estimated_hours <= self.rto_hours
+
+    @property
+    def needs_attention(self) -> bool:
+        """Exit 1: the estimate exceeds the RTO, a restored file failed verification, or the
+        archive holds nothing to restore."""
+        return not self.within_rto or bool(self.failed) or self.archive_files == 0
 
     def summary(self) -> dict[str, Any]:
         """Counts only (no file names): what the database keeps of the check."""
@@ -253,6 +272,7 @@ class RestoreTestResult:
             "started_at": self.started_at.isoformat(),
             "asset_id": self.asset_id,
             "failed_files": [p.as_json() for p in self.failed],
+            "not_sampled": [p.as_json() for p in self.not_sampled],
             "facts": _facts_json(self.facts),
         }
 
@@ -272,6 +292,10 @@ class RestoreTestResult:
                 failed=tuple(
                     FileProblem(str(p["path"]), tuple(map(str, p["problems"])))
                     for p in data["failed_files"]
+                ),
+                not_sampled=tuple(
+                    FileProblem(str(p["path"]), tuple(map(str, p["problems"])))
+                    for p in data.get("not_sampled", ())
                 ),
                 asset_id=str(data["asset_id"]),
                 facts=_facts_from_json(data["facts"]),

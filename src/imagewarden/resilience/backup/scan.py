@@ -7,9 +7,11 @@ problem code in the returned record, so one unreadable file never stops a run.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import io
 import os
+import stat
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +35,56 @@ _ITEM_TAG = b"\xfe\xff\x00\xe0"
 ReadAt = Callable[[int, int], bytes]
 
 Record = dict[str, Any]
+
+# O_NONBLOCK: a FIFO (or a device) swapped in after listing must not block the open; it is
+# refused by fstat on the opened descriptor, which is what is read, whatever the name is now
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+class FileRefused(Exception):
+    """A path that is not read: not a regular file, or a link out of the archive's tree."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
+
+
+@functools.lru_cache(maxsize=64)
+def _real_root(root: str) -> str:
+    real = os.path.realpath(root)
+    return real if real.endswith(os.sep) else real + os.sep
+
+
+def inside_tree(root: str, real_path: str) -> bool:
+    """``real_path`` (symlinks resolved) is ``root`` (resolved) or below it."""
+    base = _real_root(root)
+    return real_path == base.rstrip(os.sep) or real_path.startswith(base)
+
+
+def _opened_path(fd: int, fallback: str) -> str:
+    # the descriptor's own path: a name re-pointed after the open cannot fool this check
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")  # noqa: PTH115 (hot loop: str, not Path)
+    except OSError:
+        return os.path.realpath(fallback)
+
+
+def open_for_reading(root: str, rel: str, *, follow_links: bool = False) -> io.FileIO:
+    """Open ``root/rel`` without blocking; refuse what is not a regular file and, unless
+    ``follow_links``, a file whose real path leaves ``root`` (``FileRefused``)."""
+    # str paths, not pathlib: this line runs once per file in the hot loop
+    path = os.path.join(root, rel)  # noqa: PTH118
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise FileRefused("not_regular_file")
+        if not follow_links and not inside_tree(root, _opened_path(fd, path)):
+            raise FileRefused("link_outside_tree")
+        os.set_blocking(fd, True)
+        return io.FileIO(fd, "rb", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _os_problem(exc: OSError) -> str:
@@ -114,13 +166,14 @@ def _fragments_complete(read_at: ReadAt, offset: int, size: int) -> bool:
     return False
 
 
-def scan_file(root: str, rel: str) -> Record:
+def scan_file(root: str, rel: str, *, follow_links: bool = False) -> Record:
     """Hash ``root/rel`` and check its header; return its manifest record."""
     record: Record = {"path": rel, "size": -1, "mtime_ns": 0, "sha256": "", "status": "ok"}
     problems = _name_problems(rel)
     try:
-        # str paths, not pathlib: this line runs once per file in the hot loop
-        stream = open(os.path.join(root, rel), "rb", buffering=0)  # noqa: SIM115, PTH118, PTH123
+        stream = open_for_reading(root, rel, follow_links=follow_links)
+    except FileRefused as refused:
+        return _finish(record, [*problems, refused.code])
     except OSError as exc:
         return _finish(record, [*problems, _os_problem(exc)])
     with stream:
@@ -173,7 +226,11 @@ def _finish(record: Record, problems: list[str]) -> Record:
     return record
 
 
-def scan_batch(task: tuple[str, list[str]]) -> list[Record]:
+Task = tuple[str, list[str], bool]
+"""A worker's task: the archive root, a batch of relative paths, whether to follow links."""
+
+
+def scan_batch(task: Task) -> list[Record]:
     """Worker entry point: one task is a batch of files, to keep IPC per file small."""
-    root, rels = task
-    return [scan_file(root, rel) for rel in rels]
+    root, rels, follow_links = task
+    return [scan_file(root, rel, follow_links=follow_links) for rel in rels]

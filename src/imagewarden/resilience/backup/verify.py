@@ -7,7 +7,9 @@ manifest is deterministic and a resumed run appends exactly where the last one s
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import hashlib
 import multiprocessing
 import os
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from imagewarden.model import Location, UserInputError
+from imagewarden.model import InfrastructureError, Location, UserInputError
 from imagewarden.resilience.backup.classify import is_integrity_problem
 from imagewarden.resilience.backup.compare import Comparer, Comparison
 from imagewarden.resilience.backup.manifest import (
@@ -30,11 +32,15 @@ from imagewarden.resilience.backup.manifest import (
     write_record,
 )
 from imagewarden.resilience.backup.results import MAX_PROBLEMS_KEPT, FileProblem
-from imagewarden.resilience.backup.scan import scan_batch
+from imagewarden.resilience.backup.scan import Task, scan_batch
 from imagewarden.resilience.backup.walk import is_orthanc_storage, walk
 
 BATCH = 64
 """Files per worker task: big enough to amortise IPC, small enough to keep cores busy."""
+
+_PARTIAL = partial_path(Path("m")).name.removeprefix("m")
+EMPTY_ARCHIVE = "empty_archive"
+"""The problem of a tree with no file at all (reported on the root, path ".")."""
 
 Progress = Callable[[int, int], None]
 """Called with (files done, bytes done) after each batch."""
@@ -133,10 +139,17 @@ class _Tally:
                 self.on_problem(FileProblem(record["path"], tuple(problems)))
         else:
             result.ok += 1
-        if self.comparer is not None and record["sha256"]:
+        if self.comparer is not None:
+            # every record, hashed or not: the comparison decides what a hashless one means
             self.comparer.add(record)
 
     def finish(self) -> None:
+        if self.result.files == 0:
+            # nothing to restore is a failed backup check, not "0 files, 0 ok"
+            self.result.problem_counts[EMPTY_ARCHIVE] += 1
+            self.result.problems.append((".", [EMPTY_ARCHIVE]))
+            if self.on_problem is not None:
+                self.on_problem(FileProblem(".", (EMPTY_ARCHIVE,)))
         self.result.series = len(self._series)
         if self.comparer is not None:
             self.result.comparison = self.comparer.finish()
@@ -149,8 +162,12 @@ def _load_resume(path: Path) -> dict[str, Record]:
 
 
 def _tasks(
-    root: Path, pending: Iterator[str], window: threading.Semaphore, stop: threading.Event
-) -> Iterator[tuple[str, list[str]]]:
+    root: Path,
+    pending: Iterator[str],
+    window: threading.Semaphore,
+    stop: threading.Event,
+    follow_links: bool,
+) -> Iterator[Task]:
     """Batches of files; ``window`` bounds the batches in flight, so memory stays flat
     (Pool.imap would otherwise queue the whole listing at once). ``stop`` ends the listing
     when the run is interrupted, so the pool's task thread never waits forever."""
@@ -160,10 +177,10 @@ def _tasks(
         if len(batch) == BATCH:
             if not _wait(window, stop):
                 return
-            yield str(root), batch
+            yield str(root), batch, follow_links
             batch = []
     if batch and _wait(window, stop):
-        yield str(root), batch
+        yield str(root), batch, follow_links
 
 
 def _wait(window: threading.Semaphore, stop: threading.Event) -> bool:
@@ -182,11 +199,14 @@ def verify(
     resume: bool = False,
     progress: Progress | None = None,
     on_problem: Callable[[FileProblem], None] | None = None,
+    follow_links: bool = False,
 ) -> VerifyResult:
     """Verify every file under ``root``; see the module docstring for how.
 
     ``on_problem`` sees every problem file as it is found (the result keeps the first
-    ``MAX_PROBLEMS_KEPT``), so a caller can stream them all in bounded memory.
+    ``MAX_PROBLEMS_KEPT``), so a caller can stream them all in bounded memory. Links that
+    leave the tree are reported, not read, unless ``follow_links``. A manifest that cannot
+    be written (a full disk) is an ``InfrastructureError`` and leaves no file behind.
     """
     if not root.is_dir():
         raise UserInputError("not a folder (or not readable)", Location(str(root)))
@@ -199,25 +219,77 @@ def verify(
     partial = partial_path(manifest_out) if manifest_out is not None else None
     done = _load_resume(partial) if (resume and partial is not None) else {}
     stream: TextIO | None = None
-    if partial is not None:
+    workers = max(1, jobs or os.cpu_count() or 1)
+    try:
+        if partial is not None:
+            stream = _open_manifest(partial, root, started, done)
+        _run(root, workers, done, tally, stream, progress, follow_links)
+        if stream is not None:
+            _close_manifest(stream, partial)
+        tally.finish()
+        result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+        if partial is not None and manifest_out is not None:
+            try:
+                partial.replace(manifest_out)
+            except OSError as exc:
+                raise _manifest_error(exc, manifest_out) from None
+    except InfrastructureError:
+        # nothing half-written: a fresh run's partial manifest goes; a resumed one is the
+        # user's earlier progress and stays as it was found
+        if partial is not None and not done:
+            _close_quietly(stream)
+            partial.unlink(missing_ok=True)
+        raise
+    finally:
+        _close_quietly(stream)
+    return result
+
+
+def _open_manifest(
+    partial: Path, root: Path, started: dt.datetime, done: dict[str, Record]
+) -> TextIO:
+    try:
         partial.parent.mkdir(parents=True, exist_ok=True)
         if done:
             _rewrite_complete(partial, root, started, done)
-            stream = partial.open("a", encoding="utf-8")
-        else:
-            stream = partial.open("w", encoding="utf-8")
-            write_header(stream, root.resolve(), started.isoformat(timespec="seconds"))
-    workers = max(1, jobs or os.cpu_count() or 1)
+            return partial.open("a", encoding="utf-8")
+        stream = partial.open("w", encoding="utf-8")
+        write_header(stream, root.resolve(), started.isoformat(timespec="seconds"))
+        return stream
+    except OSError as exc:
+        raise _manifest_error(exc, partial) from None
+
+
+def _close_manifest(stream: TextIO, partial: Path | None) -> None:
     try:
-        _run(root, workers, done, tally, stream, progress)
-    finally:
-        if stream is not None:
-            stream.close()
-    tally.finish()
-    result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
-    if partial is not None and manifest_out is not None:
-        partial.replace(manifest_out)
-    return result
+        stream.close()  # the last buffered lines reach the disk here
+    except OSError as exc:
+        raise _manifest_error(exc, partial or Path(stream.name)) from None
+
+
+def _close_quietly(stream: TextIO | None) -> None:
+    if stream is None or stream.closed:
+        return
+    with contextlib.suppress(OSError):  # already failing: the first error is the one reported
+        stream.close()
+
+
+def _manifest_error(exc: OSError, path: Path) -> InfrastructureError:
+    # name the manifest the user asked for, not the ".partial" file it is written as
+    if path.name.endswith(_PARTIAL):
+        path = path.with_name(path.name.removesuffix(_PARTIAL))
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        what = "no space left on the device (or the quota is used up)"
+    else:
+        what = exc.strerror or type(exc).__name__
+    return InfrastructureError(f"cannot write the manifest {path}: {what}; nothing was kept")
+
+
+def _write(stream: TextIO, record: Record) -> None:
+    try:
+        write_record(stream, record)
+    except OSError as exc:
+        raise _manifest_error(exc, Path(stream.name)) from None
 
 
 def _rewrite_complete(
@@ -225,11 +297,15 @@ def _rewrite_complete(
 ) -> None:
     """Drop a torn last line before appending, so the resumed manifest stays valid."""
     tmp = partial.with_name(partial.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as stream:
-        write_header(stream, root.resolve(), started.isoformat(timespec="seconds"))
-        for record in done.values():
-            write_record(stream, record)
-    tmp.replace(partial)
+    try:
+        with tmp.open("w", encoding="utf-8") as stream:
+            write_header(stream, root.resolve(), started.isoformat(timespec="seconds"))
+            for record in done.values():
+                write_record(stream, record)
+        tmp.replace(partial)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # the partial manifest itself is untouched
+        raise
 
 
 def _unchanged(root: Path, record: Record) -> bool:
@@ -247,6 +323,7 @@ def _run(
     tally: _Tally,
     stream: TextIO | None,
     progress: Progress | None,
+    follow_links: bool,
 ) -> None:
     # The listing is interleaved with results: entries that need no worker (listing
     # problems, files kept from the resumed manifest) are emitted in order between batches.
@@ -254,7 +331,7 @@ def _run(
     ordered: deque[Record | None] = deque()  # None: "the next result comes from the pool"
 
     def pending() -> Iterator[str]:
-        for entry in walk(root):
+        for entry in walk(root, follow_links=follow_links):
             if entry.problem:
                 ordered.append(
                     {"path": entry.rel, "size": -1, "mtime_ns": 0, "sha256": "",
@@ -274,9 +351,10 @@ def _run(
         resumed = record.pop("_resumed", False)
         if resumed:
             tally.result.resumed += 1
-        elif stream is not None:
-            write_record(stream, record)
+        # tally first: it marks a duplicate SOP Instance UID, which the manifest must show
         tally.add(record)
+        if stream is not None and not resumed:
+            _write(stream, record)
 
     def drain_until_pool() -> None:
         while ordered and ordered[0] is not None:
@@ -286,7 +364,7 @@ def _run(
 
     window = threading.Semaphore(workers * 4)
     stop = threading.Event()
-    tasks = _tasks(root, pending(), window, stop)
+    tasks = _tasks(root, pending(), window, stop, follow_links)
     try:
         if workers == 1:
             results: Iterator[list[Record]] = map(scan_batch, tasks)
@@ -301,6 +379,10 @@ def _run(
             # that inherited a host's signal handlers (a Celery pool process) may not die.
             pool.close()
         except BaseException:
+            # The first fatal error (a worker's, a full disk, Ctrl-C) stops the run. The
+            # listing must stop first: terminate() joins the pool's task thread, which
+            # otherwise waits for a free slot in the window forever (the full-disk hang).
+            stop.set()
             pool.terminate()
             raise
         finally:

@@ -1,7 +1,10 @@
 """List the files of an archive directory in a stable order, reporting what cannot be listed.
 
-Directory symlinks are followed (archives are often assembled from mounts and links), with a
-set of visited directories so a link back to an ancestor is reported once instead of looping.
+Symlinks that stay inside the tree are followed (archives are often assembled from links),
+with a set of visited directories so a link back to an ancestor is reported once instead of
+looping. A link whose target leaves the tree is reported as ``link_outside_tree`` and never
+read (a hostile tree could otherwise make the scan hash and copy /etc/passwd), unless the
+caller opts in with ``follow_links``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from imagewarden.resilience.backup.scan import _os_problem
+from imagewarden.resilience.backup.scan import _os_problem, inside_tree
 
 ORTHANC_INDEX_FILES = frozenset({"index", "index-wal", "index-shm", "index-journal"})
 
@@ -46,8 +49,17 @@ def _repeat_kind(root: Path, rel_dir: str, rel: str) -> str:
     return "symlink_loop" if (here + os.sep).startswith(target + os.sep) else "symlink_repeat"
 
 
-def walk(root: Path) -> Iterator[Entry]:
-    """Yield every regular file under ``root`` (relative POSIX paths), sorted, depth first."""
+def _leaves_tree(root: Path, entry: os.DirEntry[str]) -> bool:
+    try:
+        is_link = entry.is_symlink()
+    except OSError:
+        return False
+    return is_link and not inside_tree(str(root), os.path.realpath(entry.path))
+
+
+def walk(root: Path, *, follow_links: bool = False) -> Iterator[Entry]:
+    """Yield every regular file under ``root`` (relative POSIX paths), sorted, depth first;
+    links leaving the tree are yielded as problems unless ``follow_links``."""
     orthanc = is_orthanc_storage(root)
     top = root.stat()
     visited = {(top.st_dev, top.st_ino)}
@@ -66,6 +78,9 @@ def walk(root: Path) -> Iterator[Entry]:
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if orthanc and not rel_dir and entry.name in ORTHANC_INDEX_FILES:
+                continue
+            if not follow_links and _leaves_tree(root, entry):
+                yield Entry(rel, "link_outside_tree")
                 continue
             try:
                 st = entry.stat(follow_symlinks=True)

@@ -1,0 +1,238 @@
+"""Hostile backup trees and faults: links out of the tree, FIFOs swapped in, a full disk.
+
+Each test runs the real scan on a real file system; anything that could hang runs in a
+subprocess with a time cap, so a regression fails the test instead of blocking the suite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from imagewarden.resilience.backup.manifest import read_records
+from imagewarden.resilience.backup.scan import scan_file
+from imagewarden.resilience.backup.walk import walk
+from tests.cli_runner import expect
+from tests.resilience.conftest import files_of
+
+CANARY = b"IW-CANARY-root:x:0:0:do-not-read-me\n"
+CANARY_SHA = hashlib.sha256(CANARY).hexdigest()
+HANG_CAP = 120
+"""Seconds after which a scan is taken to hang (a correct one takes a second or two)."""
+
+
+def _run_capped(argv: list[str]) -> tuple[int, str, str]:
+    """Run ``argv`` in its own process group; on a hang, kill the whole group (the scan's
+    pool processes too) and fail."""
+    with subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=HANG_CAP)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            pytest.fail(f"hung for {HANG_CAP} s: {' '.join(argv[:3])}")
+    return process.returncode, stdout, stderr
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder outside the archive holding a canary file and a FIFO."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "passwd").write_bytes(CANARY)
+    return folder
+
+
+def _hostile_links(archive: Path, outside: Path) -> None:
+    (archive / "passwd").symlink_to(outside / "passwd")  # absolute link out
+    (archive / "study00000" / "shadow.dcm").symlink_to("../../outside/passwd")  # relative
+    (archive / "mnt").symlink_to(outside)  # a folder out
+    # a link inside the tree: still followed
+    (archive / "alias.dcm").symlink_to(files_of(archive)[0].relative_to(archive))
+
+
+def test_links_leaving_the_tree_are_reported_and_never_read(
+    archive: Path, outside: Path, tmp_path: Path
+) -> None:
+    _hostile_links(archive, outside)
+    manifest = tmp_path / "m.jsonl"
+    ran = expect(1, "backup", "verify", archive, "--manifest-out", manifest, "--format", "json")
+    listed = json.loads(ran.stdout)["problem_files_listed"]
+    outside_links = {p["path"] for p in listed if p["problems"] == ["link_outside_tree"]}
+    assert outside_links == {"mnt", "passwd", "study00000/shadow.dcm"}
+    records = {r["path"]: r for r in read_records(manifest)}
+    # a link inside the tree is followed (and is a second copy of the instance it names)
+    inside = files_of(archive)[0].relative_to(archive).as_posix()
+    assert records["alias.dcm"]["sha256"] == records[inside]["sha256"] != ""
+    assert records["passwd"]["sha256"] == ""
+    for text in (manifest.read_text(), ran.stdout, ran.stderr):
+        assert CANARY_SHA not in text and "IW-CANARY" not in text
+
+    restored = expect(0, "backup", "restore-test", archive, "--sample", "1000", "--format",
+                      "json", "--scratch", tmp_path)  # fmt: skip
+    test = json.loads(restored.stdout)
+    # 24 files and the in-tree alias: the links out are neither counted nor copied
+    assert (test["archive_files"], test["sample_files"]) == (25, 25)
+    assert test["archive_bytes"] == sum(r["size"] for r in records.values() if r["size"] > 0)
+    assert {p["path"]: p["problems"] for p in test["not_sampled"]} == {
+        path: ["link_outside_tree"] for path in outside_links
+    }
+    assert "IW-CANARY" not in restored.stdout
+
+
+def test_follow_links_opts_in(archive: Path, outside: Path, tmp_path: Path) -> None:
+    _hostile_links(archive, outside)
+    manifest = tmp_path / "m.jsonl"
+    expect(1, "backup", "verify", archive, "--follow-links", "--manifest-out", manifest)
+    records = {r["path"]: r for r in read_records(manifest)}
+    assert records["passwd"]["sha256"] == CANARY_SHA
+    assert records["mnt/passwd"]["sha256"] == CANARY_SHA
+    assert "link_outside_tree" not in manifest.read_text()
+
+
+def test_a_path_swapped_for_a_link_out_after_listing_is_not_read(
+    archive: Path, outside: Path
+) -> None:
+    listed = [e.rel for e in walk(archive)]
+    victim = archive / listed[0]
+    victim.unlink()
+    victim.symlink_to(outside / "passwd")
+    folder = archive / "study00003"
+    shutil.rmtree(folder)
+    shutil.copytree(outside, outside.with_name("twin"))
+    folder.symlink_to(outside.with_name("twin"))  # a folder component swapped, too
+    (outside.with_name("twin") / "IM.dcm").write_bytes(CANARY)
+    for rel in (listed[0], "study00003/IM.dcm"):
+        record = scan_file(str(archive), rel)
+        assert record["problems"] == ["link_outside_tree"] and record["sha256"] == ""
+
+
+_SCAN_LISTED = """
+import json, os, sys
+from imagewarden.resilience.backup.scan import scan_batch, open_for_reading, FileRefused
+root, rels = sys.argv[1], json.loads(sys.argv[2])
+records = scan_batch((root, rels, False))
+try:
+    open_for_reading(root, rels[1])  # the restore test's copy opens files this way
+    refused = ""
+except FileRefused as exc:
+    refused = exc.code
+print(json.dumps({"records": records, "refused": refused}))
+"""
+
+
+def test_fifo_swapped_in_after_listing_does_not_block(archive: Path) -> None:
+    listed = [e.rel for e in walk(archive)]
+    for rel in listed[1:3]:  # listed as regular files, FIFOs by the time they are read
+        (archive / rel).unlink()
+        os.mkfifo(archive / rel)
+    code, stdout, stderr = _run_capped(
+        [sys.executable, "-c", _SCAN_LISTED, str(archive), json.dumps(listed)]
+    )
+    assert code == 0, stderr
+    report = json.loads(stdout)
+    problems = {r["path"]: r.get("problems", []) for r in report["records"]}
+    assert problems[listed[1]] == problems[listed[2]] == ["not_regular_file"]
+    assert all(not problems[rel] for rel in listed if rel not in listed[1:3])
+    assert report["refused"] == "not_regular_file"
+
+
+def _unshare_allowed() -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=4k tmpfs /mnt"],
+        capture_output=True, check=False, timeout=30,
+    )  # fmt: skip
+    return probe.returncode == 0
+
+
+# The command runs inside a private mount namespace on a 16 KiB tmpfs; the listing of the
+# tmpfs is printed from inside too, since the mount vanishes with the namespace.
+_FULL_DISK = """
+mount -t tmpfs -o size=16k tmpfs "$1" || exit 99
+"$2" -m imagewarden backup verify "$3" --jobs 2 --manifest-out "$1/m.jsonl" >/dev/null
+echo "exit=$?"
+ls -A "$1"
+"""
+
+
+def test_full_disk_for_the_manifest_exits_3_and_leaves_nothing(
+    archive: Path, tmp_path: Path
+) -> None:
+    if not _unshare_allowed():
+        pytest.skip("unshare -m with a tmpfs mount is not permitted here (needs CAP_SYS_ADMIN)")
+    # more batches than the pool keeps in flight, so the listing is still running when the
+    # disk fills (~400 KB of manifest records for a 16 KiB disk)
+    for i in range(3000):
+        (archive / f"note{i:04d}.txt").write_text("archive note\n")
+    target = tmp_path / "full"
+    target.mkdir()
+    _code, stdout, stderr = _run_capped(
+        ["unshare", "-m", "sh", "-c", _FULL_DISK, "sh", str(target), sys.executable,
+         str(archive)]
+    )  # fmt: skip
+    lines = stdout.split()
+    assert lines[0] == "exit=3", stderr
+    assert lines[1:] == []  # neither the manifest nor its partial is left
+    message = [line for line in stderr.splitlines() if line.strip()]
+    assert any("no space left" in line and "m.jsonl" in line for line in message), stderr
+    assert "Traceback" not in stderr
+
+
+_FATAL_IN_RUN = """
+import sys
+from pathlib import Path
+from imagewarden.resilience.backup.verify import verify
+
+def fail(files, _size):
+    raise RuntimeError("fatal: stop here")
+
+try:
+    verify(Path(sys.argv[1]), jobs=2, progress=fail)
+except RuntimeError as exc:
+    print(exc)
+"""
+
+
+def test_first_fatal_error_stops_the_pool(archive: Path) -> None:
+    # more batches than the pool keeps in flight: the listing is still feeding the pool
+    for i in range(3000):
+        (archive / f"note{i:04d}.txt").write_text("archive note\n")
+    code, stdout, stderr = _run_capped([sys.executable, "-c", _FATAL_IN_RUN, str(archive)])
+    assert code == 0 and stdout.strip() == "fatal: stop here", stderr
+
+
+_FULL_SCRATCH = """
+mount -t tmpfs -o size=16k tmpfs "$1" || exit 99
+"$2" -m imagewarden backup restore-test "$3" --sample 100 --scratch "$1" >/dev/null
+echo "exit=$?"
+ls -A "$1"
+"""
+
+
+def test_full_scratch_area_stops_the_restore_test_with_exit_3(
+    archive: Path, tmp_path: Path
+) -> None:
+    if not _unshare_allowed():
+        pytest.skip("unshare -m with a tmpfs mount is not permitted here (needs CAP_SYS_ADMIN)")
+    target = tmp_path / "scratch"
+    target.mkdir()
+    _code, stdout, stderr = _run_capped(
+        ["unshare", "-m", "sh", "-c", _FULL_SCRATCH, "sh", str(target), sys.executable,
+         str(archive)]
+    )  # fmt: skip
+    lines = stdout.split()
+    assert lines[0] == "exit=3", stderr  # not 24 "failed" files blamed on the backup
+    assert lines[1:] == []  # the scratch area is cleaned up
+    assert "scratch area" in stderr and "is full" in stderr and "Traceback" not in stderr
