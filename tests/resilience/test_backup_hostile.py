@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,7 @@ def test_full_disk_for_the_manifest_exits_3_and_leaves_nothing(
 
 _FATAL_IN_RUN = """
 import sys
+import time
 from pathlib import Path
 from imagewarden.resilience.backup.verify import verify
 
@@ -236,3 +238,46 @@ def test_full_scratch_area_stops_the_restore_test_with_exit_3(
     assert lines[0] == "exit=3", stderr  # not 24 "failed" files blamed on the backup
     assert lines[1:] == []  # the scratch area is cleaned up
     assert "scratch area" in stderr and "is full" in stderr and "Traceback" not in stderr
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii")
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def test_a_hashing_process_killed_mid_run_stops_the_run_with_exit_3(tmp_path: Path) -> None:
+    """The out-of-memory killer (here: SIGKILL) takes a hashing process: the run ends with a
+    clear error instead of waiting for that process's batch forever."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    with (archive / "huge.dcm").open("wb") as sparse:  # long to hash, nothing on the disk
+        sparse.truncate(64 * 1024**3)
+    for n in range(200):
+        (archive / f"small{n:03d}.dcm").write_bytes(b"x" * 100)
+    argv = [str(Path(sys.executable).with_name("imagewarden")), "backup", "verify",
+            str(archive), "--jobs", "2"]  # fmt: skip
+    with subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as process:
+        try:
+            for _ in range(600):  # up to 60 s for the pool to start
+                children = _children(process.pid)
+                if len(children) >= 2 or process.poll() is not None:
+                    break
+                time.sleep(0.1)
+            assert len(children) >= 2, "the pool did not start"
+            time.sleep(0.5)
+            os.kill(children[0], signal.SIGKILL)
+            _stdout, stderr = process.communicate(timeout=HANG_CAP)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            pytest.fail(f"hung for {HANG_CAP} s after a hashing process was killed")
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 3, stderr
+    assert "ended abruptly" in stderr and "Traceback" not in stderr

@@ -14,9 +14,10 @@ import hashlib
 import multiprocessing
 import os
 import signal
-import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -161,33 +162,16 @@ def _load_resume(path: Path) -> dict[str, Record]:
     return {r["path"]: r for r in read_records(path, tolerate_torn_tail=True)}
 
 
-def _tasks(
-    root: Path,
-    pending: Iterator[str],
-    window: threading.Semaphore,
-    stop: threading.Event,
-    follow_links: bool,
-) -> Iterator[Task]:
-    """Batches of files; ``window`` bounds the batches in flight, so memory stays flat
-    (Pool.imap would otherwise queue the whole listing at once). ``stop`` ends the listing
-    when the run is interrupted, so the pool's task thread never waits forever."""
+def _tasks(root: Path, pending: Iterator[str], follow_links: bool) -> Iterator[Task]:
+    """Batches of files, listed lazily: the listing advances only as batches are taken."""
     batch: list[str] = []
     for rel in pending:
         batch.append(rel)
         if len(batch) == BATCH:
-            if not _wait(window, stop):
-                return
             yield str(root), batch, follow_links
             batch = []
-    if batch and _wait(window, stop):
+    if batch:
         yield str(root), batch, follow_links
-
-
-def _wait(window: threading.Semaphore, stop: threading.Event) -> bool:
-    while not window.acquire(timeout=0.2):
-        if stop.is_set():
-            return False
-    return not stop.is_set()
 
 
 def verify(
@@ -327,7 +311,7 @@ def _run(
 ) -> None:
     # The listing is interleaved with results: entries that need no worker (listing
     # problems, files kept from the resumed manifest) are emitted in order between batches.
-    # deque: appended by the pool's task thread, popped by this one (both thread-safe)
+    # The listing runs lazily in this thread: at most a few batches ahead of the results.
     ordered: deque[Record | None] = deque()  # None: "the next result comes from the pool"
 
     def pending() -> Iterator[str]:
@@ -362,33 +346,55 @@ def _run(
             if record is not None:
                 emit(record)
 
-    window = threading.Semaphore(workers * 4)
-    stop = threading.Event()
-    tasks = _tasks(root, pending(), window, stop, follow_links)
+    tasks = _tasks(root, pending(), follow_links)
+    if workers == 1:
+        _consume(map(scan_batch, tasks), ordered, emit, drain_until_pool, tally, progress)
+        return
+    with _hashing_processes(workers) as executor:
+        results = _in_order(executor, tasks, workers * 4)
+        _consume(results, ordered, emit, drain_until_pool, tally, progress)
+
+
+@contextlib.contextmanager
+def _hashing_processes(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Processes that hash batches. A process that dies (killed, out of memory) breaks the
+    pool and the run stops with an error, instead of waiting for its batch forever; the
+    first fatal error stops the rest (queued batches are cancelled, running ones finish)."""
+    executor = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=_default_signals
+    )
     try:
-        if workers == 1:
-            results: Iterator[list[Record]] = map(scan_batch, tasks)
-            _consume(results, ordered, emit, drain_until_pool, window, tally, progress)
-            return
-        context = multiprocessing.get_context("fork")
-        pool = context.Pool(workers, initializer=_default_signals)
-        try:
-            results = pool.imap(scan_batch, tasks)
-            _consume(results, ordered, emit, drain_until_pool, window, tally, progress)
-            # Let the processes finish on their own: terminate() signals them, and a process
-            # that inherited a host's signal handlers (a Celery pool process) may not die.
-            pool.close()
-        except BaseException:
-            # The first fatal error (a worker's, a full disk, Ctrl-C) stops the run. The
-            # listing must stop first: terminate() joins the pool's task thread, which
-            # otherwise waits for a free slot in the window forever (the full-disk hang).
-            stop.set()
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
+        yield executor
     finally:
-        stop.set()
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _in_order(
+    executor: ProcessPoolExecutor, tasks: Iterator[Task], most: int
+) -> Iterator[list[Record]]:
+    """Each task's result in listing order, with at most ``most`` batches in flight (so the
+    listing, and memory, advance only as results are consumed)."""
+    in_flight: deque[Future[list[Record]]] = deque()
+    try:
+        for task in tasks:
+            in_flight.append(executor.submit(scan_batch, task))
+            if len(in_flight) >= most:
+                yield _result(in_flight.popleft())
+        while in_flight:
+            yield _result(in_flight.popleft())
+    finally:
+        for future in in_flight:
+            future.cancel()
+
+
+def _result(future: Future[list[Record]]) -> list[Record]:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise InfrastructureError(
+            "a hashing process ended abruptly (killed, or out of memory); the verification "
+            "stopped (run it again; with --manifest-out and --resume it continues)"
+        ) from None
 
 
 def _default_signals() -> None:
@@ -407,7 +413,6 @@ def _consume(
     ordered: deque[Record | None],
     emit: Callable[[Record], None],
     drain_until_pool: Callable[[], None],
-    window: threading.Semaphore,
     tally: _Tally,
     progress: Progress | None,
 ) -> None:
@@ -417,7 +422,6 @@ def _consume(
             if ordered:
                 ordered.popleft()  # the placeholder this record fills
             emit(record)
-        window.release()
         drain_until_pool()
         if progress is not None:
             progress(tally.result.files, tally.result.bytes)
