@@ -83,13 +83,19 @@ class _Run:
         ping = self.options.profile is Profile.PING
         syntaxes = (pdu.VERIFICATION,) if ping else ALL_PROPOSED
         result, assoc = await self.associate(self.titles.calling, self.titles.called, syntaxes)
-        if result.outcome is Outcome.CLOSED and not self.tls and not ping:
-            # A port that drops a plain A-ASSOCIATE-RQ may be TLS-only: find out by handshake.
+        dropped = result.outcome is Outcome.CLOSED or result.speaks_tls
+        if dropped and not self.tls and not ping:
+            # A port that drops a plain A-ASSOCIATE-RQ, or answers it with a TLS alert, may be
+            # TLS-only: find out by handshake.
             tls = await probe_tls(self.target, self.ctx)
             if tls:
                 self.tls = True
                 self.facts.update(tls)
-                self.notes.append("plain association dropped; port speaks TLS")
+                self.notes.append(
+                    "plain association answered with a TLS alert; port speaks TLS"
+                    if result.speaks_tls
+                    else "plain association dropped; port speaks TLS"
+                )
                 result, assoc = await self.associate(
                     self.titles.calling, self.titles.called, syntaxes
                 )
