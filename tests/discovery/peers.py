@@ -92,6 +92,17 @@ def tls_only_with_alert(context: ssl.SSLContext) -> Behaviour:
     return behaviour
 
 
+def over_tls(context: ssl.SSLContext, behaviour: Behaviour) -> Behaviour:
+    """``behaviour`` inside a TLS session (the peer's certificate from ``context``)."""
+
+    def wrapped(conn: socket.socket) -> None:
+        conn.settimeout(2)
+        with contextlib.suppress(OSError), context.wrap_socket(conn, server_side=True) as tls:
+            behaviour(tls)
+
+    return wrapped
+
+
 def silent(conn: socket.socket) -> None:
     _read_some(conn)
     conn.settimeout(5)

@@ -120,3 +120,21 @@ def test_a_tls_alert_on_a_plain_dicom_port_is_tls_not_garbage(
     assert result.facts["service.tls"] is True
     assert result.facts["tls.cert_self_signed"] is True
     assert any("TLS alert" in note for note in result.notes)
+
+
+def test_an_https_server_on_a_dicom_tls_port_is_recorded_as_https(
+    net: Callable[[int], str], tmp_path: Path
+) -> None:
+    address = f"{net(48)}.21"
+    cert, key = self_signed(tmp_path, "web-on-2762.lab", address)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    scope = make_scope(
+        hosts=[address],
+        ports={"dicom": [], "dicom_tls": [12762], "http": [], "https": [], "hl7": []},
+    )
+    with Listener(address, 12762, peers.over_tls(context, peers.http_reply)):
+        [result] = collect(scope, Profile.SAFE).results
+    assert (result.protocol, result.outcome) == (ServiceProtocol.HTTPS, "not-dicom")
+    assert result.facts["dicom.association_reason"] == "answered with HTTP"
+    assert result.facts["service.tls"] is True

@@ -185,10 +185,10 @@ async def probe_dicom(target: Target, ctx: ProbeContext) -> ServiceResult:
     if first.outcome not in (Outcome.ACCEPTED, Outcome.REJECTED):
         # Open, but no DICOM answer: record what happened and stop talking to it.
         protocol = ServiceProtocol.OTHER
-        if run.tls or first.outcome is Outcome.MALFORMED:
+        if first.speaks_http:  # a web server on a DICOM port (over TLS: an HTTPS one)
+            protocol = ServiceProtocol.HTTPS if run.tls else ServiceProtocol.HTTP
+        elif run.tls or first.outcome is Outcome.MALFORMED:
             protocol = ServiceProtocol.DICOM  # it speaks DICOM (or TLS), if badly
-        elif first.speaks_http:
-            protocol = ServiceProtocol.HTTP
         if run.tls:
             run.facts.setdefault("service.tls", True)
         notes = tuple(run.notes)
