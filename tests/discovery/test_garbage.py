@@ -120,6 +120,9 @@ def test_a_tls_alert_on_a_plain_dicom_port_is_tls_not_garbage(
     assert result.facts["service.tls"] is True
     assert result.facts["tls.cert_self_signed"] is True
     assert any("TLS alert" in note for note in result.notes)
+    # After the alert the plain connection is closed: no A-ABORT in clear text follows.
+    [alerted, *_] = [c for c in batch.connections if "TLS-ClientHello" not in c.sent]
+    assert alerted.sent == ("A-ASSOCIATE-RQ(IMAGEWARDEN->ANY-SCP)",)
 
 
 def test_an_https_server_on_a_dicom_tls_port_is_recorded_as_https(

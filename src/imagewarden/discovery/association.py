@@ -337,7 +337,8 @@ async def _request(
         await assoc.abort()
         return AssociationResult(Outcome.NO_ANSWER)
     except BadAnswer as bad:
-        await (assoc.close() if bad.closed else assoc.abort())
+        # A TLS stack that sent an alert has ended the session: nothing more is sent to it.
+        await (assoc.close() if bad.closed or bad.tls else assoc.abort())
         return AssociationResult(
             bad.outcome, reason=bad.reason, speaks_http=bad.http, speaks_tls=bad.tls
         )
