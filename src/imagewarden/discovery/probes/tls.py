@@ -14,6 +14,7 @@ import warnings
 from functools import cache
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import NameOID
 
 from imagewarden.discovery.interface import ProbeContext, ScopeRefusal, Target
@@ -57,8 +58,22 @@ def certificate_facts(der: bytes, now: dt.datetime) -> dict[str, FactValue]:
         "tls.cert_subject": subject[:200],
         "tls.cert_expires": expires.date(),
         "tls.cert_days_to_expiry": (expires - now).days,
-        "tls.cert_self_signed": cert.issuer == cert.subject,
+        "tls.cert_self_signed": _self_signed(cert),
     }
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    """Issued to itself and signed with its own key. A name match alone is not enough: a
+    device CA and the certificate it issued may carry the same name (CN=localhost)."""
+    if cert.issuer != cert.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except InvalidSignature:
+        return False
+    except (ValueError, TypeError):  # a key or signature type the library cannot check
+        return True
+    return True
 
 
 def handshake_facts(writer: asyncio.StreamWriter) -> dict[str, FactValue]:
