@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import struct
 import threading
 from collections.abc import Callable
@@ -71,6 +72,35 @@ def reject_calling(conn: socket.socket) -> None:
     """A-ASSOCIATE-RJ: rejected-permanent by the service user, calling AE not recognised."""
     _read_some(conn)
     conn.sendall(struct.pack(">BBIBBBB", 3, 0, 4, 0, 1, 1, 3))
+
+
+def tls_only_with_alert(context: ssl.SSLContext) -> Behaviour:
+    """A TLS-only DICOM port whose TLS stack answers plain text with a TLS alert record (as
+    many non-OpenSSL stacks do) and, over TLS, rejects the association."""
+
+    def behaviour(conn: socket.socket) -> None:
+        conn.settimeout(2)
+        with contextlib.suppress(OSError):
+            first = conn.recv(1, socket.MSG_PEEK)
+            if first != b"\x16":  # not a TLS handshake record: a fatal protocol_version alert
+                conn.recv(65536)
+                conn.sendall(b"\x15\x03\x03\x00\x02\x02\x46")
+                return
+            with context.wrap_socket(conn, server_side=True) as tls:
+                reject_calling(tls)
+
+    return behaviour
+
+
+def over_tls(context: ssl.SSLContext, behaviour: Behaviour) -> Behaviour:
+    """``behaviour`` inside a TLS session (the peer's certificate from ``context``)."""
+
+    def wrapped(conn: socket.socket) -> None:
+        conn.settimeout(2)
+        with contextlib.suppress(OSError), context.wrap_socket(conn, server_side=True) as tls:
+            behaviour(tls)
+
+    return wrapped
 
 
 def silent(conn: socket.socket) -> None:

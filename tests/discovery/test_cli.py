@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from imagewarden.discovery.lab.server import Lab
 from imagewarden.discovery.section import discovery_section
 from imagewarden.model import Service, ServiceProtocol
 from tests.assessing import run_assessment
+from tests.cli_runner import expect
 from tests.discovery.peers import Listener
 from tests.factories import asset, fact, inventory
 
@@ -68,6 +70,24 @@ def test_dry_run_lists_every_step_and_sends_nothing(
     assert "IMAGEWARDEN->ANY-SCP" in result.stdout
     assert "C-FIND-RQ STUDY level" in result.stdout and "C-ECHO-RQ" in result.stdout
     assert "C-STORE" not in result.stdout and "C-MOVE-RQ" not in result.stdout
+
+
+def test_dry_run_in_json_for_scripts_sends_nothing(
+    tmp_path: Path, net: Callable[[int], str]
+) -> None:
+    host = f"{net(4)}.42"
+    scope = _write(tmp_path / "scope.yaml", hosts=[host], dicom={"services": []})
+    with Listener(host, 11112) as listener:
+        ran = expect(
+            0, "discover", "--scope", scope, "--dry-run", "--format", "json",
+            db=tmp_path / "none.db",
+        )  # fmt: skip
+    assert listener.connections == 0 and not (tmp_path / "none.db").exists()
+    plan = json.loads(ran.stdout)
+    assert plan["dry_run"] is True and plan["profile"] == "safe"
+    [target] = [t for t in plan["targets"] if t["target"] == f"{host}:11112"]
+    assert target["kind"] == "dicom"
+    assert any("IMAGEWARDEN->ANY-SCP" in step for step in target["steps"])
 
 
 @pytest.mark.parametrize(

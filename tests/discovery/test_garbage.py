@@ -4,15 +4,18 @@ no crash, and bounded time."""
 from __future__ import annotations
 
 import contextlib
+import ssl
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imagewarden.discovery import merge, pdu
 from imagewarden.discovery.interface import Profile
+from imagewarden.discovery.lab.certs import self_signed
 from imagewarden.model import ServiceProtocol
 from tests.discovery import peers
 from tests.discovery.conftest import collect, make_scope
@@ -92,3 +95,49 @@ def test_command_parser_never_raises(command: bytes) -> None:
     field, status = pdu.command_status(command)
     assert field is None or 0 <= field <= 0xFFFF
     assert status is None or 0 <= status <= 0xFFFF
+
+
+def test_a_tls_alert_on_a_plain_dicom_port_is_tls_not_garbage(
+    net: Callable[[int], str], tmp_path: Path
+) -> None:
+    address = f"{net(48)}.20"
+    cert, key = self_signed(tmp_path, "tls-alert.lab", address)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with Listener(address, 11112, peers.tls_only_with_alert(context)):
+        plain = collect(make_scope(hosts=[address]), Profile.PING)
+        batch = collect(make_scope(hosts=[address]), Profile.SAFE)
+    # Without a retry (ping), the answer is named for what it is, not as an unknown byte.
+    [pinged] = plain.results
+    assert pinged.outcome == "not-dicom"
+    assert pinged.facts["dicom.association_reason"] == (
+        "answered with a TLS alert (byte 0 is 0x15, a TLS alert record)"
+    )
+    # The safe profile retries over TLS, as for a port that drops the plain request.
+    [result] = batch.results
+    assert result.protocol is ServiceProtocol.DICOM
+    assert result.outcome == "rejected"
+    assert result.facts["service.tls"] is True
+    assert result.facts["tls.cert_self_signed"] is True
+    assert any("TLS alert" in note for note in result.notes)
+    # After the alert the plain connection is closed: no A-ABORT in clear text follows.
+    [alerted, *_] = [c for c in batch.connections if "TLS-ClientHello" not in c.sent]
+    assert alerted.sent == ("A-ASSOCIATE-RQ(IMAGEWARDEN->ANY-SCP)",)
+
+
+def test_an_https_server_on_a_dicom_tls_port_is_recorded_as_https(
+    net: Callable[[int], str], tmp_path: Path
+) -> None:
+    address = f"{net(48)}.21"
+    cert, key = self_signed(tmp_path, "web-on-2762.lab", address)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    scope = make_scope(
+        hosts=[address],
+        ports={"dicom": [], "dicom_tls": [12762], "http": [], "https": [], "hl7": []},
+    )
+    with Listener(address, 12762, peers.over_tls(context, peers.http_reply)):
+        [result] = collect(scope, Profile.SAFE).results
+    assert (result.protocol, result.outcome) == (ServiceProtocol.HTTPS, "not-dicom")
+    assert result.facts["dicom.association_reason"] == "answered with HTTP"
+    assert result.facts["service.tls"] is True

@@ -140,6 +140,14 @@ def test_outcomes_reasons_and_advertised_facts_are_stored_and_shown(
     assert rows[f"{fake_orthanc}:8042"]["Anonymous query"] == "yes"
     assert rows[f"{fake_orthanc}:8042"]["Product"] == "Orthanc 1.12.4"
 
+    # The discovered host is filed as vendor Orthanc, model Orthanc (what the product
+    # dictionary and the vulnerability matcher know it by); no page says "Orthanc Orthanc".
+    expect(0, "assess", db=db)
+    expect(0, "report", "--output", tmp_path / "report.html", db=db)
+    html = (tmp_path / "report.html").read_text()
+    assert f"discovered-{fake_orthanc.replace('.', '-')}" in html
+    assert "· Orthanc ·" in html and "Orthanc Orthanc" not in html
+
 
 @pytest.mark.integration
 def test_a_self_signed_certificate_raises_a_finding(

@@ -116,6 +116,7 @@ def test_insecure_orthanc_weaknesses_found_and_phi_canary_never_leaves(peers: Pa
     assert "iw.db.connections.log" in texts  # the connection log is checked too
     texts["database rows"] = dump_sqlite(iw / "iw.db")
     assert (iw / "report.html").stat().st_size > 0 and texts["discover.out"].strip()
+    assert "Orthanc Orthanc" not in texts["report.html"]  # the discovered host's product, once
     for where, text in texts.items():
         for canary in CANARIES:
             assert canary not in text, f"canary {canary!r} leaked into {where}"

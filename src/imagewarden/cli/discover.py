@@ -62,6 +62,30 @@ def _render_plan(plan: api.DiscoveryPlan) -> None:
             out.print(f"    {step}")
 
 
+def _plan_as_json(plan: api.DiscoveryPlan) -> dict[str, Any]:
+    """The dry run for scripts: every target and the steps its probe would send."""
+    return {
+        "dry_run": True,
+        "authorised_by": plan.authorised_by,
+        "window": {"start": plan.window_start.isoformat(), "end": plan.window_end.isoformat()},
+        "profile": plan.profile.value,
+        "rate": {
+            "global_per_second": plan.global_per_second,
+            "per_host_per_second": plan.per_host_per_second,
+            "associations_per_host": plan.associations_per_host,
+        },
+        "excluded": list(plan.excluded),
+        "targets": [
+            {
+                "target": f"{p.target.host}:{p.target.port}",
+                "kind": p.target.kind.value,
+                "steps": list(p.steps),
+            }
+            for p in plan.targets
+        ],
+    }
+
+
 def _yes_no(value: object) -> str:
     return ("yes" if value else "no") if isinstance(value, bool) else str(value)
 
@@ -172,7 +196,11 @@ def discover(
     ] = None,
     output: Annotated[
         OutputFormat,
-        typer.Option("--format", case_sensitive=False, help="text, or json (every target)."),
+        typer.Option(
+            "--format",
+            case_sensitive=False,
+            help="text, or json (every target; with --dry-run, the plan).",
+        ),
     ] = OutputFormat.TEXT,
 ) -> None:
     """Probe DICOM, DICOMweb, HL7 and admin services inside a scope; merge into the inventory."""
@@ -182,7 +210,11 @@ def discover(
         scope, profile, allow_query=allow_query, allow_credential_checks=allow_credential_checks
     )
     if dry_run:
-        _render_plan(api.plan(scope, options, only))
+        dry = api.plan(scope, options, only)
+        if output is OutputFormat.JSON:
+            out.file.write(json.dumps(_plan_as_json(dry), indent=2) + "\n")
+        else:
+            _render_plan(dry)
         return
     planned = api.targets(scope, options, only)
     api.check_window(scope)

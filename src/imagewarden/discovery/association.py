@@ -53,21 +53,28 @@ class AssociationResult:
     """Why it ended so: the reject or abort reason, or where a bad answer breaks."""
     speaks_http: bool = False
     """The port answered with HTTP."""
+    speaks_tls: bool = False
+    """The port answered a plain A-ASSOCIATE-RQ with a TLS alert: it expects a handshake."""
 
 
 class BadAnswer(Exception):
     """The answer to an A-ASSOCIATE-RQ was not a well-formed answer PDU."""
 
-    def __init__(self, outcome: Outcome, reason: str, *, closed: bool, http: bool = False) -> None:
+    def __init__(
+        self, outcome: Outcome, reason: str, *, closed: bool, http: bool = False, tls: bool = False
+    ) -> None:
         super().__init__(reason)
         self.outcome = outcome
         self.reason = reason
         self.closed = closed
         """The peer had closed the connection (nothing more to send it)."""
         self.http = http
+        self.tls = tls
 
 
 _ANSWERS = (pdu.ASSOCIATE_AC, pdu.ASSOCIATE_RJ, pdu.ABORT)
+_TLS_ALERT = 0x15
+"""TLS record type 21 (alert): what many TLS stacks send back for a plain-text first record."""
 
 
 def _classify_header(header: bytes, *, closed: bool) -> None:
@@ -75,6 +82,13 @@ def _classify_header(header: bytes, *, closed: bool) -> None:
     if header[:1] == b"H" and b"HTTP/".startswith(header[:5]):
         raise BadAnswer(Outcome.NOT_DICOM, "answered with HTTP", closed=closed, http=True)
     first = header[0]
+    if first == _TLS_ALERT and header[1:2] in (b"", b"\x03"):
+        raise BadAnswer(
+            Outcome.NOT_DICOM,
+            "answered with a TLS alert (byte 0 is 0x15, a TLS alert record)",
+            closed=closed,
+            tls=True,
+        )
     if first not in pdu.PDU_NAMES:
         raise BadAnswer(
             Outcome.NOT_DICOM, f"byte 0 is 0x{first:02x}, not a DICOM PDU type", closed=closed
@@ -323,8 +337,11 @@ async def _request(
         await assoc.abort()
         return AssociationResult(Outcome.NO_ANSWER)
     except BadAnswer as bad:
-        await (assoc.close() if bad.closed else assoc.abort())
-        return AssociationResult(bad.outcome, reason=bad.reason, speaks_http=bad.http)
+        # A TLS stack that sent an alert has ended the session: nothing more is sent to it.
+        await (assoc.close() if bad.closed or bad.tls else assoc.abort())
+        return AssociationResult(
+            bad.outcome, reason=bad.reason, speaks_http=bad.http, speaks_tls=bad.tls
+        )
     except (ConnectionError, OSError):
         await assoc.close()
         return AssociationResult(Outcome.CLOSED)

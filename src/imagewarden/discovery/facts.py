@@ -97,6 +97,8 @@ def measured(kind: TargetKind, options: ProbeOptions) -> frozenset[str]:
         return frozenset()  # the ping profile probes DICOM only
     if kind in (TargetKind.HTTP, TargetKind.HTTPS):
         names = _HTTP | PRODUCT_FACTS
+        if kind is TargetKind.HTTPS:
+            names |= TLS_FACTS
         if standard and options.allow_query:
             names |= _HTTP_QUERY
         if standard and options.allow_credential_checks:

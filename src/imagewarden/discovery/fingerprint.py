@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from imagewarden.discovery.catalog_data import DiscoveryData, Implementation
 from imagewarden.discovery.interface import Product
 from imagewarden.model import versions
+from imagewarden.render.labels import product_label
 
 
 def is_outdated(version: str, supported_from: str | None) -> bool | None:
@@ -56,7 +57,4 @@ def product(data: DiscoveryData, product_id: str, version: str) -> Product | Non
 def display_name(found: Product) -> str:
     """Vendor and product as one name, without saying the vendor twice: 'Orthanc', not
     'Orthanc Orthanc'; 'OFFIS DCMTK'."""
-    vendor, name = found.vendor.strip(), found.name.strip()
-    if not vendor or name.casefold().startswith(vendor.casefold()):
-        return name
-    return f"{vendor} {name}"
+    return product_label(found.vendor, found.name)

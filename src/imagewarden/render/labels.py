@@ -167,6 +167,21 @@ def format_when(value: dt.datetime | dt.date | None) -> str:
     return value.isoformat()
 
 
+def product_label(vendor: str, model: str) -> str:
+    """Vendor and model as one name, without saying the vendor twice: ('Orthanc', 'Orthanc')
+    -> 'Orthanc', ('OFFIS', 'OFFIS DCMTK') -> 'OFFIS DCMTK', ('Siemens', 'SOMATOM') ->
+    'Siemens SOMATOM'."""
+    vendor, model = vendor.strip(), model.strip()
+    if not vendor:
+        return model
+    if not model:
+        return vendor
+    said = vendor.casefold()
+    if model.casefold() == said or model.casefold().startswith(said + " "):
+        return model  # the model already names its vendor
+    return f"{vendor} {model}"
+
+
 _TYPE_WORDS = {"pacs": "PACS", "vna": "VNA", "ris": "RIS", "ai": "AI"}
 
 

@@ -37,6 +37,7 @@ from imagewarden.render.labels import (
     format_fact,
     format_when,
     plural,
+    product_label,
     ref_label,
 )
 from imagewarden.report.interface import ReportContext
@@ -64,6 +65,7 @@ def _environment(templates: tuple[tuple[str, str], ...] = ()) -> jinja2.Environm
     env.filters["fact"] = format_fact
     env.filters["when"] = when_markup
     env.filters["asset_type"] = asset_type_label
+    env.filters["product"] = product_label
     env.filters["asset_anchor"] = asset_anchor
     env.filters["site_anchor"] = site_anchor
     return env

@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from imagewarden.render.labels import product_label
 from imagewarden.web.auth import Caller
 from imagewarden.web.navigation import nav_links
 
@@ -41,6 +42,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
+    env.filters["product"] = product_label
     env.globals["query"] = _query
     env.globals["nav_links"] = nav_links
     return env

@@ -83,13 +83,19 @@ class _Run:
         ping = self.options.profile is Profile.PING
         syntaxes = (pdu.VERIFICATION,) if ping else ALL_PROPOSED
         result, assoc = await self.associate(self.titles.calling, self.titles.called, syntaxes)
-        if result.outcome is Outcome.CLOSED and not self.tls and not ping:
-            # A port that drops a plain A-ASSOCIATE-RQ may be TLS-only: find out by handshake.
+        dropped = result.outcome is Outcome.CLOSED or result.speaks_tls
+        if dropped and not self.tls and not ping:
+            # A port that drops a plain A-ASSOCIATE-RQ, or answers it with a TLS alert, may be
+            # TLS-only: find out by handshake.
             tls = await probe_tls(self.target, self.ctx)
             if tls:
                 self.tls = True
                 self.facts.update(tls)
-                self.notes.append("plain association dropped; port speaks TLS")
+                self.notes.append(
+                    "plain association answered with a TLS alert; port speaks TLS"
+                    if result.speaks_tls
+                    else "plain association dropped; port speaks TLS"
+                )
                 result, assoc = await self.associate(
                     self.titles.calling, self.titles.called, syntaxes
                 )
@@ -179,10 +185,10 @@ async def probe_dicom(target: Target, ctx: ProbeContext) -> ServiceResult:
     if first.outcome not in (Outcome.ACCEPTED, Outcome.REJECTED):
         # Open, but no DICOM answer: record what happened and stop talking to it.
         protocol = ServiceProtocol.OTHER
-        if run.tls or first.outcome is Outcome.MALFORMED:
+        if first.speaks_http:  # a web server on a DICOM port (over TLS: an HTTPS one)
+            protocol = ServiceProtocol.HTTPS if run.tls else ServiceProtocol.HTTP
+        elif run.tls or first.outcome is Outcome.MALFORMED:
             protocol = ServiceProtocol.DICOM  # it speaks DICOM (or TLS), if badly
-        elif first.speaks_http:
-            protocol = ServiceProtocol.HTTP
         if run.tls:
             run.facts.setdefault("service.tls", True)
         notes = tuple(run.notes)

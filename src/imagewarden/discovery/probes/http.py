@@ -1,7 +1,8 @@
 """DICOMweb and REST: read-only GETs without credentials; default credentials only by opt-in.
 
 Safe profile: GET /system (Orthanc's identity, no patient data) and nothing else; what the
-API advertises about its DICOM server (AE title, port) is recorded.
+API advertises about its DICOM server (AE title, port) is recorded, and on HTTPS the TLS
+session's facts (version, cipher, certificate subject, expiry, self-signed) like on any TLS port.
 Standard profile with --allow-query: QIDO-RS GET .../studies?limit=1, keeping only how many
 results came back. With --allow-credential-checks: one GET with each documented default
 credential of the product that answered. Never a POST, PUT or DELETE; redirects not followed.
@@ -26,6 +27,7 @@ from imagewarden.discovery.interface import (
     TargetKind,
 )
 from imagewarden.discovery.probes.http_transport import GuardedTransport
+from imagewarden.discovery.probes.tls import session_facts
 from imagewarden.model import FactValue, ServiceProtocol
 
 QIDO_PATHS = ("/dicom-web/studies", "/studies")
@@ -49,6 +51,8 @@ class _Client:
             # peer checked before a byte is sent), like ScopedContext.connect.
             transport=GuardedTransport(ctx, target.kind),
         )
+        self.tls_facts: dict[str, FactValue] = {}
+        """The TLS session's facts (version, certificate), from the first HTTPS exchange."""
 
     async def get(
         self, path: str, auth: tuple[str, str] | None = None, accept: str = "application/json"
@@ -58,6 +62,10 @@ class _Client:
         headers = {"Accept": accept}
         try:
             async with self.client.stream("GET", self.base + path, auth=auth, headers=headers) as r:
+                if not self.tls_facts:
+                    stream = r.extensions.get("network_stream")
+                    if stream is not None:
+                        self.tls_facts = session_facts(stream.get_extra_info("ssl_object"))
                 # Read at most _MAX_BODY + 1 bytes: a peer cannot make the prober hold a large
                 # body in memory, and a body over the limit is treated as unreadable.
                 content = bytearray()
@@ -117,7 +125,7 @@ async def _probe(http: _Client, target: Target, ctx: ProbeContext) -> ServiceRes
     system = await http.get("/system")
     if system is None:
         return ServiceResult.closed(target)
-    facts: dict[str, FactValue] = {"service.tls": tls}
+    facts: dict[str, FactValue] = {**http.tls_facts, "service.tls": tls}
     asset_facts: dict[str, FactValue] = {}
     protocol = ServiceProtocol.HTTPS if tls else ServiceProtocol.HTTP
     product: Product | None = None

@@ -18,6 +18,7 @@ import httpcore
 import httpx
 
 from imagewarden.discovery.interface import ScopeRefusal, Target, TargetKind
+from imagewarden.discovery.probes.tls import new_client_context
 
 if TYPE_CHECKING:
     import ssl
@@ -162,8 +163,12 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         # httpx takes no network backend, so its (still unused) pool is replaced by one built
         # the same way on the guarded backend. tests/discovery/test_scope_guard.py fails if a
         # later httpx stops dialling through it.
+        # The TLS context is the other probes' (unverified, old versions allowed), so a device
+        # that offers only TLS 1.0 is reported as such instead of looking closed.
+        ssl_context = new_client_context()
+        ssl_context.set_alpn_protocols(["http/1.1"])
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=False, trust_env=False),
+            ssl_context=ssl_context,
             retries=0,
             network_backend=GuardedBackend(guard, kind),
         )

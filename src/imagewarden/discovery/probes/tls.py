@@ -14,6 +14,7 @@ import warnings
 from functools import cache
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import NameOID
 
 from imagewarden.discovery.interface import ProbeContext, ScopeRefusal, Target
@@ -22,9 +23,11 @@ from imagewarden.model import FactValue
 LEGACY_VERSIONS = frozenset({"SSLv3", "TLSv1", "TLSv1.1"})
 
 
-@cache
-def client_context() -> ssl.SSLContext:
-    """An unverifying client context that still completes handshakes with old devices."""
+def new_client_context() -> ssl.SSLContext:
+    """An unverifying client context that still completes handshakes with old devices.
+
+    A new one for a client that sets options of its own (the HTTP probe's ALPN).
+    """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -34,6 +37,12 @@ def client_context() -> ssl.SSLContext:
         context.minimum_version = ssl.TLSVersion.TLSv1
         context.set_ciphers("DEFAULT:@SECLEVEL=0")
     return context
+
+
+@cache
+def client_context() -> ssl.SSLContext:
+    """The shared client context of the DICOM and HL7 probes (see ``new_client_context``)."""
+    return new_client_context()
 
 
 def certificate_facts(der: bytes, now: dt.datetime) -> dict[str, FactValue]:
@@ -49,13 +58,32 @@ def certificate_facts(der: bytes, now: dt.datetime) -> dict[str, FactValue]:
         "tls.cert_subject": subject[:200],
         "tls.cert_expires": expires.date(),
         "tls.cert_days_to_expiry": (expires - now).days,
-        "tls.cert_self_signed": cert.issuer == cert.subject,
+        "tls.cert_self_signed": _self_signed(cert),
     }
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    """Issued to itself and signed with its own key. A name match alone is not enough: a
+    device CA and the certificate it issued may carry the same name (CN=localhost)."""
+    if cert.issuer != cert.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except InvalidSignature:
+        return False
+    except (ValueError, TypeError):  # a key or signature type the library cannot check
+        return True
+    return True
 
 
 def handshake_facts(writer: asyncio.StreamWriter) -> dict[str, FactValue]:
     """Facts of the TLS session on ``writer`` (nothing when it is not TLS)."""
-    ssl_object = writer.get_extra_info("ssl_object")
+    return session_facts(writer.get_extra_info("ssl_object"))
+
+
+def session_facts(ssl_object: object) -> dict[str, FactValue]:
+    """Facts of one TLS session: version, cipher, and the certificate's subject, expiry and
+    self-signature (nothing when ``ssl_object`` is not a TLS session)."""
     if not isinstance(ssl_object, ssl.SSLObject):
         return {}
     version = ssl_object.version() or ""
