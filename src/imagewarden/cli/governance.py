@@ -92,7 +92,10 @@ def _emit(document: api.CsvDocument, path: Path | None, what: str) -> None:
 
 def _imported(outcome: ImportOutcome) -> None:
     name = f" {outcome.name!r}:" if outcome.name else ""
-    err.print(f"imported{name} {outcome.read} {outcome.what} from {outcome.source}")
+    err.print(
+        f"imported{name} {outcome.read} {outcome.what} from {outcome.source}: "
+        f"{outcome.added} new, {outcome.updated} changed, {outcome.unchanged} already stored"
+    )
 
 
 # --- checklist -----------------------------------------------------------------------------

@@ -274,20 +274,30 @@ def write_maturity_chart(report: MaturityReport, path: Path) -> Path:
 def import_training(workspace: GovernanceWorkspace, path: Path) -> ImportOutcome:
     """Import a learning system's completion export (people hashed; one audit entry)."""
     records = read_training(path)
-    added = _gov(workspace).add_training(records, path.name[:300], actor=workspace.actor)
-    return ImportOutcome(path.name, len(records), added, "training records")
+    merged = _gov(workspace).add_training(records, path.name[:300], actor=workspace.actor)
+    return ImportOutcome(
+        path.name, len(records), merged.added, "training records", updated=merged.updated
+    )
 
 
 def import_gophish(
     workspace: GovernanceWorkspace, path: Path, *, campaign: str | None = None, site: str = ""
 ) -> ImportOutcome:
-    """Import a GoPhish campaign: its results CSV, or the JSON of its API (``.json``)."""
+    """Import a GoPhish campaign: its results CSV, or the JSON of its API (``.json``).
+
+    Idempotent by content: an export of a campaign already stored (same recipients sent an
+    e-mail at the same instants) updates that campaign, whatever the file is called; a CSV
+    imported without ``campaign`` keeps the stored campaign's name."""
+    named = campaign is not None or path.suffix.lower() == ".json"
     if path.suffix.lower() == ".json":
         result = read_gophish_json(path, site_id=site)
     else:
         result = read_gophish_csv(path, name=campaign, site_id=site)
-    added = _gov(workspace).save_campaign(result, actor=workspace.actor)
-    return ImportOutcome(path.name, len(result.results), added, "recipients", result.name)
+    merged = _gov(workspace).save_campaign(result, actor=workspace.actor, rename=named)
+    stored = next(c.name for c in _gov(workspace).campaigns() if c.id == merged.campaign_id)
+    return ImportOutcome(
+        path.name, len(result.results), merged.added, "recipients", stored, merged.updated
+    )
 
 
 def import_culture(

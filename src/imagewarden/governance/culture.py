@@ -183,8 +183,11 @@ def _result(
     )
 
 
-def _campaign_id(name: str) -> str:
-    return "gophish:" + hashlib.sha256(name.encode()).hexdigest()[:16]
+def _campaign_id(results: list[PhishingResult]) -> str:
+    """An id from the campaign's content (who was sent an e-mail when), not its name or
+    file: the same campaign exported twice has one id."""
+    sends = sorted(f"{r.person_hash} {r.sent_at.isoformat()}" for r in results if r.sent_at)
+    return "gophish:" + hashlib.sha256("\n".join(sends).encode()).hexdigest()[:16]
 
 
 def _launched(results: list[PhishingResult], path: Path) -> dt.date:
@@ -212,7 +215,7 @@ def read_gophish_csv(path: Path, name: str | None = None, site_id: str = "") -> 
         raise UserInputError("no results in the file", Location(str(path)))
     campaign_name = name or path.stem.removesuffix(" - Results")
     return Campaign(
-        id=_campaign_id(campaign_name),
+        id=_campaign_id(results),
         name=campaign_name[:200],
         source=path.name[:300],
         launched_on=_launched(results, path),
@@ -306,7 +309,7 @@ def read_gophish_json(path: Path, site_id: str = "") -> Campaign:
     if not results:
         raise UserInputError("no results in the campaign", Location(str(path)))
     return Campaign(
-        id=_campaign_id(name),
+        id=_campaign_id(results),
         name=name[:200],
         source=path.name[:300],
         launched_on=_launched(results, path),
