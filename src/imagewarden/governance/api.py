@@ -60,6 +60,7 @@ from imagewarden.governance.poam import (
 from imagewarden.governance.store.repository import GovernanceStore
 from imagewarden.model import UserInputError
 from imagewarden.model.checklist import Answer, Checklist
+from imagewarden.readers.text import checked_text, excerpt
 from imagewarden.render.atomic import write_text_atomic
 from imagewarden.render.csv import Cell, csv_text, write_csv
 from imagewarden.store import Store
@@ -142,7 +143,7 @@ def checklist(workspace: GovernanceWorkspace, name: str) -> Checklist:
     chosen = find_checklist(workspace.catalog, name)
     if chosen is None:
         names = ", ".join(c.name for c in list_checklists(workspace))
-        raise UserInputError(f"no checklist {name[:60]!r}", hint=f"known: {names}")
+        raise UserInputError(f"no checklist {excerpt(name)}", hint=f"known: {names}")
     return chosen
 
 
@@ -161,6 +162,14 @@ def answer_question(
     """Record one answer (kept with its history; audited). Findings follow at the next
     assessment."""
 
+    for what, value in (
+        ("--site", site),
+        ("the question", question),
+        ("--owner", owner),
+        ("--evidence", evidence),
+        ("--notes", notes),
+    ):
+        checked_text(value, what)
     record = AnswerRecord(
         site_id=site,
         question_id=question,
@@ -223,7 +232,7 @@ def framework(coverage: Sequence[FrameworkCoverage], name: str) -> FrameworkCove
     chosen = next((fw for fw in coverage if fw.framework == name), None)
     if chosen is None:
         known = ", ".join(fw.framework for fw in coverage)
-        raise UserInputError(f"unknown framework {name[:60]!r}", hint=f"known: {known}")
+        raise UserInputError(f"unknown framework {excerpt(name)}", hint=f"known: {known}")
     return chosen
 
 
