@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from imagewarden.model import Location, UserInputError
+from imagewarden.render.atomic import open_private
 from imagewarden.resilience.backup.results import FileProblem, RestoreTestResult
 from imagewarden.resilience.backup.scan import scan_file
 from imagewarden.resilience.backup.walk import walk
@@ -48,7 +49,7 @@ def _copy(source: Path, target: Path) -> str:
     """Copy and return the SHA-256 of the bytes read from the backup."""
     digest = hashlib.sha256()
     target.parent.mkdir(parents=True, exist_ok=True)
-    with source.open("rb") as src, target.open("wb") as dst:
+    with source.open("rb") as src, open_private(target, "wb") as dst:
         while chunk := src.read(_CHUNK):
             digest.update(chunk)
             dst.write(chunk)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from imagewarden.model import Location, UserInputError
+from imagewarden.render.atomic import open_private
 from imagewarden.resilience.backup.classify import is_integrity_problem
 from imagewarden.resilience.backup.compare import Comparer, Comparison
 from imagewarden.resilience.backup.manifest import (
@@ -203,9 +204,9 @@ def verify(
         partial.parent.mkdir(parents=True, exist_ok=True)
         if done:
             _rewrite_complete(partial, root, started, done)
-            stream = partial.open("a", encoding="utf-8")
+            stream = open_private(partial, "a")
         else:
-            stream = partial.open("w", encoding="utf-8")
+            stream = open_private(partial, "w")
             write_header(stream, root.resolve(), started.isoformat(timespec="seconds"))
     workers = max(1, jobs or os.cpu_count() or 1)
     try:
@@ -225,7 +226,7 @@ def _rewrite_complete(
 ) -> None:
     """Drop a torn last line before appending, so the resumed manifest stays valid."""
     tmp = partial.with_name(partial.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as stream:
+    with open_private(tmp, "w") as stream:
         write_header(stream, root.resolve(), started.isoformat(timespec="seconds"))
         for record in done.values():
             write_record(stream, record)
