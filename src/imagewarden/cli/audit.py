@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ from rich.table import Table
 
 from imagewarden.app.audit import AuditQuery, audit_entries, verify_audit
 from imagewarden.cli import exit_codes
+from imagewarden.cli.formats import FormatOption, JsonAlias, ListFormat, print_json, wants_json
 from imagewarden.cli.state import err, out, state
 
 audit_app = typer.Typer(help="The audit trail of every change.", no_args_is_help=True)
@@ -25,17 +25,18 @@ def list_command(
         str | None, typer.Option(help="Only changes by this person or worker.")
     ] = None,
     limit: Annotated[int, typer.Option(min=0, help="At most this many (0: all).")] = 100,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout.")] = False,
+    output: FormatOption = ListFormat.TABLE,
+    as_json: JsonAlias = False,
 ) -> None:
     """Show audit entries, newest first."""
     rows = audit_entries(state(ctx).workspace(), AuditQuery(action, actor, limit))
-    if as_json:
+    if wants_json(output, as_json):
         data = [
             {"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
              "target": e.target, "before": e.before, "after": e.after}
             for e in rows
         ]  # fmt: skip
-        out.file.write(json.dumps(data, indent=2, default=str) + "\n")
+        print_json(data)
         return
     table = Table()
     for column in ("id", "at", "actor", "action", "target"):

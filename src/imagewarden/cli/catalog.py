@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from imagewarden.catalog import validate_catalog
+from imagewarden.cli.formats import FormatOption, ListFormat, print_json, wants_json
 from imagewarden.cli.state import err, out, state
 
 catalog_app = typer.Typer(help="Inspect and validate the catalog.", no_args_is_help=True)
@@ -39,9 +40,29 @@ def validate(ctx: typer.Context) -> None:
 def list_entries(
     ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="checks or safeguards")] = "checks",
+    output: FormatOption = ListFormat.TABLE,
 ) -> None:
     """List checks or safeguards."""
     catalog = state(ctx).catalog
+    if kind not in ("checks", "safeguards"):
+        raise typer.BadParameter("choose 'checks' or 'safeguards'", param_hint="KIND")
+    if wants_json(output):
+        if kind == "checks":
+            print_json(
+                [
+                    {"id": c.id, "severity": c.severity.value,
+                     "applies_to": c.applies_to.subject.value, "title": c.title}
+                    for c in catalog.checks.values()
+                ]
+            )  # fmt: skip
+        else:
+            print_json(
+                [
+                    {"id": s.id, "type": s.type.value, "layer": s.layer.value, "title": s.title}
+                    for s in catalog.safeguards.values()
+                ]
+            )
+        return
     table = Table()
     if kind == "checks":
         for column in ("id", "severity", "applies to", "title"):

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from imagewarden.cli.formats import FormatOption, ListFormat
+from imagewarden.cli.formats import JsonAlias as JsonFlag
 from imagewarden.cli.state import err, out, state
 from imagewarden.governance import api
 from imagewarden.governance.answers import parse_answer
@@ -44,19 +45,6 @@ poam_app = typer.Typer(
 
 STDOUT = Path("-")
 """``-o -`` (or ``--csv -``): write the document to stdout instead of a file."""
-
-
-class ListFormat(StrEnum):
-    """How a listing is shown."""
-
-    TABLE = "table"
-    JSON = "json"
-
-
-FormatOption = Annotated[
-    ListFormat, typer.Option("--format", case_sensitive=False, help="table or json (stdout).")
-]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
 
 
 def _format(fmt: ListFormat, json_flag: bool) -> ListFormat:
@@ -90,9 +78,20 @@ def _emit(document: api.CsvDocument, path: Path | None, what: str) -> None:
     out.print(str(written))
 
 
+def _one_output(csv_path: Path | None, as_json: bool) -> bool:
+    """Whether the command's CSV document is its output: stdout holds one thing, the CSV
+    (``--csv -``), the path of the CSV file written, or the listing (table or JSON)."""
+    if csv_path is not None and as_json:
+        raise UserInputError("give --format json or --csv, not both")
+    return csv_path is not None
+
+
 def _imported(outcome: ImportOutcome) -> None:
     name = f" {outcome.name!r}:" if outcome.name else ""
-    err.print(f"imported{name} {outcome.read} {outcome.what} from {outcome.source}")
+    err.print(
+        f"imported{name} {outcome.read} {outcome.what} from {outcome.source}: "
+        f"{outcome.added} new, {outcome.updated} changed, {outcome.unchanged} already stored"
+    )
 
 
 # --- checklist -----------------------------------------------------------------------------
@@ -221,12 +220,17 @@ def crosswalk(
     csv_path: Annotated[
         Path | None, typer.Option("--csv", help="Write the full CSV here ('-': stdout).")
     ] = None,
+    output: FormatOption = ListFormat.TABLE,
 ) -> None:
     """Coverage of NIST CSF 2.0, HPH CPGs, HICP and HIPAA by answers, safeguards and findings."""
     coverage = api.crosswalk(state(ctx).workspace())
     chosen = api.framework(coverage, framework) if framework is not None else None
-    if csv_path == STDOUT:
+    if _one_output(csv_path, output is ListFormat.JSON):
         _emit(api.crosswalk_document(coverage), csv_path, "crosswalk")
+        return
+    if output is ListFormat.JSON:
+        document = api.crosswalk_document(coverage if chosen is None else [chosen])
+        _json([dict(zip(document.header, row, strict=True)) for row in document.rows])
         return
     table = Table()
     if chosen is None:
@@ -250,8 +254,6 @@ def crosswalk(
         for r in chosen.requirements:
             table.add_row(r.id, r.status, " ".join(r.questions), str(r.findings), r.title)
     out.print(table)
-    if csv_path is not None:
-        _emit(api.crosswalk_document(coverage), csv_path, "crosswalk")
 
 
 def maturity_command(
@@ -274,7 +276,7 @@ def maturity_command(
         )
     for site, cells in by_site.items():
         table.add_row(site, *(cells[f] for f in CSF_FUNCTIONS))
-    out.print(table)
+    (out if chart is None else err).print(table)  # with --chart, stdout holds its path
     for rule in report.rules:
         err.print(f"  {rule}")
     if report.trend:
@@ -333,7 +335,7 @@ def culture_report(
     """Completion, click, report rate and time to report per department and quarter."""
     targets = CultureTargets(completion_target, click_target, report_target, minutes_target)
     report = api.culture_report(state(ctx).workspace(), targets)
-    if csv_path == STDOUT:
+    if _one_output(csv_path, _format(fmt, json_flag) is ListFormat.JSON):
         _emit(api.culture_document(report), csv_path, "culture metrics")
         return
     if _format(fmt, json_flag) is ListFormat.JSON:
@@ -356,8 +358,6 @@ def culture_report(
             )
         out.print(table)
         err.print(f"{len(report.misses)} metrics miss their target in the latest quarter")
-    if csv_path is not None:
-        _emit(api.culture_document(report), csv_path, "culture metrics")
 
 
 # --- plan of action ------------------------------------------------------------------------
@@ -402,7 +402,7 @@ def poam(
     today = _today()
     synced = api.sync_plan(workspace, today=today)
     items, active = synced.items, synced.active
-    if csv_path == STDOUT:
+    if _one_output(csv_path, _format(fmt, json_flag) is ListFormat.JSON):
         _emit(api.plan_document(items), csv_path, "plan")
     elif _format(fmt, json_flag) is ListFormat.JSON:
         _json([_item_json(i) for i in items])
@@ -428,8 +428,6 @@ def poam(
     err.print(f"{len(active)} open plan items ({closed} closed){shown}")
     if synced.conflicts:
         err.print(f"{synced.conflicts} items were edited during the sync; the edits were kept")
-    if csv_path is not None and csv_path != STDOUT:
-        _emit(api.plan_document(items), csv_path, "plan")
     if review:
         r = api.plan_review(workspace, today=today, items=items)
         err.print(

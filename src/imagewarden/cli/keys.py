@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from rich.table import Table
 
 from imagewarden.app.jobs import register_site_key, site_keys
 from imagewarden.app.signing import generate_key_pair
+from imagewarden.cli.formats import FormatOption, JsonAlias, ListFormat, print_json, wants_json
 from imagewarden.cli.state import err, out, state
 from imagewarden.model import Location, UserInputError
 
@@ -60,17 +60,18 @@ def register(
 @keys_app.command("list")
 def list_command(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout.")] = False,
+    output: FormatOption = ListFormat.TABLE,
+    as_json: JsonAlias = False,
 ) -> None:
     """Show every site's registered public key."""
     keys = site_keys(state(ctx).workspace())
-    if as_json:
+    if wants_json(output, as_json):
         data = [
             {"site": k.site_id, "fingerprint": k.fingerprint,
              "registered_at": k.registered_at.isoformat(), "registered_by": k.registered_by}
             for k in keys
         ]  # fmt: skip
-        out.file.write(json.dumps(data, indent=2) + "\n")
+        print_json(data)
         return
     table = Table()
     for column in ("site", "fingerprint", "registered", "by"):

@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 
 from imagewarden.app.reports import DEFAULT_TITLE, ReportFormat, write_board, write_report
+from imagewarden.cli.formats import STDOUT, stdout_file
 from imagewarden.cli.state import err, out, state
 
 
 def report(
     ctx: typer.Context,
-    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write ('-': stdout).")],
     fmt: Annotated[
         ReportFormat, typer.Option("--format", case_sensitive=False, help="html, json or csv.")
     ] = ReportFormat.HTML,
@@ -23,7 +24,12 @@ def report(
     ] = "",
 ) -> None:
     """Write the readiness report (HTML) or the findings (JSON, CSV) of the latest assessment."""
-    written = write_report(state(ctx).workspace(), fmt, output, title=title, enterprise=enterprise)
+    workspace = state(ctx).workspace()
+    if output == STDOUT:
+        with stdout_file(f"report.{fmt.value}") as temporary:
+            write_report(workspace, fmt, temporary, title=title, enterprise=enterprise)
+        return
+    written = write_report(workspace, fmt, output, title=title, enterprise=enterprise)
     err.print(f"{fmt.value} report written")
     for path in written.paths:
         out.print(str(path))

@@ -6,9 +6,11 @@ human messages on stderr, data (tables, JSON, written paths) on stdout.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,6 +28,7 @@ from rich.progress import (
 from rich.table import Table
 
 from imagewarden.cli import exit_codes
+from imagewarden.cli.formats import STDOUT, stdout_file
 from imagewarden.cli.state import err, out, state
 from imagewarden.model import UserInputError
 from imagewarden.resilience import api
@@ -66,6 +69,16 @@ def _format(chosen: Format, as_json: bool) -> Format:
 
 def _print_json(data: Any) -> None:
     out.file.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@contextlib.contextmanager
+def _html_out(path: Path) -> Iterator[Path]:
+    """``path``, or for ``--out -`` a temporary file whose HTML goes to stdout."""
+    if path != STDOUT:
+        yield path
+        return
+    with stdout_file(path.name if path.suffix else "document.html") as temporary:
+        yield temporary
 
 
 def _print_paths(paths: tuple[Path, ...]) -> None:
@@ -426,7 +439,7 @@ def team_roles_command(ctx: typer.Context, output: FormatOption = Format.TEXT) -
 @ir_app.command("plan")
 def ir_plan_command(
     ctx: typer.Context,
-    out_file: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path(
+    out_file: Annotated[Path, typer.Option("--out", help="HTML file ('-': stdout).")] = Path(
         "ir-plan.html"
     ),
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Also write this PDF.")] = None,
@@ -436,15 +449,16 @@ def ir_plan_command(
     ] = None,
 ) -> None:
     """Write the incident response plan for a site: team, contact tree, playbooks, RACI."""
-    request = api.IrPlanRequest(out_file, pdf, site, tuple(playbook or ()))
-    with err.status("writing the incident response plan"):
-        written = api.write_ir_plan(state(ctx).workspace(), request)
+    workspace = state(ctx).workspace()
+    with err.status("writing the incident response plan"), _html_out(out_file) as html:
+        request = api.IrPlanRequest(html, pdf, site, tuple(playbook or ()))
+        written = api.write_ir_plan(workspace, request)
     counts = dict(written.counts)
     err.print(
         f"incident response plan for {written.site_name}: {counts['playbooks']} playbooks, "
         f"{counts['roles without a person']} roles without a person"
     )
-    _print_paths(written.paths)
+    _print_paths(tuple(p for p in written.paths if out_file != STDOUT or p != html))
 
 
 drill_app = typer.Typer(no_args_is_help=True, help="Downtime drills and after-action reports.")
@@ -550,7 +564,7 @@ def drill_report_command(
         list[str] | None,
         typer.Option("--improve", help="'what | owner | YYYY-MM-DD' (repeatable)."),
     ] = None,
-    out_file: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path(
+    out_file: Annotated[Path, typer.Option("--out", help="HTML file ('-': stdout).")] = Path(
         "after-action.html"
     ),
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Also write this PDF.")] = None,
@@ -559,20 +573,23 @@ def drill_report_command(
 
     A finished drill's items are closed: without items its report is written again.
     """
-    request = api.DrillReportRequest(
-        drill_id,
-        out_file,
-        pdf,
-        went_well=tuple(went_well or ()),
-        gaps=tuple(gap or ()),
-        improvements=tuple(parse_improvement(v) for v in improve or ()),
-    )
-    report = api.report_drill(state(ctx).workspace(), request)
+    improvements = tuple(parse_improvement(v) for v in improve or ())
+    workspace = state(ctx).workspace()
+    with _html_out(out_file) as html:
+        request = api.DrillReportRequest(
+            drill_id,
+            html,
+            pdf,
+            went_well=tuple(went_well or ()),
+            gaps=tuple(gap or ()),
+            improvements=improvements,
+        )
+        report = api.report_drill(workspace, request)
     if report.finished_now:
         err.print(f"drill {drill_id} finished; after-action report written")
     else:
         err.print(f"drill {drill_id} was already finished; its report was written again")
-    _print_paths(report.paths)
+    _print_paths(tuple(p for p in report.paths if out_file != STDOUT or p != html))
 
 
 @drill_app.command("done")

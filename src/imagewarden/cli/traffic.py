@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
+from imagewarden.cli.formats import STDOUT, FormatOption, JsonAlias, ListFormat, wants_json
 from imagewarden.cli.state import err, out, state
 from imagewarden.render.atomic import write_text_atomic
 from imagewarden.traffic import api
@@ -172,11 +173,12 @@ def apply_command(
 def flows_command(
     ctx: typer.Context,
     site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the flows as JSON.")] = False,
+    output: FormatOption = ListFormat.TABLE,
+    as_json: JsonAlias = False,
 ) -> None:
     """List the stored flows."""
     stored = api.flows(state(ctx).workspace(), site)
-    if as_json:
+    if wants_json(output, as_json):
         rows = [{"site": f.site_id, **flow_to_json(f.flow)} for f in stored]
         out.print(json.dumps(rows, indent=2), markup=False)
         return
@@ -194,13 +196,14 @@ def plan_command(
     ] = PlanFormat.YAML,
     site: Annotated[str | None, typer.Option("--site", help="Only this site's flows.")] = None,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write to this file (default: stdout).")
+        Path | None,
+        typer.Option("-o", "--output", help="File to write ('-' or none: stdout)."),
     ] = None,
 ) -> None:
     """The least-privilege plan from the stored flows: allow rules and what would be blocked."""
     plan = api.segmentation_plan(state(ctx).workspace(), site)
     text = api.export_plan(plan, fmt)
-    if output is not None:
+    if output is not None and output != STDOUT:
         write_text_atomic(output, text)
         out.print(str(output))
     else:

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from imagewarden.app import accounts
 from imagewarden.app.permissions import Role
+from imagewarden.cli.formats import FormatOption, ListFormat, print_json, wants_json
 from imagewarden.cli.state import err, out, state
 from imagewarden.model import UserInputError
 
@@ -60,9 +61,18 @@ def add(
 
 
 @user_app.command("list")
-def list_command(ctx: typer.Context) -> None:
+def list_command(ctx: typer.Context, output: FormatOption = ListFormat.TABLE) -> None:
     """List accounts: role, sites, and whether each is disabled or locked."""
     rows = accounts.list_users(state(ctx).workspace())
+    if wants_json(output):
+        print_json(
+            [
+                {"name": u.name, "role": u.role, "sites": list(u.sites),
+                 "password": u.has_password, "disabled": u.disabled}
+                for u in rows
+            ]
+        )  # fmt: skip
+        return
     table = Table()
     for column in ("name", "role", "sites", "password", "state"):
         table.add_column(column)

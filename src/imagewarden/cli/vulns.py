@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from imagewarden.cli.formats import STDOUT, stdout_file
 from imagewarden.cli.state import err, out, state
 from imagewarden.model import FindingStatus
 from imagewarden.vulns import api
@@ -263,7 +264,7 @@ def import_mds2(
 
 def export_vex(
     ctx: typer.Context,
-    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write ('-': stdout).")],
     vex_format: Annotated[
         api.VexFormat,
         typer.Option("--format", case_sensitive=False, help="openvex or cyclonedx."),
@@ -271,6 +272,12 @@ def export_vex(
     site: Annotated[str | None, typer.Option(help="Only this site id.")] = None,
 ) -> None:
     """Export the CVE findings and their triage decisions as VEX."""
-    result = api.export_vex(state(ctx).workspace(), output, vex_format, site_id=site)
+    workspace = state(ctx).workspace()
+    if output == STDOUT:
+        with stdout_file("vex.json") as temporary:
+            result = api.export_vex(workspace, temporary, vex_format, site_id=site)
+        err.print(f"{result.statements} statements ({result.format.value})")
+        return
+    result = api.export_vex(workspace, output, vex_format, site_id=site)
     _print_path(result.path)
     err.print(f"{result.path}: {result.statements} statements ({result.format.value})")

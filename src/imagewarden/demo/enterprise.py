@@ -36,6 +36,7 @@ from imagewarden.model.enums import (
     NetworkZone,
     ServiceProtocol,
 )
+from imagewarden.render.atomic import write_text_atomic
 
 INVENTORY_FORMAT = "imagewarden-inventory/1"
 REFERENCE_DATE = dt.date(2026, 11, 1)
@@ -1261,7 +1262,7 @@ def write_demo_inventory(
 ) -> Path:
     """Write ``demo_inventory()`` as indented JSON and return the path written."""
     out = Path(path)
-    out.write_text(json.dumps(demo_inventory(reference_date), indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(out, json.dumps(demo_inventory(reference_date), indent=2) + "\n")
     return out
 
 

@@ -23,6 +23,7 @@ from imagewarden.governance.interface import AnswerRecord
 from imagewarden.governance.maturity import maturity, snapshot_rows
 from imagewarden.governance.store.repository import GovernanceStore
 from imagewarden.model.checklist import Answer, Audience
+from imagewarden.render.atomic import atomic_text_writer
 from imagewarden.store import Store
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ def _staff() -> list[tuple[str, str]]:
 
 
 def _write_training(path: Path, days: list[dt.date], rng: random.Random) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with atomic_text_writer(path, newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(
             [
@@ -166,7 +167,7 @@ def _go_time(value: dt.datetime) -> str:
 def _write_campaign(path: Path, quarter: int, day: dt.date, rng: random.Random) -> None:
     """A results CSV in GoPhish's export columns (names left empty: none exist here)."""
     sent = dt.datetime.combine(day - dt.timedelta(days=30), dt.time(9, 0), dt.UTC)
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with atomic_text_writer(path, newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(GOPHISH_EXPORT_HEADER)
         for n, (email, department) in enumerate(_staff()):

@@ -26,7 +26,7 @@ from imagewarden.governance.fields import parse_date
 from imagewarden.governance.interface import AnswerRecord
 from imagewarden.model import UserInputError
 from imagewarden.model.checklist import Answer
-from imagewarden.readers.tabular import Column, Row, read_table
+from imagewarden.readers.tabular import Column, Row, excerpt, read_table
 from imagewarden.render.csv import Cell, csv_text
 
 COLUMNS: tuple[Column, ...] = (
@@ -56,7 +56,7 @@ def parse_answer(text: str) -> Answer:
         return Answer(value)
     except ValueError:
         allowed = ", ".join(a.value for a in Answer)
-        raise ValueError(f"{text!r} is not an answer ({allowed})") from None
+        raise ValueError(f"{excerpt(text)} is not an answer ({allowed})") from None
 
 
 def check_answer(
@@ -66,13 +66,13 @@ def check_answer(
     known_sites = set(sites)
     if record.question_id not in question_index(catalog):
         return "question", (
-            f"unknown question {record.question_id!r} (see 'imagewarden checklist list')"
+            f"unknown question {excerpt(record.question_id)} (see 'imagewarden checklist list')"
         )
     if not known_sites:
         return "site", "no sites in the inventory yet; import the inventory first"
     if record.site_id not in known_sites:
         known = ", ".join(sorted(known_sites))
-        return "site", f"unknown site {record.site_id!r} (known: {known})"
+        return "site", f"unknown site {excerpt(record.site_id)} (known: {excerpt(known, 200)})"
     if not record.owner.strip():
         return "owner", "every answer needs an owner (a role or team)"
     if record.answer is Answer.YES and not record.evidence.strip():

@@ -60,6 +60,7 @@ from imagewarden.governance.poam import (
 from imagewarden.governance.store.repository import GovernanceStore
 from imagewarden.model import UserInputError
 from imagewarden.model.checklist import Answer, Checklist
+from imagewarden.readers.text import checked_text, excerpt
 from imagewarden.render.atomic import write_text_atomic
 from imagewarden.render.csv import Cell, csv_text, write_csv
 from imagewarden.store import Store
@@ -142,7 +143,7 @@ def checklist(workspace: GovernanceWorkspace, name: str) -> Checklist:
     chosen = find_checklist(workspace.catalog, name)
     if chosen is None:
         names = ", ".join(c.name for c in list_checklists(workspace))
-        raise UserInputError(f"no checklist {name[:60]!r}", hint=f"known: {names}")
+        raise UserInputError(f"no checklist {excerpt(name)}", hint=f"known: {names}")
     return chosen
 
 
@@ -161,6 +162,14 @@ def answer_question(
     """Record one answer (kept with its history; audited). Findings follow at the next
     assessment."""
 
+    for what, value in (
+        ("--site", site),
+        ("the question", question),
+        ("--owner", owner),
+        ("--evidence", evidence),
+        ("--notes", notes),
+    ):
+        checked_text(value, what)
     record = AnswerRecord(
         site_id=site,
         question_id=question,
@@ -223,7 +232,7 @@ def framework(coverage: Sequence[FrameworkCoverage], name: str) -> FrameworkCove
     chosen = next((fw for fw in coverage if fw.framework == name), None)
     if chosen is None:
         known = ", ".join(fw.framework for fw in coverage)
-        raise UserInputError(f"unknown framework {name[:60]!r}", hint=f"known: {known}")
+        raise UserInputError(f"unknown framework {excerpt(name)}", hint=f"known: {known}")
     return chosen
 
 
@@ -274,20 +283,30 @@ def write_maturity_chart(report: MaturityReport, path: Path) -> Path:
 def import_training(workspace: GovernanceWorkspace, path: Path) -> ImportOutcome:
     """Import a learning system's completion export (people hashed; one audit entry)."""
     records = read_training(path)
-    added = _gov(workspace).add_training(records, path.name[:300], actor=workspace.actor)
-    return ImportOutcome(path.name, len(records), added, "training records")
+    merged = _gov(workspace).add_training(records, path.name[:300], actor=workspace.actor)
+    return ImportOutcome(
+        path.name, len(records), merged.added, "training records", updated=merged.updated
+    )
 
 
 def import_gophish(
     workspace: GovernanceWorkspace, path: Path, *, campaign: str | None = None, site: str = ""
 ) -> ImportOutcome:
-    """Import a GoPhish campaign: its results CSV, or the JSON of its API (``.json``)."""
+    """Import a GoPhish campaign: its results CSV, or the JSON of its API (``.json``).
+
+    Idempotent by content: an export of a campaign already stored (same recipients sent an
+    e-mail at the same instants) updates that campaign, whatever the file is called; a CSV
+    imported without ``campaign`` keeps the stored campaign's name."""
+    named = campaign is not None or path.suffix.lower() == ".json"
     if path.suffix.lower() == ".json":
         result = read_gophish_json(path, site_id=site)
     else:
         result = read_gophish_csv(path, name=campaign, site_id=site)
-    added = _gov(workspace).save_campaign(result, actor=workspace.actor)
-    return ImportOutcome(path.name, len(result.results), added, "recipients", result.name)
+    merged = _gov(workspace).save_campaign(result, actor=workspace.actor, rename=named)
+    stored = next(c.name for c in _gov(workspace).campaigns() if c.id == merged.campaign_id)
+    return ImportOutcome(
+        path.name, len(result.results), merged.added, "recipients", stored, merged.updated
+    )
 
 
 def import_culture(

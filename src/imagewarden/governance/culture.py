@@ -39,7 +39,8 @@ from imagewarden.governance.interface import (
     TrainingRecord,
 )
 from imagewarden.model import Location, UserInputError
-from imagewarden.readers.tabular import Column, Row, read_table
+from imagewarden.readers.tabular import Column, Row, excerpt, read_table
+from imagewarden.readers.text import checked_text
 
 PERSON_KEY_ENV = "IMAGEWARDEN_PERSON_KEY"
 """Optional secret for person hashes; set it so that hashes cannot be checked against a
@@ -105,7 +106,7 @@ def _training(row: Row) -> TrainingRecord:
     try:
         kind = TrainingKind(text)
     except ValueError:
-        raise row.error("kind", f"{text[:60]!r} is not 'training' or 'drill'") from None
+        raise row.error("kind", f"{excerpt(text)} is not 'training' or 'drill'") from None
     for name in ("person", "department", "course"):
         if not row.get(name):
             raise row.error(name, f"{name} is empty")
@@ -144,21 +145,23 @@ def _bool(row: Row, name: str) -> bool:
         return True
     if value in ("false", "0", "no", ""):
         return False
-    raise row.error(name, f"{value!r} is not true or false")
+    raise row.error(name, f"{excerpt(value)} is not true or false")
 
 
 def _timestamp(row: Row, name: str) -> dt.datetime | None:
     try:
         return parse_timestamp(row.get(name))
     except ValueError:
-        raise row.error(name, f"{row.get(name)!r} is not an RFC 3339 timestamp") from None
+        raise row.error(name, f"{excerpt(row.get(name))} is not an RFC 3339 timestamp") from None
 
 
 def _status(row: Row) -> GophishStatus:
     status = _STATUSES.get(row.get("status"))
     if status is None:
         known = ", ".join(sorted(_STATUSES))
-        raise row.error("status", f"unknown GoPhish status {row.get('status')!r} (known: {known})")
+        raise row.error(
+            "status", f"unknown GoPhish status {excerpt(row.get('status'))} (known: {known})"
+        )
     return status
 
 
@@ -183,8 +186,11 @@ def _result(
     )
 
 
-def _campaign_id(name: str) -> str:
-    return "gophish:" + hashlib.sha256(name.encode()).hexdigest()[:16]
+def _campaign_id(results: list[PhishingResult]) -> str:
+    """An id from the campaign's content (who was sent an e-mail when), not its name or
+    file: the same campaign exported twice has one id."""
+    sends = sorted(f"{r.person_hash} {r.sent_at.isoformat()}" for r in results if r.sent_at)
+    return "gophish:" + hashlib.sha256("\n".join(sends).encode()).hexdigest()[:16]
 
 
 def _launched(results: list[PhishingResult], path: Path) -> dt.date:
@@ -212,7 +218,7 @@ def read_gophish_csv(path: Path, name: str | None = None, site_id: str = "") -> 
         raise UserInputError("no results in the file", Location(str(path)))
     campaign_name = name or path.stem.removesuffix(" - Results")
     return Campaign(
-        id=_campaign_id(campaign_name),
+        id=_campaign_id(results),
         name=campaign_name[:200],
         source=path.name[:300],
         launched_on=_launched(results, path),
@@ -228,10 +234,11 @@ def _field(item: Mapping[str, Any], key: str, where: str, path: Path, kind: type
     if key not in item:
         raise UserInputError(f"missing {where}.{key}", Location(str(path), field=f"{where}.{key}"))
     value = item[key]
+    location = Location(str(path), field=f"{where}.{key}")
     if not isinstance(value, kind):
-        raise UserInputError(
-            f"{where}.{key} should be {kind.__name__}", Location(str(path), field=f"{where}.{key}")
-        )
+        raise UserInputError(f"{where}.{key} should be {kind.__name__}", location)
+    if isinstance(value, str):
+        checked_text(value, f"{where}.{key}", location)
     return value
 
 
@@ -240,7 +247,8 @@ def _json_time(value: str, where: str, path: Path) -> dt.datetime | None:
         return parse_timestamp(value)
     except ValueError:
         raise UserInputError(
-            f"{where} {value!r} is not an RFC 3339 timestamp", Location(str(path), field=where)
+            f"{where} {excerpt(value)} is not an RFC 3339 timestamp",
+            Location(str(path), field=where),
         ) from None
 
 
@@ -286,7 +294,7 @@ def read_gophish_json(path: Path, site_id: str = "") -> Campaign:
         status = _STATUSES.get(status_text)
         if status is None:
             raise UserInputError(
-                f"{where}.status: unknown GoPhish status {status_text!r}",
+                f"{where}.status: unknown GoPhish status {excerpt(status_text)}",
                 Location(str(path), field=f"{where}.status"),
             )
         reported = _field(item, "reported", where, path, bool)
@@ -302,11 +310,12 @@ def read_gophish_json(path: Path, site_id: str = "") -> Campaign:
                 else None
             )
         position = item.get("position") if isinstance(item.get("position"), str) else ""
+        checked_text(str(position), f"{where}.position", Location(str(path), field=where))
         results.append(_result(email, status, str(position), reported, sent_at, when))
     if not results:
         raise UserInputError("no results in the campaign", Location(str(path)))
     return Campaign(
-        id=_campaign_id(name),
+        id=_campaign_id(results),
         name=name[:200],
         source=path.name[:300],
         launched_on=_launched(results, path),

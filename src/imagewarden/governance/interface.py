@@ -235,11 +235,13 @@ class ImportOutcome:
     """What the records are, in words ("answers", "training records", "recipients")."""
     name: str = ""
     """The campaign's name, for a phishing import."""
+    updated: int = 0
+    """Records stored before that this import changed (e.g. a completion date added)."""
 
     @property
     def unchanged(self) -> int:
-        """Records already stored by an earlier import of the same content."""
-        return self.read - self.added
+        """Records already stored, as they were, by an earlier import of the same content."""
+        return self.read - self.added - self.updated
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,10 +41,10 @@ from imagewarden.readers.limits import (
     ROWS,
     LimitExceeded,
 )
-
-EXCERPT_CHARS = 60
-"""At most this many characters of a value are quoted in a message (it may be an e-mail
-address or a name)."""
+from imagewarden.readers.text import CONTROL_HINT
+from imagewarden.readers.text import EXCERPT_CHARS as EXCERPT_CHARS  # re-exported
+from imagewarden.readers.text import control_character as control_character  # re-exported
+from imagewarden.readers.text import excerpt as excerpt  # re-exported
 
 DELIMITERS = (",", ";", "\t")
 """Accepted delimiters; the one used most in the header line wins (comma on a tie)."""
@@ -57,8 +57,6 @@ NUL_HINT = "the file is damaged or not a text file; remove the NUL bytes"
 
 _EXCEL_SEPARATOR = re.compile(r"sep=([,;\t])")
 """The first line Excel writes to name the delimiter, e.g. 'sep=;'."""
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-"""Control characters refused in cells: C0 but tab and line breaks, DEL and C1."""
 _HEADER_SEPARATORS = re.compile(r"[\s\-.]+")
 _UNDERSCORES = re.compile(r"_+")
 _PUNCTUATION = re.compile(r"[\W_]+")
@@ -66,22 +64,6 @@ _QUOTING_HINT = (
     "put values that contain the delimiter, a quote or a line break in double quotes, "
     'and write each quote inside them twice: ""'
 )
-
-
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """``text`` quoted for a message, cut to ``limit`` characters ("..." marks a cut)."""
-    shown = text if len(text) <= limit else text[: limit - 3] + "..."
-    return repr(shown)
-
-
-def control_character(text: str) -> tuple[int, str] | None:
-    """(index, description) of the first refused control character in ``text``, or None."""
-    match = _CONTROL.search(text)
-    if match is None:
-        return None
-    char = match.group()
-    name = "a NUL byte" if char == "\x00" else f"control character U+{ord(char):04X}"
-    return match.start(), name
 
 
 # --- header keys and aliases ---------------------------------------------------------------
@@ -379,7 +361,7 @@ def _check_row(record: Record, path: Path, width: int, labels: Sequence[str]) ->
             raise UserInputError(
                 f"contains {found[1]}",
                 Location(str(path), record.line, index + 1, label),
-                "remove it; values may not hold control characters",
+                CONTROL_HINT,
             )
 
 

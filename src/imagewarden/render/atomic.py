@@ -1,4 +1,10 @@
-"""Write a file all at once: readers see the old file or the new one, never half of one."""
+"""Write a file all at once: readers see the old file or the new one, never half of one.
+
+Every file the tool creates may hold personal or sensitive data (reports, exports, imported
+culture data, manifests, restored images): a new file is readable by its owner only, made so
+when it is created (no window in which others may open it). ``open_private`` does the same
+for files written in place (appended manifests, copies).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, Literal, TextIO, cast, overload
 
 
 @contextlib.contextmanager
@@ -56,3 +62,26 @@ def write_bytes_atomic(out: Path, data: bytes) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+PRIVATE_MODE = 0o600
+"""Permissions of a file the tool creates: read and write for its owner only."""
+
+
+@overload
+def open_private(path: Path, mode: Literal["w", "a"], *, newline: str | None = None) -> TextIO: ...
+@overload
+def open_private(path: Path, mode: Literal["wb", "ab"], *, newline: None = None) -> BinaryIO: ...
+def open_private(path: Path, mode: str, *, newline: str | None = None) -> TextIO | BinaryIO:
+    """``path`` opened to write (``w``/``wb``: truncated) or append (``a``/``ab``); a new file
+    is created readable by its owner only, an existing file keeps its permissions."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC
+    flags |= os.O_APPEND if mode.startswith("a") else os.O_TRUNC
+    descriptor = os.open(path, flags, PRIVATE_MODE)
+    try:
+        if "b" in mode:
+            return cast(BinaryIO, os.fdopen(descriptor, mode))
+        return cast(TextIO, os.fdopen(descriptor, mode, encoding="utf-8", newline=newline))
+    except BaseException:
+        os.close(descriptor)
+        raise

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imagewarden.model import FactValue, SubjectKind, UserInputError
+from imagewarden.readers.text import checked_text, excerpt
 from imagewarden.resilience.backup.collect import (
     ProblemSink,
     collect_restore_test,
@@ -124,8 +124,7 @@ def _text(value: str, what: str, *, limit: int, required: bool = True) -> str:
     text = value.strip()
     if required and not text:
         raise UserInputError(f"{what} is empty")
-    if any(unicodedata.category(c) == "Cc" and c not in "\t" for c in text):
-        raise UserInputError(f"{what} holds a control character")
+    checked_text(text, what, line_breaks=False)
     if len(text) > limit:
         raise UserInputError(f"{what} is longer than {limit} characters")
     return text
@@ -249,7 +248,7 @@ def plan_recovery(
     if site_id is not None:
         sites = [s for s in sites if s.id == site_id]
         if not sites:
-            raise UserInputError(f"no site {site_id!r} in the inventory")
+            raise UserInputError(f"no site {excerpt(site_id)} in the inventory")
     measured = measured_hours(latest_facts(workspace, MEASURED_FACT))
     plans = plan_sites(sites, store.assets(), _data(workspace).services, measured)
     if record and plans:
@@ -279,11 +278,13 @@ def add_team_member(workspace: Workspace, member: NewTeamMember) -> TeamMember:
     """``ir team add``: a person (or rota) in a role, for one site or every site (audited)."""
     known = _data(workspace).roles
     if member.role not in known:
-        raise UserInputError(f"unknown role {member.role!r}", hint=f"roles: {', '.join(known)}")
+        raise UserInputError(
+            f"unknown role {excerpt(member.role)}", hint=f"roles: {', '.join(known)}"
+        )
     if member.rank < 1:
         raise UserInputError("the rank counts from 1 (the first to call)", hint="--rank")
     if member.site_id and member.site_id not in {s.id for s in workspace.store.sites()}:
-        raise UserInputError(f"no site {member.site_id!r} in the inventory", hint="--site")
+        raise UserInputError(f"no site {excerpt(member.site_id)} in the inventory", hint="--site")
     clean = NewTeamMember(
         role=member.role,
         name=_text(member.name, "the name", limit=_MAX_NAME),
@@ -339,7 +340,8 @@ def write_ir_plan(workspace: Workspace, request: IrPlanRequest) -> WrittenDocume
     unknown = [p for p in request.playbooks if p not in data.playbooks]
     if unknown:
         raise UserInputError(
-            f"unknown playbook {unknown[0]!r}", hint=f"playbooks: {', '.join(data.playbooks)}"
+            f"unknown playbook {excerpt(unknown[0])}",
+            hint=f"playbooks: {', '.join(data.playbooks)}",
         )
     view = site_view(workspace, request.site_id)
     plan = build_plan(view, data, team(workspace), request.playbooks)
@@ -360,13 +362,13 @@ def schedule_drill(
 ) -> Drill:
     """``drill schedule``: a drill on the schedule, in state ``scheduled`` (audited)."""
     if site_id not in {s.id for s in workspace.store.sites()}:
-        raise UserInputError(f"no site {site_id!r} in the inventory", hint="--site")
+        raise UserInputError(f"no site {excerpt(site_id)} in the inventory", hint="--site")
     scenario = _text(scenario, "the scenario", limit=_MAX_SCENARIO, required=False)
     if scenario:
         data = _data(workspace)
         if scenario not in data.playbooks and scenario not in data.scenarios:
             raise UserInputError(
-                f"unknown scenario or playbook {scenario!r}",
+                f"unknown scenario or playbook {excerpt(scenario)}",
                 hint=f"choose from: {', '.join([*data.scenarios, *data.playbooks])}",
             )
     return _repository(workspace).schedule_drill(
@@ -537,7 +539,7 @@ def generate_tabletop(workspace: Workspace, request: TabletopRequest) -> Written
     scenario = data.scenarios.get(request.scenario)
     if scenario is None:
         raise UserInputError(
-            f"unknown scenario {request.scenario!r}",
+            f"unknown scenario {excerpt(request.scenario)}",
             hint=f"scenarios: {', '.join(data.scenarios)}",
         )
     view = site_view(workspace, request.site_id)

@@ -8,11 +8,12 @@ one transaction: a file either lands whole or not at all. Results are frozen dat
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, insert, select, update
+from sqlalchemy import CursorResult, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from imagewarden.governance.interface import (
@@ -55,6 +56,84 @@ class PlanWrite:
     conflicts: int
     """Items a person (or another sync) changed after this sync read them; their people's
     fields were kept and the sync's own fields merged onto the current row."""
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """What an import changed: rows not stored before, and stored rows it changed."""
+
+    added: int
+    updated: int
+    campaign_id: str = ""
+    """The stored campaign a phishing import went to."""
+
+
+TrainingKey = tuple[str, str, str, dt.date]
+"""What identifies a training row: person hash, course, kind and the day it was assigned."""
+
+_PG_IMPORT_LOCK = 0x1A6E_C017
+"""Advisory lock key that makes culture imports on PostgreSQL wait for each other, so two
+imports of one file cannot both find a row missing and store it twice."""
+
+
+def _one_import_at_a_time(session: Session) -> None:
+    """On PostgreSQL, wait for any other culture import (SQLite's write lock does this)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_IMPORT_LOCK})
+
+
+def _unchanged(
+    matched: Sequence[CampaignRow],
+    stored: Sequence[PhishingResult],
+    campaign: Campaign,
+    rename: bool,
+) -> bool:
+    """Whether ``campaign`` is stored exactly as it is (one campaign, the same results)."""
+    if len(matched) != 1 or Counter(stored) != Counter(campaign.results):
+        return False
+    row = matched[0]
+    return (not rename or row.name == campaign.name) and (
+        not campaign.site_id or row.site_id == campaign.site_id
+    )
+
+
+def _training_key(r: TrainingRecord) -> TrainingKey:
+    return (r.person_hash, r.course, r.kind.value, r.assigned_on)
+
+
+def _training_values(r: TrainingRecord) -> dict[str, Any]:
+    return {
+        "person_hash": r.person_hash,
+        "department": r.department,
+        "site_id": r.site_id,
+        "course": r.course,
+        "kind": r.kind.value,
+        "assigned_on": r.assigned_on,
+        "due_on": r.due_on,
+        "completed_on": r.completed_on,
+    }
+
+
+def _matching_campaigns(
+    session: Session, campaign: Campaign, sends: set[tuple[str, dt.datetime]]
+) -> list[CampaignRow]:
+    """Stored campaigns that are ``campaign``: its id, or an e-mail to one of its recipients
+    sent at the same instant; oldest import first."""
+    ids = {campaign.id}
+    hashes = sorted({person for person, _ in sends})
+    for start in range(0, len(hashes), 500):
+        query = select(
+            CampaignResultRow.campaign_id, CampaignResultRow.person_hash, CampaignResultRow.sent_at
+        ).where(CampaignResultRow.person_hash.in_(hashes[start : start + 500]))
+        for campaign_id, person, sent_at in session.execute(query):
+            if sent_at is not None and (person, sent_at) in sends:
+                ids.add(campaign_id)
+    campaigns = (
+        select(CampaignRow)
+        .where(CampaignRow.id.in_(sorted(ids)))
+        .order_by(CampaignRow.imported_at, CampaignRow.id)
+    )
+    return list(session.scalars(campaigns))
 
 
 class GovernanceStore:
@@ -161,28 +240,33 @@ class GovernanceStore:
 
     # --- culture -----------------------------------------------------------------------
 
-    def add_training(self, records: Sequence[TrainingRecord], source: str, *, actor: str) -> int:
-        """Add one learning-system export; a re-import of the same file name replaces it."""
-        rows = [
-            {
-                "person_hash": r.person_hash,
-                "department": r.department,
-                "site_id": r.site_id,
-                "course": r.course,
-                "kind": r.kind.value,
-                "assigned_on": r.assigned_on,
-                "due_on": r.due_on,
-                "completed_on": r.completed_on,
-                "source": source,
-            }
-            for r in records
-        ]
+    def add_training(self, records: Sequence[TrainingRecord], source: str, *, actor: str) -> Merged:
+        """Merge one learning-system export, keyed by content: a row is one course (or drill)
+        assigned to one person on one day (``TRAINING_KEY``). A key already stored is updated
+        in place (a later export may add the completion date), so importing the same export
+        again, under any file name, changes nothing."""
+        incoming = {_training_key(r): r for r in records}  # a row repeated in the file: last wins
+        added = updated = 0
         with self.store.changing(actor, "culture.import.training", source) as change:
-            change.session.execute(delete(TrainingRow).where(TrainingRow.source == source))
-            if rows:
-                change.session.execute(insert(TrainingRow), rows)
-            change.after = {"records": len(rows)}
-        return len(rows)
+            session = change.session
+            _one_import_at_a_time(session)
+            stored = {
+                (r.person_hash, r.course, r.kind, r.assigned_on): r
+                for r in session.scalars(select(TrainingRow))
+            }
+            for key, record in incoming.items():
+                values = _training_values(record)
+                row = stored.get(key)
+                if row is None:
+                    session.add(TrainingRow(**values, source=source))
+                    added += 1
+                elif any(getattr(row, name) != value for name, value in values.items()):
+                    for name, value in values.items():
+                        setattr(row, name, value)
+                    row.source = source
+                    updated += 1
+            change.after = {"records": len(records), "added": added, "updated": updated}
+        return Merged(added, updated)
 
     def training(self) -> list[TrainingRecord]:
         """Every training record, in import order."""
@@ -202,18 +286,55 @@ class GovernanceStore:
             ]
 
     def save_campaign(
-        self, campaign: Campaign, *, actor: str, now: dt.datetime | None = None
-    ) -> int:
-        """Add a campaign, replacing an earlier import of the same campaign."""
+        self,
+        campaign: Campaign,
+        *,
+        actor: str,
+        now: dt.datetime | None = None,
+        rename: bool = True,
+    ) -> Merged:
+        """Merge a campaign, keyed by content: a stored campaign that sent an e-mail to one
+        of its recipients at the same instant (recipient hash and send time) is the same
+        campaign, whatever file or name it came from. Its results are replaced by these (a
+        later export holds later events); importing the same export again changes nothing.
+        Without ``rename`` a matched campaign keeps its stored name (a CSV names a campaign
+        after its file)."""
         now = now or dt.datetime.now(dt.UTC)
+        sends = {(r.person_hash, r.sent_at) for r in campaign.results if r.sent_at is not None}
         with self.store.changing(actor, "culture.import.gophish", campaign.source) as change:
             session = change.session
-            session.execute(
-                delete(CampaignResultRow).where(CampaignResultRow.campaign_id == campaign.id)
-            )
-            session.execute(delete(CampaignRow).where(CampaignRow.id == campaign.id))
-            session.add(
-                CampaignRow(
+            _one_import_at_a_time(session)
+            matched = _matching_campaigns(session, campaign, sends)
+            stored = [
+                _result(r)
+                for r in session.scalars(
+                    select(CampaignResultRow).where(
+                        CampaignResultRow.campaign_id.in_([c.id for c in matched])
+                    )
+                )
+            ]
+            before = {(r.person_hash, r.sent_at) for r in stored}
+            if _unchanged(matched, stored, campaign, rename):
+                change.after = {"campaign": matched[0].id, "recipients": 0, "added": 0}
+                return Merged(0, 0, matched[0].id)
+            target = matched[0] if matched else None
+            for other in matched[1:]:  # earlier imports of one campaign under several names
+                session.execute(
+                    delete(CampaignResultRow).where(CampaignResultRow.campaign_id == other.id)
+                )
+                session.delete(other)
+            if target is not None:
+                session.execute(
+                    delete(CampaignResultRow).where(CampaignResultRow.campaign_id == target.id)
+                )
+                if rename:
+                    target.name = campaign.name
+                target.source = campaign.source
+                target.site_id = campaign.site_id or target.site_id
+                target.launched_on = campaign.launched_on
+                target.imported_at = now
+            else:
+                target = CampaignRow(
                     id=campaign.id,
                     name=campaign.name,
                     source=campaign.source,
@@ -221,11 +342,12 @@ class GovernanceStore:
                     launched_on=campaign.launched_on,
                     imported_at=now,
                 )
-            )
+                session.add(target)
             session.flush()
+            target_id = target.id
             rows = [
                 {
-                    "campaign_id": campaign.id,
+                    "campaign_id": target_id,
                     "person_hash": r.person_hash,
                     "department": r.department,
                     "status": r.status.value,
@@ -240,27 +362,20 @@ class GovernanceStore:
             ]
             if rows:
                 session.execute(insert(CampaignResultRow), rows)
-            change.after = {"campaign": campaign.id, "recipients": len(rows)}
-        return len(campaign.results)
+            same = set(stored)
+            added = sum((r.person_hash, r.sent_at) not in before for r in campaign.results)
+            updated = sum(
+                (r.person_hash, r.sent_at) in before and r not in same for r in campaign.results
+            )
+            change.after = {"campaign": target_id, "recipients": len(rows), "added": added}
+        return Merged(added, updated, target_id)
 
     def campaigns(self) -> list[Campaign]:
         """Every campaign with its results, oldest launch first."""
         with self.store.reading() as session:
             results: dict[str, list[PhishingResult]] = {}
             for r in session.scalars(select(CampaignResultRow).order_by(CampaignResultRow.id)):
-                results.setdefault(r.campaign_id, []).append(
-                    PhishingResult(
-                        person_hash=r.person_hash,
-                        department=r.department,
-                        status=GophishStatus(r.status),
-                        sent=r.sent,
-                        clicked=r.clicked,
-                        submitted=r.submitted,
-                        reported=r.reported,
-                        sent_at=r.sent_at,
-                        reported_at=r.reported_at,
-                    )
-                )
+                results.setdefault(r.campaign_id, []).append(_result(r))
             query = select(CampaignRow).order_by(CampaignRow.launched_on, CampaignRow.id)
             return [
                 Campaign(
@@ -395,6 +510,20 @@ class GovernanceStore:
             result = _item(row)
             change.after = _edit_audit(result)
             return result
+
+
+def _result(r: CampaignResultRow) -> PhishingResult:
+    return PhishingResult(
+        person_hash=r.person_hash,
+        department=r.department,
+        status=GophishStatus(r.status),
+        sent=r.sent,
+        clicked=r.clicked,
+        submitted=r.submitted,
+        reported=r.reported,
+        sent_at=r.sent_at,
+        reported_at=r.reported_at,
+    )
 
 
 def _answer(r: AnswerRow) -> AnswerRecord:

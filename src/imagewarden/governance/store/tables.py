@@ -55,7 +55,10 @@ class TrainingRow(Base):
     """One assignment of a course (or a drill) to one person, from a learning system export."""
 
     __tablename__ = "gov_training"
-    __table_args__ = (Index("ix_gov_training_department", "department"),)
+    __table_args__ = (
+        Index("ix_gov_training_department", "department"),
+        Index("ux_gov_training_key", "person_hash", "course", "kind", "assigned_on", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     person_hash: Mapped[str] = mapped_column(String(64))

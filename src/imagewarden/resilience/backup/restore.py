@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from imagewarden.model import InfrastructureError, Location, UserInputError
+from imagewarden.render.atomic import open_private
 from imagewarden.resilience.backup.results import (
     MAX_PROBLEMS_KEPT,
     FileProblem,
@@ -62,7 +63,7 @@ def _copy(root: Path, rel: str, target: Path, follow_links: bool) -> str:
     with open_for_reading(str(root), rel, follow_links=follow_links) as src:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("wb") as dst:
+            with open_private(target, "wb") as dst:
                 while chunk := src.read(_CHUNK):
                     digest.update(chunk)
                     dst.write(chunk)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from imagewarden.model import InfrastructureError, Location, UserInputError
+from imagewarden.render.atomic import open_private
 from imagewarden.resilience.backup.classify import is_integrity_problem
 from imagewarden.resilience.backup.compare import Comparer, Comparison
 from imagewarden.resilience.backup.manifest import (
@@ -207,8 +208,8 @@ def verify(
     try:
         if partial is not None:
             stream = _open_manifest(partial, root, started, done)
-        _run(root, workers, done, tally, stream, progress, follow_links)
-        if stream is not None:
+        _run(root, workers, done, tally, stream, partial, progress, follow_links)
+        if stream is not None and partial is not None:
             _close_manifest(stream, partial)
         tally.finish()
         result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
@@ -236,19 +237,19 @@ def _open_manifest(
         partial.parent.mkdir(parents=True, exist_ok=True)
         if done:
             _rewrite_complete(partial, root, started, done)
-            return partial.open("a", encoding="utf-8")
-        stream = partial.open("w", encoding="utf-8")
+            return open_private(partial, "a")
+        stream = open_private(partial, "w")
         write_header(stream, root.resolve(), started.isoformat(timespec="seconds"))
         return stream
     except OSError as exc:
         raise _manifest_error(exc, partial) from None
 
 
-def _close_manifest(stream: TextIO, partial: Path | None) -> None:
+def _close_manifest(stream: TextIO, partial: Path) -> None:
     try:
         stream.close()  # the last buffered lines reach the disk here
     except OSError as exc:
-        raise _manifest_error(exc, partial or Path(stream.name)) from None
+        raise _manifest_error(exc, partial) from None
 
 
 def _close_quietly(stream: TextIO | None) -> None:
@@ -269,11 +270,11 @@ def _manifest_error(exc: OSError, path: Path) -> InfrastructureError:
     return InfrastructureError(f"cannot write the manifest {path}: {what}; nothing was kept")
 
 
-def _write(stream: TextIO, record: Record) -> None:
+def _write(stream: TextIO, record: Record, path: Path) -> None:
     try:
         write_record(stream, record)
     except OSError as exc:
-        raise _manifest_error(exc, Path(stream.name)) from None
+        raise _manifest_error(exc, path) from None
 
 
 def _rewrite_complete(
@@ -282,7 +283,7 @@ def _rewrite_complete(
     """Drop a torn last line before appending, so the resumed manifest stays valid."""
     tmp = partial.with_name(partial.name + ".tmp")
     try:
-        with tmp.open("w", encoding="utf-8") as stream:
+        with open_private(tmp, "w") as stream:
             write_header(stream, root.resolve(), started.isoformat(timespec="seconds"))
             for record in done.values():
                 write_record(stream, record)
@@ -306,6 +307,7 @@ def _run(
     done: dict[str, Record],
     tally: _Tally,
     stream: TextIO | None,
+    partial: Path | None,
     progress: Progress | None,
     follow_links: bool,
 ) -> None:
@@ -337,8 +339,8 @@ def _run(
             tally.result.resumed += 1
         # tally first: it marks a duplicate SOP Instance UID, which the manifest must show
         tally.add(record)
-        if stream is not None and not resumed:
-            _write(stream, record)
+        if stream is not None and partial is not None and not resumed:
+            _write(stream, record, partial)
 
     def drain_until_pool() -> None:
         while ordered and ordered[0] is not None:
