@@ -118,6 +118,19 @@ def _discovery(data: dict[str, Any]) -> Iterator[Row]:
     )
 
 
+def _sites(data: dict[str, Any]) -> Iterator[Row]:
+    peer = data.get("peer_single_discover") or {}
+    what = f"{data.get('sites', '?')} sites x {data.get('services_per_site', '?')} services"
+    for workers in (1, 2):
+        yield (
+            f"site discover jobs through the broker, {what}",
+            f"{workers} worker process{'es' if workers > 1 else ''}",
+            _get(data, f"workers_{workers}", "wall_seconds"),
+            "one imagewarden discover over the same targets",
+            _seconds(peer),
+        )
+
+
 def _generic(data: dict[str, Any]) -> Iterator[Row]:
     """Benchmarks with one headline: ``ours`` and ``peer`` entries holding seconds."""
     ours = _seconds(data.get("ours") or data.get("imagewarden"))
@@ -134,6 +147,7 @@ EXTRACTORS: dict[str, Callable[[dict[str, Any]], Iterator[Row]]] = {
     "bench_cli": _cli,
     "bench_discovery": _discovery,
     "bench_governance": _governance,
+    "bench_sites": _sites,
 }
 
 
