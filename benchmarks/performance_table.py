@@ -47,10 +47,10 @@ def _seconds(entry: Any) -> float | None:
 def _peers(data: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     """Every entry named like a peer, at the top level or one level down."""
     for key, value in data.items():
-        if key.startswith("peer") and isinstance(value, dict):
-            yield key, value
-        elif key == "peers" and isinstance(value, dict):
+        if key == "peers" and isinstance(value, dict):
             yield from value.items()
+        elif key.startswith("peer") and isinstance(value, dict):
+            yield key, value
 
 
 def _assess(data: dict[str, Any]) -> Iterator[Row]:
@@ -73,14 +73,14 @@ def _vulns(data: dict[str, Any]) -> Iterator[Row]:
 
 
 def _backup(data: dict[str, Any]) -> Iterator[Row]:
-    for case in ("cached_subset", "all_files"):
+    for case in ("cached_subset", "cold_all_files", "all_files"):
         block = _get(data, case)
-        if not isinstance(block, dict):
+        if not isinstance(block, dict) or "skipped" in block:
             continue
         files = block.get("files", "?")
         ours = _seconds(block.get("imagewarden"))
         for key, peer in _peers(block):
-            what = str(peer.get("command") or peer.get("what") or key)
+            what = str(peer.get("what") or peer.get("command") or key)
             yield (
                 f"backup verify, {files} files ({case})",
                 "backup verify",
@@ -118,6 +118,19 @@ def _discovery(data: dict[str, Any]) -> Iterator[Row]:
     )
 
 
+def _sites(data: dict[str, Any]) -> Iterator[Row]:
+    peer = data.get("peer_single_discover") or {}
+    what = f"{data.get('sites', '?')} sites x {data.get('services_per_site', '?')} services"
+    for workers in (1, 2):
+        yield (
+            f"site discover jobs through the broker, {what}",
+            f"{workers} worker process{'es' if workers > 1 else ''}",
+            _get(data, f"workers_{workers}", "wall_seconds"),
+            "one imagewarden discover over the same targets",
+            _seconds(peer),
+        )
+
+
 def _generic(data: dict[str, Any]) -> Iterator[Row]:
     """Benchmarks with one headline: ``ours`` and ``peer`` entries holding seconds."""
     ours = _seconds(data.get("ours") or data.get("imagewarden"))
@@ -134,6 +147,7 @@ EXTRACTORS: dict[str, Callable[[dict[str, Any]], Iterator[Row]]] = {
     "bench_cli": _cli,
     "bench_discovery": _discovery,
     "bench_governance": _governance,
+    "bench_sites": _sites,
 }
 
 
