@@ -162,15 +162,16 @@ def test_unknown_version_is_probable_and_advisory_cves_are_added(
     vue = matches["VUE-UNKNOWN"]
     for cve in ("CVE-2023-40159", "CVE-2023-40539", "CVE-2023-40704", "CVE-2021-33020"):
         assert vue[cve] == "probable"
-    # Third-party CVEs listed only by the CSAF advisory: version unknown -> possible.
-    assert vue["CVE-2021-28165"] == "possible"
+    # Third-party CVEs listed only by the CSAF product tree: version unknown -> probable,
+    # the same level as a CPE range with the version unknown.
+    assert vue["CVE-2021-28165"] == "probable"
     assert "CVE-2023-43208" not in vue
 
 
 def test_every_match_explains_itself(found: list[VulnMatch]) -> None:
     reasons = {(m.asset_id, m.cve): m.reason for m in found}
     assert reasons[("MIRTH-440", "CVE-2023-43208")] == (
-        "NVD CPE nextgen:mirth_connect < 4.4.1 (asset model 4.4.0)"
+        "NVD CPE nextgen:mirth_connect < 4.4.1 (asset model Mirth Connect, version 4.4.0)"
     )
     assert "CSAF ICSMA-24-023-01" in reasons[("OSIMIS", "CVE-2023-7238")]
     assert reasons[("ORTHANC-156", "CVE-2025-0896")].startswith("description names Orthanc")

@@ -1,11 +1,14 @@
 """Assets x CVEs: CPE configurations first, then CSAF products and description mentions.
 
-Confidence:
-- confirmed: an NVD CPE configuration matches and the asset's version was checked against it
-  (or the configuration covers every version);
-- probable: the product matches but the asset's version is unknown where the CVE restricts
-  versions, or a CSAF advisory / the description names the product and the version fits;
-- possible: the description names the product but no version can be checked.
+Confidence follows the one rule table in docs/vulnerabilities.md ("Confidence"):
+- confirmed: an NVD CPE configuration or a CSAF product tree names the asset's own model and
+  the asset's version was checked in range (or every version is affected), every
+  prerequisite known;
+- probable: the asset's own product is named but one thing could not be checked (blank or
+  unreadable version against a range, an update, a prerequisite fact left unknown), or a CVE
+  description names it and the version fits;
+- possible: only the product family matched (a sibling model's CPE or advisory product), or
+  a description names the product with no version to check.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from imagewarden.catalog.products import alias_key
 from imagewarden.model.versions import compare, in_range, is_version, satisfies
 from imagewarden.vulns.cpe import is_any
 from imagewarden.vulns.interface import (
@@ -61,6 +65,15 @@ def _version_fits(entry: CpeMatch, version: str, ranged: bool) -> bool:
     )
 
 
+def capped(level: Confidence, who: Identity) -> Confidence:
+    """A sibling model's CPE gives at most possible; an assumed (unknown) fact probable."""
+    if who.family:
+        return Confidence.POSSIBLE
+    if who.unknown:
+        return _weaker(level, Confidence.PROBABLE)
+    return level
+
+
 def _entry_match(entry: CpeMatch, who: Identity) -> Confidence | None:
     """Does one cpeMatch entry cover this identity? None when it does not."""
     if entry.vendor != who.vendor or entry.product != who.product:
@@ -79,7 +92,7 @@ def _entry_match(entry: CpeMatch, who: Identity) -> Confidence | None:
             confidence = _weaker(confidence, Confidence.PROBABLE)
         elif who.update.lower() != entry.update:
             return None
-    return confidence
+    return capped(confidence, who)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,16 +179,21 @@ def match_configurations(configs: Configurations, ids: Sequence[Identity]) -> Fo
 
 
 def match_mention(mention: ProductMention, version: str) -> Found | None:
-    """Does the product named by an advisory or a description, at this version, match?"""
+    """Does the product named by an advisory or a description, at this version, match?
+
+    A CSAF product tree is structured like a CPE configuration: version in range confirmed,
+    version not checkable (blank asset version, no range given) probable. A description is
+    prose: a version that fits is probable, nothing to check possible.
+    """
     source = "CSAF " + mention.source[5:] if mention.source.startswith("csaf:") else "description"
     label = f"{source} names {mention.label}"
     advisory = mention.source.startswith("csaf:")
     fixed = mention.version if mention.version_op == "<" else ""
+    unchecked = Confidence.PROBABLE if advisory else Confidence.POSSIBLE
     if not mention.version_op:
-        level = Confidence.PROBABLE if advisory else Confidence.POSSIBLE
-        return Found(level, f"{label} (all versions)" if advisory else label, label)
+        return Found(unchecked, f"{label} (all versions)" if advisory else label, label)
     if not version or not is_version(version):
-        return Found(Confidence.POSSIBLE, f"{label}; asset version unknown", label, None, fixed)
+        return Found(unchecked, f"{label}; asset version unknown", label, None, fixed)
     if mention.version_op == "range":
         low, high = mention.version.split("|", 1)
         fits = satisfies(version, ">=", low) and satisfies(version, "<=", high)
@@ -187,6 +205,17 @@ def match_mention(mention: ProductMention, version: str) -> Found | None:
     return Found(level, f"{label}; asset version {version} is affected", label, None, fixed)
 
 
+def _family_only(found: Found, asset: AssetProducts, mention: ProductMention) -> Found:
+    """An advisory or description naming the family, not the asset's model: possible."""
+    if not asset.family or alias_key(asset.model) in alias_key(mention.label):
+        return found
+    reason = (
+        f"{found.reason}; family match only: asset model {asset.model} is one model of the "
+        f"{asset.family} family and the source does not name it"
+    )
+    return Found(Confidence.POSSIBLE, reason, found.matched, None, found.fixed_version)
+
+
 @dataclass(frozen=True, slots=True)
 class AssetProducts:
     """What the matcher knows about one asset."""
@@ -196,14 +225,27 @@ class AssetProducts:
     name_key: tuple[str, str] | None
     """Dictionary-normalised (vendor, product) for CSAF/description mentions."""
     version: str
+    model: str = ""
+    """The asset's model as imported."""
+    family: str = ""
+    """The dictionary family the model is one of, when the family groups several models."""
 
 
 def _who(who: Identity) -> str:
+    """'asset model Mirth Connect, version 4.4.0': what of the asset was compared."""
     text = f"asset {who.origin}"
+    if who.label:
+        text += f" {who.label}"
     if who.version:
-        text += f" {who.version}"
-    if who.update:
+        text += f", version {who.version}"
+    elif who.origin in ("model", "sbom"):
+        text += ", version unknown"
+    if who.update and who.update.lower() not in (who.label or "").lower():
         text += f" {who.update}"
+    if who.family:
+        text += f"; family match only: {who.product} is another model of the {who.family} family"
+    if who.unknown:
+        text += f"; {who.unknown} unknown, assumed yes"
     return text
 
 
@@ -255,7 +297,7 @@ class Matcher:
                 complex_cves |= more
             index = self.simple.get(key)
             for cve, entry, known_level in index.affected(who, self.order) if index else ():
-                level = known_level or _entry_match(entry, who)
+                level = capped(known_level, who) if known_level else _entry_match(entry, who)
                 if level is None:
                     continue
                 hit = Found(
@@ -287,13 +329,15 @@ class Matcher:
                 if stored.cve in candidates:
                     continue  # NVD's CPE data names this product for the CVE: it decides
                 result = match_mention(stored.mention, asset.version)
+                if result is not None:
+                    result = _family_only(result, asset, stored.mention)
                 if result is not None and _better(result, found.get(stored.cve)):
                     found[stored.cve] = result
         return found
 
     def match(self, asset: AssetProducts) -> list[VulnMatch]:
         """Every CVE that applies to the asset, best match per CVE, sorted by CVE id."""
-        key = (asset.identities, asset.name_key, asset.version)
+        key = (asset.identities, asset.name_key, asset.version, asset.model, asset.family)
         found = self._memo.get(key)
         if found is None:
             found = self._evaluate(asset)
