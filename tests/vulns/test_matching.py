@@ -44,6 +44,7 @@ ASSETS = (
     _asset("MIRTH-441", "NextGen Healthcare", "Mirth Connect", "4.4.1"),
     _asset("DCMTK-366", "OFFIS", "DCMTK", "3.6.6"),
     _asset("DCMTK-367", "OFFIS", "DCMTK", "3.6.7"),
+    _asset("DCMTK-DEV", "OFFIS", "DCMTK", "3.6.9+ DEV"),
     _asset("ACME-VIEWER", "Acme Imaging", "DICOM Viewer", "2023.1", type=AssetType.VIEWER),
     _asset("MICRODICOM", "MicroDicom", "MicroDicom DICOM Viewer", "2023.3"),
     _asset("OSIMIS", "Osimis", "Osimis Web Viewer", "1.4.2.0-9d9eff4"),
@@ -86,21 +87,23 @@ EXPECTED: dict[str, dict[str, str]] = {
     "MIRTH-441": {},
     # NVD: offis:dcmtk < 3.6.7 (2022-2119/2120/2121), = 3.6.7 (2022-43272), = 3.6.8 (2024-47796);
     # descriptions: "DCMTK before 3.6.9" (2024-34508/34509), "OFFIS DCMTK 3.6.8" (2024-28130,
-    # 2024-52333), "DCMTK git master v3.6.9+ DEV" names no comparable version (2025-25472).
+    # 2024-52333), "DCMTK git master v3.6.9+ DEV" reads ">= 3.6.9" (2025-25472), like the
+    # same phrase anywhere else: a build at or after 3.6.9.
     "DCMTK-366": {
         "CVE-2022-2119": "confirmed",
         "CVE-2022-2120": "confirmed",
         "CVE-2022-2121": "confirmed",
         "CVE-2024-34508": "probable",
         "CVE-2024-34509": "probable",
-        "CVE-2025-25472": "possible",
     },
     "DCMTK-367": {
         "CVE-2022-43272": "confirmed",
         "CVE-2024-34508": "probable",
         "CVE-2024-34509": "probable",
-        "CVE-2025-25472": "possible",
     },
+    # An asset at "3.6.9+ DEV" is at or after 3.6.9: nothing fixed by 3.6.9 or only in 3.6.7
+    # or 3.6.8 applies; the 3.6.9+ DEV description does, with the build unknown (possible).
+    "DCMTK-DEV": {"CVE-2025-25472": "possible"},
     # Same product name as microdicom:dicom_viewer, another vendor: nothing.
     "ACME-VIEWER": {},
     # NVD: microdicom:dicom_viewer < 2024.1 (2024-22100, 2024-25578), < 2024.2 (2024-28877,

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from imagewarden.catalog.products import alias_key
-from imagewarden.model.versions import compare, in_range, is_version, satisfies
+from imagewarden.model.versions import compare, in_range, is_version, open_ended, satisfies
 from imagewarden.vulns.cpe import is_any
 from imagewarden.vulns.interface import (
     Confidence,
@@ -65,6 +65,15 @@ def _version_fits(entry: CpeMatch, version: str, ranged: bool) -> bool:
     )
 
 
+def _beyond(entry: CpeMatch, base: str, ranged: bool) -> bool:
+    """Is every version from ``base`` on past what the entry covers?"""
+    if not ranged:
+        return compare(base, entry.version) > 0
+    if entry.end_excluding and compare(base, entry.end_excluding) >= 0:
+        return True
+    return bool(entry.end_including) and compare(base, entry.end_including) > 0
+
+
 def capped(level: Confidence, who: Identity) -> Confidence:
     """A sibling model's CPE gives at most possible; an assumed (unknown) fact probable."""
     if who.family:
@@ -83,7 +92,14 @@ def _entry_match(entry: CpeMatch, who: Identity) -> Confidence | None:
         (entry.start_including, entry.start_excluding, entry.end_including, entry.end_excluding)
     )
     if not is_any(entry.version) or ranged:
-        if not who.version or not is_version(who.version):
+        base = open_ended(who.version)
+        if base:
+            # "3.6.9+ DEV": some build at or after 3.6.9; affected only if the entry's upper
+            # bound lies above the base, and even then the build is not known.
+            if _beyond(entry, base, ranged):
+                return None
+            confidence = Confidence.PROBABLE
+        elif not who.version or not is_version(who.version):
             confidence = Confidence.PROBABLE
         elif not _version_fits(entry, who.version, ranged):
             return None
@@ -194,6 +210,16 @@ def match_mention(mention: ProductMention, version: str) -> Found | None:
         return Found(unchecked, f"{label} (all versions)" if advisory else label, label)
     if not version or not is_version(version):
         return Found(unchecked, f"{label}; asset version unknown", label, None, fixed)
+    base = open_ended(version)
+    if base:
+        # "3.6.9+ DEV": some build at or after the base; only an upper bound can rule it out.
+        high = mention.version.split("|", 1)[-1]
+        if mention.version_op in ("<", "<=", "=", "range") and not satisfies(
+            base, "<=" if mention.version_op in ("=", "range") else mention.version_op, high
+        ):
+            return None
+        reason = f"{label}; asset version {version} read as {base} or later, build unknown"
+        return Found(unchecked, reason, label, None, fixed)
     if mention.version_op == "range":
         low, high = mention.version.split("|", 1)
         fits = satisfies(version, ">=", low) and satisfies(version, "<=", high)
