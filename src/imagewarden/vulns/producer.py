@@ -91,7 +91,7 @@ def vuln_risk(
 def _compared_model(who: Identity | None, model: str) -> str:
     if who is None or who.origin == "model":
         return model
-    return f"{who.vendor}:{who.product} ({who.origin})"
+    return f"{who.label or f'{who.vendor}:{who.product}'} ({who.origin})"
 
 
 class VulnProducer:
