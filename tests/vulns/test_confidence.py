@@ -75,6 +75,8 @@ ASSETS = (
         os_version="SP1",
         type=AssetType.NM,
     ),
+    _asset("SMB-ON-OS-UNKNOWN", "Acme Imaging", "Archive", "1.0", type=AssetType.PACS),
+    _asset("SMB-ON-LINUX", "Acme Imaging", "Archive", "1.0", os="Ubuntu", os_version="22.04"),
     # CVE-2018-8853: one AND configuration per Brilliance model, each with its own range:
     # brilliance_ict_sp_firmware <= 3.2.4, brilliance_ict_firmware <= 4.1.6,
     # brilliance_firmware_64 <= 2.6.2, _brilliance_ct_big_bore_firmware <= 2.3.5.
@@ -89,6 +91,8 @@ ASSETS = (
 OBSERVATIONS: tuple[Observation, ...] = (
     fact("WIN7-SMB-OFF", "smb.v1_enabled", False),
     fact("WIN7-SMB-ON", "smb.v1_enabled", True),
+    fact("SMB-ON-OS-UNKNOWN", "smb.v1_enabled", True),
+    fact("SMB-ON-LINUX", "smb.v1_enabled", True),
 )
 
 
@@ -116,6 +120,17 @@ def test_unknown_smbv1_lowers_eternalblue_instead_of_hiding_it(
 def test_known_smbv1_state_decides_eternalblue(found: dict[tuple[str, str], VulnMatch]) -> None:
     assert found[("WIN7-SMB-ON", "CVE-2017-0144")].confidence.value == "confirmed"
     assert ("WIN7-SMB-OFF", "CVE-2017-0144") not in found
+
+
+def test_unknown_platform_does_not_hide_eternalblue(
+    found: dict[tuple[str, str], VulnMatch],
+) -> None:
+    # SMBv1 on, OS left empty: the Windows platform node is assumed, at a lower confidence.
+    match = found[("SMB-ON-OS-UNKNOWN", "CVE-2017-0144")]
+    assert match.confidence.value == "probable"
+    assert "asset.os unknown" in match.reason
+    # A known non-Windows OS is a "no".
+    assert ("SMB-ON-LINUX", "CVE-2017-0144") not in found
 
 
 def test_own_model_and_its_range_confirm(found: dict[tuple[str, str], VulnMatch]) -> None:

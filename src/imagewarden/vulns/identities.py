@@ -17,6 +17,8 @@ from imagewarden.vulns.cpe import cpe_name, parse_cpe
 from imagewarden.vulns.interface import Identity
 from imagewarden.vulns.sbom import SbomComponent as Component
 
+UNKNOWN_PLATFORM = Identity("", "", "", "", "os", "", "", "asset.os")
+"""Stands for an asset whose operating system the inventory leaves empty."""
 _WINDOWS = re.compile(r"^windows\s+(.+)$", re.I)
 _PURL = re.compile(r"^pkg:([^/]+)/(?:(.+)/)?([^/@?#]+)(?:@([^?#]+))?")
 
@@ -159,8 +161,13 @@ def identities(
 ) -> list[Identity]:
     """Everything the asset runs, in CPE words: model, Windows release, SMBv1, SBOM components."""
     found = _model_identities(dictionary, asset) + _windows_identities(asset)
+    if not asset.os.strip():
+        # Unknown is not "no": an OS left empty may be any platform an AND configuration
+        # names (SMBv1 on Windows); the matcher accepts such a node at a lower confidence.
+        found.append(UNKNOWN_PLATFORM)
     smb_v1 = facts.get("smb.v1_enabled")
-    if smb_v1 is True or (smb_v1 is None and any(i.origin == "os" for i in found)):
+    windows = any(i.origin == "os" and i.product for i in found)
+    if smb_v1 is True or (smb_v1 is None and windows):
         # NVD models SMBv1 flaws (EternalBlue) as the SMB 1.0 component on a Windows platform.
         # Unknown is not "no": a Windows asset whose SMBv1 state is not recorded is assumed
         # to run it (Windows before 10 1709 enables it by default), at a lower confidence.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from imagewarden.catalog.products import alias_key
 from imagewarden.model.versions import compare, in_range, is_version, open_ended, satisfies
@@ -155,6 +155,19 @@ def group_configurations(entries: Sequence[CpeMatch]) -> Configurations:
     ]
 
 
+def _unknown_platform(entries: Sequence[CpeMatch], ids: Sequence[Identity]) -> _Hit | None:
+    """An operating-system platform node, for an asset whose OS is left empty: probable."""
+    unknown = next((w for w in ids if w.origin == "os" and w.unknown and not w.product), None)
+    if unknown is None or not entries:
+        return None
+    if any(e.vulnerable or e.part != "o" for e in entries):
+        return None
+    first = entries[0]
+    others = f" or {len(entries) - 1} other platforms" if len(entries) > 1 else ""
+    shown = replace(first, product=first.product + others)
+    return _Hit(Confidence.PROBABLE, shown, unknown)
+
+
 def match_configurations(configs: Configurations, ids: Sequence[Identity]) -> Found | None:
     """The best configuration of a CVE this asset satisfies, with the reason."""
     best: Found | None = None
@@ -162,7 +175,7 @@ def match_configurations(configs: Configurations, ids: Sequence[Identity]) -> Fo
         hits: list[_Hit] = []
         if operator == "AND":
             for node_entries in nodes:
-                hit = _node_hit(node_entries, ids)
+                hit = _node_hit(node_entries, ids) or _unknown_platform(node_entries, ids)
                 if hit is None:
                     hits = []
                     break
@@ -270,7 +283,9 @@ def _who(who: Identity) -> str:
         text += f" {who.update}"
     if who.family:
         text += f"; family match only: {who.product} is another model of the {who.family} family"
-    if who.unknown:
+    if who.unknown == "asset.os":
+        text += "; asset.os unknown, assumed this platform"
+    elif who.unknown:
         text += f"; {who.unknown} unknown, assumed yes"
     return text
 

@@ -124,7 +124,7 @@ class VulnProducer:
             )
             for asset in view.assets.values()
         ]
-        cpe_keys = {(i.vendor, i.product) for a in assets for i in a.identities}
+        cpe_keys = {(i.vendor, i.product) for a in assets for i in a.identities if i.product}
         name_keys = {a.name_key for a in assets if a.name_key is not None}
         matcher = Matcher(self.vulns.matches_for(cpe_keys), self.vulns.mentions_for(name_keys))
         return [m for a in assets for m in matcher.match(a)]
