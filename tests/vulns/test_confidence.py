@@ -85,6 +85,10 @@ ASSETS = (
     _asset("B64-262", "Philips", "Brilliance 64", "2.6.2"),
     _asset("FAMILY-ONLY", "Philips", "Brilliance CT", "2.0"),
     _asset("ICT-SP-BLANK", "Philips", "Brilliance iCT SP", ""),
+    # CSAF ICSMA-20-343-01 lists GE "Revolution EVO" (all versions) among 107 products, not
+    # the Revolution Apex, another model of the dictionary's Revolution CT family.
+    _asset("REVOLUTION-EVO", "GE Healthcare", "Revolution EVO", "", type=AssetType.CT),
+    _asset("REVOLUTION-APEX", "GE Healthcare", "Revolution Apex", "", type=AssetType.CT),
     # CSAF ICSMA-24-023-01: Orthanc Osimis WebViewer 1.4.2.0-9d9eff4 (NVD has no CPE).
     _asset("OSIMIS-BLANK", "Osimis", "Osimis Web Viewer", "", type=AssetType.VIEWER),
 )
@@ -152,6 +156,17 @@ def test_sibling_model_range_is_only_possible_and_says_so(
     family = found[("FAMILY-ONLY", "CVE-2018-8853")]
     assert family.confidence.value == "possible"
     assert "Brilliance CT family" in family.reason
+
+
+def test_an_advisory_naming_a_sibling_model_is_only_possible(
+    found: dict[tuple[str, str], VulnMatch],
+) -> None:
+    own = found[("REVOLUTION-EVO", "CVE-2020-25175")]
+    assert own.confidence.value == "probable"  # product tree without a version range
+    assert "CSAF ICSMA-20-343-01" in own.reason and "family match only" not in own.reason
+    sibling = found[("REVOLUTION-APEX", "CVE-2020-25175")]
+    assert sibling.confidence.value == "possible"
+    assert "family match only: it names revolution evo" in sibling.reason
 
 
 def test_blank_version_against_a_range_is_probable_in_every_source(

@@ -53,7 +53,7 @@ class ProductDictionary:
                     )
                 self._vendors[key] = entry
             for product in entry.products:
-                for spelling in (product.name, *product.aliases):
+                for spelling in (product.name, *product.aliases, *product.models):
                     product_key = (entry.vendor, alias_key(spelling))
                     known = self._products.get(product_key)
                     if known is not None and known != product.name:

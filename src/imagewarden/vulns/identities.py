@@ -40,18 +40,33 @@ def _names_model(cpe_product: str, model: str) -> bool:
 def model_family(dictionary: ProductDictionary, vendor: str, model: str) -> str:
     """The dictionary family a model belongs to when the family groups several models.
 
-    A dictionary product with several CPE product strings (Brilliance CT: brilliance_64,
-    brilliance_ict, brilliance_ict_sp, ...) is a family; '' when the model is not in one or
-    names the product itself.
+    A dictionary product listing models, or several CPE product strings (Brilliance CT:
+    brilliance_64, brilliance_ict, brilliance_ict_sp, ...), is a family; '' otherwise.
     """
     entry = dictionary.vendor(vendor) if vendor.strip() and model.strip() else None
     if entry is None:
         return ""
     key = alias_key(model)
     for product in entry.products:
-        if key in {alias_key(n) for n in (product.name, *product.aliases)}:
-            return product.name if len(product.cpe_products) > 1 else ""
+        if key in {alias_key(n) for n in (product.name, *product.aliases, *product.models)}:
+            return product.name if product.models or len(product.cpe_products) > 1 else ""
     return ""
+
+
+@lru_cache(maxsize=16384)
+def family_models(dictionary: ProductDictionary, vendor: str, model: str) -> tuple[str, ...]:
+    """Every model name of the model's family and the family's own name (alias keys), longest
+    first; () outside a family."""
+    family = model_family(dictionary, vendor, model)
+    entry = dictionary.vendor(vendor) if family else None
+    product = next((p for p in entry.products if p.name == family), None) if entry else None
+    if product is None:
+        return ()
+    names = {alias_key(m) for m in (product.name, *product.models)}
+    for cpe in product.cpe_products:
+        words = alias_key(cpe.replace("_", " ")).split()
+        names.add(" ".join(w for w in words if w != "firmware"))
+    return tuple(sorted(names - {""}, key=lambda n: (-len(n), n)))
 
 
 @lru_cache(maxsize=16384)
@@ -75,9 +90,9 @@ def _model_names(
     if entry is not None:
         key = alias_key(model)
         for product in entry.products:
-            if key in {alias_key(n) for n in (product.name, *product.aliases)}:
+            if key in {alias_key(n) for n in (product.name, *product.aliases, *product.models)}:
                 cpes = list(product.cpe_products) or [cpe_name(product.name)]
-                if len(product.cpe_products) <= 1:
+                if len(product.cpe_products) <= 1 and not product.models:
                     own = cpes  # one CPE name: the dictionary says it is this product's
                 else:
                     own = [p for p in cpes if _names_model(p, model)]

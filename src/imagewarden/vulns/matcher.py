@@ -244,13 +244,27 @@ def match_mention(mention: ProductMention, version: str) -> Found | None:
     return Found(level, f"{label}; asset version {version} is affected", label, None, fixed)
 
 
+def _named_model(label: str, models: Sequence[str]) -> str:
+    """The longest family model name the label names as whole words, or ''."""
+    text = f" {alias_key(label)} "
+    return next((m for m in models if f" {m} " in text), "")
+
+
 def _family_only(found: Found, asset: AssetProducts, mention: ProductMention) -> Found:
-    """An advisory or description naming the family, not the asset's model: possible."""
-    if not asset.family or alias_key(asset.model) in alias_key(mention.label):
+    """An advisory or description that does not name the asset's own model: possible.
+
+    For a model of a dictionary family, a source naming another model or only the family is a
+    family-level match.
+    """
+    if not asset.family:
         return found
+    named = _named_model(mention.label, asset.family_models)
+    if named == alias_key(asset.model):
+        return found
+    named = named or "the product family"
     reason = (
-        f"{found.reason}; family match only: asset model {asset.model} is one model of the "
-        f"{asset.family} family and the source does not name it"
+        f"{found.reason}; family match only: it names {named}, asset model {asset.model} is "
+        f"another model of the {asset.family} family"
     )
     return Found(Confidence.POSSIBLE, reason, found.matched, None, found.fixed_version)
 
@@ -268,6 +282,8 @@ class AssetProducts:
     """The asset's model as imported."""
     family: str = ""
     """The dictionary family the model is one of, when the family groups several models."""
+    family_models: tuple[str, ...] = ()
+    """The family's model names (alias keys, longest first)."""
 
 
 def _who(who: Identity) -> str:
@@ -378,7 +394,7 @@ class Matcher:
 
     def match(self, asset: AssetProducts) -> list[VulnMatch]:
         """Every CVE that applies to the asset, best match per CVE, sorted by CVE id."""
-        key = (asset.identities, asset.name_key, asset.version, asset.model, asset.family)
+        key = (asset.identities, asset.name_key, asset.version, asset.model, asset.family_models)
         found = self._memo.get(key)
         if found is None:
             found = self._evaluate(asset)

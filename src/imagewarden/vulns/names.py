@@ -65,6 +65,7 @@ class PhraseIndex:
                 names = (
                     product.name,
                     *product.aliases,
+                    *product.models,
                     *(p.replace("_", " ") for p in product.cpe_products),
                 )
                 for spelling in names:

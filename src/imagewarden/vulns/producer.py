@@ -19,7 +19,7 @@ from imagewarden.model import (
 )
 from imagewarden.store import Store
 from imagewarden.vulns.details import CVE_CHECK, KEV_CHECK, VulnDetails
-from imagewarden.vulns.identities import identities, model_family
+from imagewarden.vulns.identities import family_models, identities, model_family
 from imagewarden.vulns.interface import EpssScore, Identity, KevEntry, VulnMatch
 from imagewarden.vulns.matcher import AssetProducts, Matcher
 from imagewarden.vulns.names import product_keys
@@ -121,6 +121,7 @@ class VulnProducer:
                 version=asset.software_version,
                 model=asset.model,
                 family=model_family(self.catalog.products, asset.vendor, asset.model),
+                family_models=family_models(self.catalog.products, asset.vendor, asset.model),
             )
             for asset in view.assets.values()
         ]
