@@ -56,7 +56,9 @@ def test_good_csv_becomes_a_complete_inventory(
     ct, ai, mg = inventory.assets
     ge = catalog.products.vendor("GEHC")
     assert ge is not None and ct.vendor == ge.vendor != "GEHC"
-    assert ct.model == catalog.products.normalise("GEHC", "Revolution EVO").model
+    # The model is kept as written, with the dictionary's family next to it.
+    assert ct.model == "Revolution EVO"
+    assert ct.model_family == catalog.products.normalise("GEHC", "Revolution EVO").model
     windows7 = catalog.os_table.lookup("Microsoft Windows 7 Professional")
     assert windows7 is not None and ct.os == windows7.name == "Windows 7"
     assert ct.os_version == "SP1"

@@ -34,6 +34,7 @@ FINDING_KEYS = {
     "mitigated_at": (str, type(None)),
     "status_reason": str,
     "accepted_until": (str, type(None)),
+    "details": dict,
 }
 
 

@@ -89,6 +89,10 @@ def test_export_vex_openvex_and_cyclonedx(demo_db: Path, tmp_path: Path) -> None
             "status": "not_affected",
             "justification": "component_not_present",
             "impact_statement": "SMBv1 off",
+            "status_notes": (
+                "confirmed match; NVD CPE microsoft:server_message_block 1.0 on "
+                "microsoft:windows_7 any version; compared with asset SMBv1 (smb) 1.0"
+            ),
         }
     ]
     assert {s["status"] for s in statements} <= {
@@ -198,3 +202,60 @@ def test_vulns_csv_neutralises_formula_cells(tmp_path: Path, shared: Path) -> No
     assert code == 0, err
     row = next(csv.DictReader(io.StringIO(text)))
     assert (row["asset_id"], row["site_id"]) == ("'=HYPERLINK(1)", "'+cmd")
+
+
+def test_match_details_wherever_a_cve_finding_appears(demo_db: Path, tmp_path: Path) -> None:
+    """Vue PACS 12.2.8 against NVD's philips:vue_pacs < 12.2.8.410 (CVE-2023-40159): the
+    configuration, the model and version compared, the fixed version and the confidence show
+    in the findings list, vulns list, the report's JSON, CSV and HTML, and VEX."""
+    cve, asset_id = "CVE-2023-40159", "LCH-PACS-01"
+    matched = "NVD CPE philips:vue_pacs < 12.2.8.410"
+    code, out, err = _cli(demo_db, "findings", "list", "--format", "json", "--asset", asset_id)
+    assert code == 0, err
+    listed = next(r for r in json.loads(out) if r["details"].get("cve") == cve)
+    details = listed["details"]
+    assert details["matched"] == matched and details["confidence"] == "confirmed"
+    assert (details["compared_model"], details["compared_version"]) == ("Vue PACS", "12.2.8")
+    assert details["fixed_version"] == "12.2.8.410"
+    # The reason names the model and the version as what they are.
+    assert "asset model Vue PACS, version 12.2.8" in details["match_reason"]
+
+    report_json = tmp_path / "findings.json"
+    assert _cli(demo_db, "report", "--format", "json", "-o", str(report_json))[0] == 0
+    record = next(
+        f for f in json.loads(report_json.read_text())["findings"] if f["id"] == listed["id"]
+    )
+    assert record["details"]["matched"] == matched
+    assert record["details"]["fixed_version"] == "12.2.8.410"
+
+    report_csv = tmp_path / "findings.csv"
+    assert _cli(demo_db, "report", "--format", "csv", "-o", str(report_csv))[0] == 0
+    with report_csv.open(newline="") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["id"] == listed["id"])
+    assert f"matched={matched}" in row["details"] and "compared_model=Vue PACS" in row["details"]
+
+    report_html = tmp_path / "report.html"
+    assert _cli(demo_db, "report", "--format", "html", "-o", str(report_html))[0] == 0
+    html = report_html.read_text()
+    assert "compared with Vue PACS 12.2.8; fixed in 12.2.8.410" in html
+
+    code, out, err = _cli(demo_db, "vulns", "list", "--format", "csv", "--cve", cve)
+    assert code == 0, err
+    vuln_row = next(csv.DictReader(io.StringIO(out)))
+    assert vuln_row["matched"] == matched and vuln_row["compared_version"] == "12.2.8"
+    assert "asset model Vue PACS, version 12.2.8" in vuln_row["match_reason"]
+
+    openvex = tmp_path / "vex.json"
+    code, _, err = _cli(
+        demo_db, "findings", "export-vex", "--format", "openvex", "-o", str(openvex)
+    )
+    assert code == 0, err
+    product = f"urn:imagewarden:asset:{asset_id}"
+    statement = next(
+        s
+        for s in json.loads(openvex.read_text())["statements"]
+        if s["vulnerability"]["name"] == cve and s["products"][0]["@id"] == product
+    )
+    assert statement["status_notes"] == (
+        f"confirmed match; {matched}; compared with asset Vue PACS 12.2.8; fixed in 12.2.8.410"
+    )

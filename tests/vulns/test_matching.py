@@ -44,6 +44,7 @@ ASSETS = (
     _asset("MIRTH-441", "NextGen Healthcare", "Mirth Connect", "4.4.1"),
     _asset("DCMTK-366", "OFFIS", "DCMTK", "3.6.6"),
     _asset("DCMTK-367", "OFFIS", "DCMTK", "3.6.7"),
+    _asset("DCMTK-DEV", "OFFIS", "DCMTK", "3.6.9+ DEV"),
     _asset("ACME-VIEWER", "Acme Imaging", "DICOM Viewer", "2023.1", type=AssetType.VIEWER),
     _asset("MICRODICOM", "MicroDicom", "MicroDicom DICOM Viewer", "2023.3"),
     _asset("OSIMIS", "Osimis", "Osimis Web Viewer", "1.4.2.0-9d9eff4"),
@@ -86,21 +87,23 @@ EXPECTED: dict[str, dict[str, str]] = {
     "MIRTH-441": {},
     # NVD: offis:dcmtk < 3.6.7 (2022-2119/2120/2121), = 3.6.7 (2022-43272), = 3.6.8 (2024-47796);
     # descriptions: "DCMTK before 3.6.9" (2024-34508/34509), "OFFIS DCMTK 3.6.8" (2024-28130,
-    # 2024-52333), "DCMTK git master v3.6.9+ DEV" names no comparable version (2025-25472).
+    # 2024-52333), "DCMTK git master v3.6.9+ DEV" reads ">= 3.6.9" (2025-25472), like the
+    # same phrase anywhere else: a build at or after 3.6.9.
     "DCMTK-366": {
         "CVE-2022-2119": "confirmed",
         "CVE-2022-2120": "confirmed",
         "CVE-2022-2121": "confirmed",
         "CVE-2024-34508": "probable",
         "CVE-2024-34509": "probable",
-        "CVE-2025-25472": "possible",
     },
     "DCMTK-367": {
         "CVE-2022-43272": "confirmed",
         "CVE-2024-34508": "probable",
         "CVE-2024-34509": "probable",
-        "CVE-2025-25472": "possible",
     },
+    # An asset at "3.6.9+ DEV" is at or after 3.6.9: nothing fixed by 3.6.9 or only in 3.6.7
+    # or 3.6.8 applies; the 3.6.9+ DEV description does, with the build unknown (possible).
+    "DCMTK-DEV": {"CVE-2025-25472": "possible"},
     # Same product name as microdicom:dicom_viewer, another vendor: nothing.
     "ACME-VIEWER": {},
     # NVD: microdicom:dicom_viewer < 2024.1 (2024-22100, 2024-25578), < 2024.2 (2024-28877,
@@ -162,15 +165,16 @@ def test_unknown_version_is_probable_and_advisory_cves_are_added(
     vue = matches["VUE-UNKNOWN"]
     for cve in ("CVE-2023-40159", "CVE-2023-40539", "CVE-2023-40704", "CVE-2021-33020"):
         assert vue[cve] == "probable"
-    # Third-party CVEs listed only by the CSAF advisory: version unknown -> possible.
-    assert vue["CVE-2021-28165"] == "possible"
+    # Third-party CVEs listed only by the CSAF product tree: version unknown -> probable,
+    # the same level as a CPE range with the version unknown.
+    assert vue["CVE-2021-28165"] == "probable"
     assert "CVE-2023-43208" not in vue
 
 
 def test_every_match_explains_itself(found: list[VulnMatch]) -> None:
     reasons = {(m.asset_id, m.cve): m.reason for m in found}
     assert reasons[("MIRTH-440", "CVE-2023-43208")] == (
-        "NVD CPE nextgen:mirth_connect < 4.4.1 (asset model 4.4.0)"
+        "NVD CPE nextgen:mirth_connect < 4.4.1 (asset model Mirth Connect, version 4.4.0)"
     )
     assert "CSAF ICSMA-24-023-01" in reasons[("OSIMIS", "CVE-2023-7238")]
     assert reasons[("ORTHANC-156", "CVE-2025-0896")].startswith("description names Orthanc")

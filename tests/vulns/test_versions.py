@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from imagewarden.model.versions import compare, in_range
+from imagewarden.model.versions import compare, in_range, read_version
 from imagewarden.vulns.cpe import parse_cpe
 from imagewarden.vulns.feeds.csaf import version_spec
-from imagewarden.vulns.names import version_from_text
+from imagewarden.vulns.names import version_after_name, version_from_text
 
 
 @pytest.mark.parametrize(
@@ -86,3 +89,19 @@ def test_versions_stated_in_descriptions(text: str, expected: tuple[str, str]) -
 )
 def test_csaf_version_specs(spec: str, expected: list[tuple[str, str]]) -> None:
     assert version_spec(spec) == expected
+
+
+def test_one_reading_of_a_version_phrase_everywhere(shared: Path) -> None:
+    """ "3.6.9+ DEV" is a build at or after 3.6.9 in a description (NVD CVE-2025-25472, its
+    real text), after a product name, after "version", and in a CSAF product version."""
+    record = json.loads((shared / "nvd" / "CVE-2025-25472.json").read_text())
+    cve = record["vulnerabilities"][0]["cve"] if "vulnerabilities" in record else record
+    description = cve["descriptions"][0]["value"]
+    assert "v3.6.9+ DEV" in description
+    expected = (">=", "3.6.9")
+    assert read_version("3.6.9+ DEV") == expected
+    assert version_from_text(description) == expected
+    assert version_from_text("OFFIS DCMTK version 3.6.9+ DEV crashes") == expected
+    assert version_after_name("DCMTK", "OFFIS DCMTK v3.6.9+ DEV crashes") == expected
+    assert version_spec("3.6.9+ DEV") == [expected]
+    assert version_spec("3.6.9 and later") == [expected]

@@ -33,8 +33,16 @@ class ProductDictionary:
         self.entries: tuple[ProductEntry, ...] = tuple(entries)
         self._vendors: dict[str, ProductEntry] = {}
         self._products: dict[tuple[str, str], str] = {}
+        self._cpe_vendors: dict[str, ProductEntry] = {}
         self.collisions: list[str] = []
         for entry in self.entries:
+            for cpe_vendor in entry.cpe_vendors:
+                owner = self._cpe_vendors.setdefault(cpe_vendor, entry)
+                if owner.vendor != entry.vendor:
+                    self.collisions.append(
+                        f"CPE vendor {cpe_vendor!r} names both {owner.vendor!r} and "
+                        f"{entry.vendor!r}"
+                    )
             for spelling in (entry.vendor, *entry.aliases):
                 key = alias_key(spelling)
                 other = self._vendors.get(key)
@@ -45,7 +53,7 @@ class ProductDictionary:
                     )
                 self._vendors[key] = entry
             for product in entry.products:
-                for spelling in (product.name, *product.aliases):
+                for spelling in (product.name, *product.aliases, *product.models):
                     product_key = (entry.vendor, alias_key(spelling))
                     known = self._products.get(product_key)
                     if known is not None and known != product.name:
@@ -58,6 +66,17 @@ class ProductDictionary:
     def vendor(self, text: str) -> ProductEntry | None:
         """The dictionary entry for a vendor name or alias, or None."""
         return self._vendors.get(alias_key(text)) if text.strip() else None
+
+    def cpe_vendor(self, cpe_vendor: str) -> ProductEntry | None:
+        """The company an NVD CPE vendor string names ('gehealthcare' -> GE HealthCare).
+
+        A string listed under ``cpe_vendors`` decides; otherwise the string read as a name
+        ('orthanc-server' -> 'orthanc server') goes through the vendor aliases.
+        """
+        listed = self._cpe_vendors.get(cpe_vendor.lower())
+        if listed is not None:
+            return listed
+        return self.vendor(cpe_vendor.replace("_", " ").replace("-", " "))
 
     def normalise(self, vendor: str, model: str) -> NormalisedProduct:
         """Canonical vendor and model names; unknown names come back trimmed, not guessed."""

@@ -47,6 +47,7 @@ def _as_json(finding: Finding) -> dict[str, object]:
         "site_id": finding.site_id,
         "asset_id": finding.asset_id,
         "subject_id": finding.subject_id,
+        "details": dict(finding.extra),  # e.g. a CVE finding's match details
     }
 
 

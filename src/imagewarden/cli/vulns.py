@@ -218,6 +218,7 @@ def list_vulns(
     table = Table()
     for column in ("priority", "cve", "KEV", "EPSS", "CVSS", "asset", "site", "confidence"):
         table.add_column(column)
+    table.add_column("match", overflow="fold")
     table.add_column("status")
     table.add_column("id", no_wrap=True, overflow="fold")
     for row in rows:
@@ -232,6 +233,7 @@ def list_vulns(
             f.asset_id or "",
             f.site_id,
             d.confidence.value,
+            d.match_summary.removeprefix(f"{d.confidence.value} match; "),
             f.status.value,
             f.id,
         )

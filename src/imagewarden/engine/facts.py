@@ -49,6 +49,7 @@ def _record_facts(asset: Asset) -> Facts:
     optional: dict[str, FactValue | None] = {
         "asset.vendor": asset.vendor,
         "asset.model": asset.model,
+        "asset.model_family": asset.model_family,
         "asset.software_version": asset.software_version,
         "asset.os": asset.os,
         "asset.os_version": asset.os_version,

@@ -118,19 +118,24 @@ class Normaliser:
     def __init__(self, catalog: Catalog) -> None:
         self._products = catalog.products
         self._os_table = catalog.os_table
-        self._product_cache: dict[tuple[str, str], tuple[str, str]] = {}
+        self._product_cache: dict[tuple[str, str], tuple[str, str, str]] = {}
         self._os_cache: dict[str, str] = {}
 
-    def product(self, vendor: str, model: str) -> tuple[str, str]:
-        """Canonical (vendor, model); unknown names come back trimmed."""
+    def product(self, vendor: str, model: str) -> tuple[str, str, str]:
+        """(canonical vendor, model as written, dictionary family or '').
+
+        The model is kept as written: the dictionary maps models to their product family
+        ("Brilliance iCT SP" -> "Brilliance CT"), and vulnerability matching needs the model.
+        """
         key = (vendor, model)
         cached = self._product_cache.get(key)
         if cached is None:
             if vendor:
                 found = self._products.normalise(vendor, model)
-                cached = (found.vendor, found.model)
+                family = found.model if found.model_known else ""
+                cached = (found.vendor, model.strip(), family)
             else:
-                cached = ("", model.strip())
+                cached = ("", model.strip(), "")
             self._product_cache[key] = cached
         return cached
 

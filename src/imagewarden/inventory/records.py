@@ -197,7 +197,7 @@ class AssetBuilder:
                 "e.g. ct, mr, us, pacs, viewer, ai_application",
             )
 
-        vendor, model = self.normaliser.product(
+        vendor, model, model_family = self.normaliser.product(
             get("vendor", parse_text, ""), get("model", parse_text, "")
         )
         software_version = get("software_version", parse_text, "")
@@ -253,6 +253,7 @@ class AssetBuilder:
                 type=asset_type,
                 vendor=vendor,
                 model=model,
+                model_family=model_family,
                 software_version=software_version,
                 os=os_name,
                 os_version=os_version,

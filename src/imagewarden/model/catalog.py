@@ -202,6 +202,10 @@ class ProductAlias(_Entry):
 
     name: str
     aliases: tuple[str, ...] = ()
+    """Other spellings of the same product."""
+    models: tuple[str, ...] = ()
+    """Distinct models of this product family ("Brilliance iCT SP" of "Brilliance CT"): an
+    advisory or CPE naming one model says nothing certain about another."""
     cpe_products: tuple[str, ...] = ()
     asset_types: tuple[AssetType, ...] = ()
 

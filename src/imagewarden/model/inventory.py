@@ -64,6 +64,10 @@ class Asset:
     type: AssetType
     vendor: str = ""
     model: str = ""
+    """The model as the inventory (or discovery) wrote it: "Brilliance iCT SP"."""
+    model_family: str = ""
+    """The product dictionary's name for the model's product family ("Brilliance CT"); ''
+    when the dictionary does not know the model."""
     software_version: str = ""
     os: str = ""
     os_version: str = ""

@@ -84,6 +84,33 @@ def is_version(text: str) -> bool:
     return any(isinstance(t, int) for t in version_key(text))
 
 
+_PHRASE = re.compile(r"^\s*(<=|>=|<|>|=)?\s*v?(\d[\w.\-]*\w|\d)", re.I)
+_OPEN_END = re.compile(r"^\s*(?:\+|(?:and|or)\s+(?:later|newer|above|higher)\b)", re.I)
+
+
+@lru_cache(maxsize=65536)
+def read_version(text: str) -> tuple[str, str]:
+    """The one reading of a version phrase, for inventories, advisories and descriptions.
+
+    '3.6.9' -> ('=', '3.6.9'); '< 1.5.8' -> ('<', '1.5.8'); '3.6.9+ DEV', '3.6.9+' and
+    '3.6.9 and later' -> ('>=', '3.6.9'): a build at or after 3.6.9, never release 3.6.9
+    itself; text that does not start with a version -> ('', '').
+    """
+    found = _PHRASE.match(text)
+    if found is None:
+        return "", ""
+    op = found.group(1) or "="
+    if op == "=" and _OPEN_END.match(text[found.end() :]):
+        op = ">="
+    return op, found.group(2)
+
+
+def open_ended(text: str) -> str:
+    """The base of an open-ended version ('3.6.9' for '3.6.9+ DEV'), or '' for any other."""
+    op, version = read_version(text)
+    return version if op == ">=" else ""
+
+
 def satisfies(version: str, op: str, bound: str) -> bool:
     """``version op bound`` with op one of <, <=, =, >=, >."""
     result = compare(version, bound)

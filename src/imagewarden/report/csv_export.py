@@ -42,6 +42,7 @@ COLUMNS: tuple[str, ...] = (
     "last_seen",
     "status_reason",
     "accepted_until",
+    "details",
 )
 """Column order is part of the export's contract: append new columns, never reorder."""
 
@@ -92,6 +93,8 @@ def finding_row(view: FindingView) -> list[str]:
         "last_seen": _iso(f.last_seen),
         "status_reason": f.status_reason,
         "accepted_until": _iso(f.accepted_until),
+        # What the producing capability adds (a CVE finding's match details), key=value.
+        "details": "; ".join(f"{k}={_evidence_value(v)}" for k, v in f.extra.items()),
     }
     return [values[c] for c in COLUMNS]
 

@@ -34,7 +34,9 @@ Shape (every key always present; ``null`` where a value is unknown)::
         "safeguards": [{"id", "title", "type", "layer", "refs": [ref]}],
         "refs": [ref],            # the check's own framework references
         "first_seen", "last_seen", "mitigated_at": ISO datetime | null,
-        "status_reason": str, "accepted_until": ISO date | null
+        "status_reason": str, "accepted_until": ISO date | null,
+        "details": {key: JSON scalar}   # what the producing capability adds, e.g. a CVE
+                                        # finding's match details (docs/vulnerabilities.md)
       }]
     }
 
@@ -135,6 +137,7 @@ def finding_record(view: FindingView) -> dict[str, Any]:
         "mitigated_at": _when(f.mitigated_at),
         "status_reason": f.status_reason,
         "accepted_until": _when(f.accepted_until),
+        "details": {k: json_value(v) for k, v in f.extra.items()},
     }
 
 

@@ -49,6 +49,7 @@ class AssetRow(Base):
     type: Mapped[str] = mapped_column(String(40))
     vendor: Mapped[str] = mapped_column(String(200), default="")
     model: Mapped[str] = mapped_column(String(200), default="")
+    model_family: Mapped[str] = mapped_column(String(200), default="")
     software_version: Mapped[str] = mapped_column(String(100), default="")
     os: Mapped[str] = mapped_column(String(100), default="")
     os_version: Mapped[str] = mapped_column(String(100), default="")

@@ -244,6 +244,7 @@ VULN_COLUMNS = (
     "compared_version",
     "fixed_version",
     "reason",
+    "match_reason",
 )
 """The columns of a CVE finding in CSV (and their order)."""
 
@@ -274,6 +275,7 @@ def vuln_rows(rows: Sequence[VulnFinding]) -> list[list[Cell]]:
                 d.compared_version,
                 d.fixed_version,
                 d.priority_reason,
+                d.match_reason,
             ]
         )
     return table

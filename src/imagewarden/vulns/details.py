@@ -142,6 +142,23 @@ class VulnDetails:
         return f"{self.epss:.1%}" if self.epss is not None else ""
 
     @property
+    def compared(self) -> str:
+        """What of the asset was compared: 'Vue PACS 12.2.8', 'Vue PACS (version unknown)'."""
+        version = self.compared_version or "(version unknown)"
+        return f"{self.compared_model} {version}".strip()
+
+    @property
+    def match_summary(self) -> str:
+        """One line for VEX and listings: confidence, what matched, what was compared, fix."""
+        parts = [f"{self.confidence.value} match"]
+        if self.matched:
+            parts.append(self.matched)
+        parts.append(f"compared with asset {self.compared}")
+        if self.fixed_version:
+            parts.append(f"fixed in {self.fixed_version}")
+        return "; ".join(parts)
+
+    @property
     def cvss_text(self) -> str:
         """The CVSS base score ('9.8'), or '' when not scored."""
         return f"{self.cvss:g}" if self.cvss is not None else ""

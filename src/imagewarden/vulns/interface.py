@@ -20,7 +20,16 @@ class FeedKind(StrEnum):
 
 
 class Confidence(StrEnum):
-    """How sure a match is: confirmed (CPE and version checked), probable, possible."""
+    """How sure a match is; the rule table is in docs/vulnerabilities.md ("Confidence").
+
+    confirmed: a structured source (NVD CPE configuration, CSAF product tree) names the
+    asset's own model and its version was checked in range (or every version is affected),
+    with every prerequisite known. probable: the asset's own product is named but one thing
+    could not be checked (blank or unreadable version, update, a prerequisite fact left
+    unknown), or a CVE description names it with a version that fits. possible: only the
+    product family matched (a sibling model), or a description names the product with no
+    version to check.
+    """
 
     CONFIRMED = "confirmed"
     PROBABLE = "probable"
@@ -145,6 +154,14 @@ class Identity:
     update: str = ""
     origin: str = "model"
     """model, os, sbom, smb ... shown in the match reason."""
+    label: str = ""
+    """The asset's own name for it, as imported: its model, its OS, an SBOM component."""
+    family: str = ""
+    """Set when this CPE product is a sibling model in the dictionary family named here,
+    not the asset's own model: a match through it is at most possible."""
+    unknown: str = ""
+    """The fact this identity assumes because the inventory leaves it empty (e.g.
+    ``smb.v1_enabled``): a match through it is at most probable, never suppressed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,20 +1,24 @@
 """Assets x CVEs: CPE configurations first, then CSAF products and description mentions.
 
-Confidence:
-- confirmed: an NVD CPE configuration matches and the asset's version was checked against it
-  (or the configuration covers every version);
-- probable: the product matches but the asset's version is unknown where the CVE restricts
-  versions, or a CSAF advisory / the description names the product and the version fits;
-- possible: the description names the product but no version can be checked.
+Confidence follows the one rule table in docs/vulnerabilities.md ("Confidence"):
+- confirmed: an NVD CPE configuration or a CSAF product tree names the asset's own model and
+  the asset's version was checked in range (or every version is affected), every
+  prerequisite known;
+- probable: the asset's own product is named but one thing could not be checked (blank or
+  unreadable version against a range, an update, a prerequisite fact left unknown), or a CVE
+  description names it and the version fits;
+- possible: only the product family matched (a sibling model's CPE or advisory product), or
+  a description names the product with no version to check.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from imagewarden.model.versions import compare, in_range, is_version, satisfies
+from imagewarden.catalog.products import alias_key
+from imagewarden.model.versions import compare, in_range, is_version, open_ended, satisfies
 from imagewarden.vulns.cpe import is_any
 from imagewarden.vulns.interface import (
     Confidence,
@@ -61,6 +65,24 @@ def _version_fits(entry: CpeMatch, version: str, ranged: bool) -> bool:
     )
 
 
+def _beyond(entry: CpeMatch, base: str, ranged: bool) -> bool:
+    """Is every version from ``base`` on past what the entry covers?"""
+    if not ranged:
+        return compare(base, entry.version) > 0
+    if entry.end_excluding and compare(base, entry.end_excluding) >= 0:
+        return True
+    return bool(entry.end_including) and compare(base, entry.end_including) > 0
+
+
+def capped(level: Confidence, who: Identity) -> Confidence:
+    """A sibling model's CPE gives at most possible; an assumed (unknown) fact probable."""
+    if who.family:
+        return Confidence.POSSIBLE
+    if who.unknown:
+        return _weaker(level, Confidence.PROBABLE)
+    return level
+
+
 def _entry_match(entry: CpeMatch, who: Identity) -> Confidence | None:
     """Does one cpeMatch entry cover this identity? None when it does not."""
     if entry.vendor != who.vendor or entry.product != who.product:
@@ -70,7 +92,14 @@ def _entry_match(entry: CpeMatch, who: Identity) -> Confidence | None:
         (entry.start_including, entry.start_excluding, entry.end_including, entry.end_excluding)
     )
     if not is_any(entry.version) or ranged:
-        if not who.version or not is_version(who.version):
+        base = open_ended(who.version)
+        if base:
+            # "3.6.9+ DEV": some build at or after 3.6.9; affected only if the entry's upper
+            # bound lies above the base, and even then the build is not known.
+            if _beyond(entry, base, ranged):
+                return None
+            confidence = Confidence.PROBABLE
+        elif not who.version or not is_version(who.version):
             confidence = Confidence.PROBABLE
         elif not _version_fits(entry, who.version, ranged):
             return None
@@ -79,7 +108,7 @@ def _entry_match(entry: CpeMatch, who: Identity) -> Confidence | None:
             confidence = _weaker(confidence, Confidence.PROBABLE)
         elif who.update.lower() != entry.update:
             return None
-    return confidence
+    return capped(confidence, who)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +155,19 @@ def group_configurations(entries: Sequence[CpeMatch]) -> Configurations:
     ]
 
 
+def _unknown_platform(entries: Sequence[CpeMatch], ids: Sequence[Identity]) -> _Hit | None:
+    """An operating-system platform node, for an asset whose OS is left empty: probable."""
+    unknown = next((w for w in ids if w.origin == "os" and w.unknown and not w.product), None)
+    if unknown is None or not entries:
+        return None
+    if any(e.vulnerable or e.part != "o" for e in entries):
+        return None
+    first = entries[0]
+    others = f" or {len(entries) - 1} other platforms" if len(entries) > 1 else ""
+    shown = replace(first, product=first.product + others)
+    return _Hit(Confidence.PROBABLE, shown, unknown)
+
+
 def match_configurations(configs: Configurations, ids: Sequence[Identity]) -> Found | None:
     """The best configuration of a CVE this asset satisfies, with the reason."""
     best: Found | None = None
@@ -133,7 +175,7 @@ def match_configurations(configs: Configurations, ids: Sequence[Identity]) -> Fo
         hits: list[_Hit] = []
         if operator == "AND":
             for node_entries in nodes:
-                hit = _node_hit(node_entries, ids)
+                hit = _node_hit(node_entries, ids) or _unknown_platform(node_entries, ids)
                 if hit is None:
                     hits = []
                     break
@@ -166,16 +208,31 @@ def match_configurations(configs: Configurations, ids: Sequence[Identity]) -> Fo
 
 
 def match_mention(mention: ProductMention, version: str) -> Found | None:
-    """Does the product named by an advisory or a description, at this version, match?"""
+    """Does the product named by an advisory or a description, at this version, match?
+
+    A CSAF product tree is structured like a CPE configuration: version in range confirmed,
+    version not checkable (blank asset version, no range given) probable. A description is
+    prose: a version that fits is probable, nothing to check possible.
+    """
     source = "CSAF " + mention.source[5:] if mention.source.startswith("csaf:") else "description"
     label = f"{source} names {mention.label}"
     advisory = mention.source.startswith("csaf:")
     fixed = mention.version if mention.version_op == "<" else ""
+    unchecked = Confidence.PROBABLE if advisory else Confidence.POSSIBLE
     if not mention.version_op:
-        level = Confidence.PROBABLE if advisory else Confidence.POSSIBLE
-        return Found(level, f"{label} (all versions)" if advisory else label, label)
+        return Found(unchecked, f"{label} (all versions)" if advisory else label, label)
     if not version or not is_version(version):
-        return Found(Confidence.POSSIBLE, f"{label}; asset version unknown", label, None, fixed)
+        return Found(unchecked, f"{label}; asset version unknown", label, None, fixed)
+    base = open_ended(version)
+    if base:
+        # "3.6.9+ DEV": some build at or after the base; only an upper bound can rule it out.
+        high = mention.version.split("|", 1)[-1]
+        if mention.version_op in ("<", "<=", "=", "range") and not satisfies(
+            base, "<=" if mention.version_op in ("=", "range") else mention.version_op, high
+        ):
+            return None
+        reason = f"{label}; asset version {version} read as {base} or later, build unknown"
+        return Found(unchecked, reason, label, None, fixed)
     if mention.version_op == "range":
         low, high = mention.version.split("|", 1)
         fits = satisfies(version, ">=", low) and satisfies(version, "<=", high)
@@ -187,6 +244,31 @@ def match_mention(mention: ProductMention, version: str) -> Found | None:
     return Found(level, f"{label}; asset version {version} is affected", label, None, fixed)
 
 
+def _named_model(label: str, models: Sequence[str]) -> str:
+    """The longest family model name the label names as whole words, or ''."""
+    text = f" {alias_key(label)} "
+    return next((m for m in models if f" {m} " in text), "")
+
+
+def _family_only(found: Found, asset: AssetProducts, mention: ProductMention) -> Found:
+    """An advisory or description that does not name the asset's own model: possible.
+
+    For a model of a dictionary family, a source naming another model or only the family is a
+    family-level match.
+    """
+    if not asset.family:
+        return found
+    named = _named_model(mention.label, asset.family_models)
+    if named == alias_key(asset.model):
+        return found
+    named = named or "the product family"
+    reason = (
+        f"{found.reason}; family match only: it names {named}, asset model {asset.model} is "
+        f"another model of the {asset.family} family"
+    )
+    return Found(Confidence.POSSIBLE, reason, found.matched, None, found.fixed_version)
+
+
 @dataclass(frozen=True, slots=True)
 class AssetProducts:
     """What the matcher knows about one asset."""
@@ -196,14 +278,31 @@ class AssetProducts:
     name_key: tuple[str, str] | None
     """Dictionary-normalised (vendor, product) for CSAF/description mentions."""
     version: str
+    model: str = ""
+    """The asset's model as imported."""
+    family: str = ""
+    """The dictionary family the model is one of, when the family groups several models."""
+    family_models: tuple[str, ...] = ()
+    """The family's model names (alias keys, longest first)."""
 
 
 def _who(who: Identity) -> str:
+    """'asset model Mirth Connect, version 4.4.0': what of the asset was compared."""
     text = f"asset {who.origin}"
+    if who.label:
+        text += f" {who.label}"
     if who.version:
-        text += f" {who.version}"
-    if who.update:
+        text += f", version {who.version}"
+    elif who.origin in ("model", "sbom"):
+        text += ", version unknown"
+    if who.update and who.update.lower() not in (who.label or "").lower():
         text += f" {who.update}"
+    if who.family:
+        text += f"; family match only: {who.product} is another model of the {who.family} family"
+    if who.unknown == "asset.os":
+        text += "; asset.os unknown, assumed this platform"
+    elif who.unknown:
+        text += f"; {who.unknown} unknown, assumed yes"
     return text
 
 
@@ -255,7 +354,7 @@ class Matcher:
                 complex_cves |= more
             index = self.simple.get(key)
             for cve, entry, known_level in index.affected(who, self.order) if index else ():
-                level = known_level or _entry_match(entry, who)
+                level = capped(known_level, who) if known_level else _entry_match(entry, who)
                 if level is None:
                     continue
                 hit = Found(
@@ -287,13 +386,15 @@ class Matcher:
                 if stored.cve in candidates:
                     continue  # NVD's CPE data names this product for the CVE: it decides
                 result = match_mention(stored.mention, asset.version)
+                if result is not None:
+                    result = _family_only(result, asset, stored.mention)
                 if result is not None and _better(result, found.get(stored.cve)):
                     found[stored.cve] = result
         return found
 
     def match(self, asset: AssetProducts) -> list[VulnMatch]:
         """Every CVE that applies to the asset, best match per CVE, sorted by CVE id."""
-        key = (asset.identities, asset.name_key, asset.version)
+        key = (asset.identities, asset.name_key, asset.version, asset.model, asset.family_models)
         found = self._memo.get(key)
         if found is None:
             found = self._evaluate(asset)

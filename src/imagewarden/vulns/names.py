@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from imagewarden.catalog.products import ProductDictionary, alias_key
+from imagewarden.model.versions import read_version
 from imagewarden.vulns.interface import ProductMention
 
 _MAX_PHRASE = 6
@@ -64,6 +65,7 @@ class PhraseIndex:
                 names = (
                     product.name,
                     *product.aliases,
+                    *product.models,
                     *(p.replace("_", " ") for p in product.cpe_products),
                 )
                 for spelling in names:
@@ -122,8 +124,16 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "<=",
         re.compile(rf"\b(?:through|up to and including|up to)\s+(?:version\s+)?{_VERSION}", re.I),
     ),
+    # "version 3.6.8", and "v3.6.9+ DEV" anywhere: read by ``read_version`` below.
     ("=", re.compile(rf"\bversion\s+{_VERSION}\b", re.I)),
+    ("=", re.compile(rf"\b{_VERSION}(?=\+)", re.I)),
 )
+
+
+def _read_at(text: str, start: int) -> tuple[str, str]:
+    """The version phrase starting at ``start``, read the one way (``read_version``)."""
+    op, version = read_version(text[start:])
+    return op, version.rstrip(".,;")
 
 
 def version_from_text(text: str) -> tuple[str, str]:
@@ -131,15 +141,17 @@ def version_from_text(text: str) -> tuple[str, str]:
     for op, pattern in _RULES:
         found = pattern.search(text)
         if found:
+            if op == "=":
+                return _read_at(text, found.start(1))
             return op, found.group(1).rstrip(".,;")
     return "", ""
 
 
-def _version_after_name(product: str, text: str) -> tuple[str, str]:
+def version_after_name(product: str, text: str) -> tuple[str, str]:
     """'OFFIS DCMTK 3.6.8' names one affected version right after the product name."""
     last = product.split()[-1]
     found = re.search(rf"\b{re.escape(last)}\s+(?:version\s+)?{_VERSION}", text, re.I)
-    return ("=", found.group(1).rstrip(".,;")) if found else ("", "")
+    return _read_at(text, found.start(1)) if found else ("", "")
 
 
 def description_mentions(index: PhraseIndex, description: str) -> tuple[ProductMention, ...]:
@@ -148,7 +160,7 @@ def description_mentions(index: PhraseIndex, description: str) -> tuple[ProductM
     mentions = []
     stated = version_from_text(description)
     for vendor, product in pairs:
-        op, version = stated if stated[0] else _version_after_name(product, description)
+        op, version = stated if stated[0] else version_after_name(product, description)
         mentions.append(
             ProductMention(
                 vendor_key=alias_key(vendor),

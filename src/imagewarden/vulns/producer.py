@@ -19,7 +19,7 @@ from imagewarden.model import (
 )
 from imagewarden.store import Store
 from imagewarden.vulns.details import CVE_CHECK, KEV_CHECK, VulnDetails
-from imagewarden.vulns.identities import identities
+from imagewarden.vulns.identities import family_models, identities, model_family
 from imagewarden.vulns.interface import EpssScore, Identity, KevEntry, VulnMatch
 from imagewarden.vulns.matcher import AssetProducts, Matcher
 from imagewarden.vulns.names import product_keys
@@ -91,7 +91,7 @@ def vuln_risk(
 def _compared_model(who: Identity | None, model: str) -> str:
     if who is None or who.origin == "model":
         return model
-    return f"{who.vendor}:{who.product} ({who.origin})"
+    return f"{who.label or f'{who.vendor}:{who.product}'} ({who.origin})"
 
 
 class VulnProducer:
@@ -119,10 +119,13 @@ class VulnProducer:
                 ),
                 name_key=product_keys(self.catalog.products, asset.vendor, asset.model),
                 version=asset.software_version,
+                model=asset.model,
+                family=model_family(self.catalog.products, asset.vendor, asset.model),
+                family_models=family_models(self.catalog.products, asset.vendor, asset.model),
             )
             for asset in view.assets.values()
         ]
-        cpe_keys = {(i.vendor, i.product) for a in assets for i in a.identities}
+        cpe_keys = {(i.vendor, i.product) for a in assets for i in a.identities if i.product}
         name_keys = {a.name_key for a in assets if a.name_key is not None}
         matcher = Matcher(self.vulns.matches_for(cpe_keys), self.vulns.mentions_for(name_keys))
         return [m for a in assets for m in matcher.match(a)]

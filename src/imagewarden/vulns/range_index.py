@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cmp_to_key, lru_cache
 
-from imagewarden.model.versions import compare, is_version, version_key
+from imagewarden.model.versions import compare, is_version, open_ended, version_key
 from imagewarden.vulns.cpe import is_any
 from imagewarden.vulns.interface import Confidence, CpeMatch, Identity
 
@@ -118,7 +118,7 @@ class RangeIndex:
         self, who: Identity, order: BoundOrder
     ) -> Iterator[tuple[str, CpeMatch, Confidence | None]]:
         """Entries covering the identity; None as confidence means "check this entry"."""
-        if not who.version or not is_version(who.version):
+        if not who.version or not is_version(who.version) or open_ended(who.version):
             for cve, entry in self.every:
                 yield cve, entry, None
             return

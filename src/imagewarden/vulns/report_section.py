@@ -100,6 +100,8 @@ def _cve_rows(active: list[VulnFinding]) -> list[dict[str, Any]]:
                 "confidence": details.confidence.value,
                 "reason": details.priority_reason,
                 "matched": details.matched,
+                "compared": details.compared,
+                "match_reason": details.match_reason,
                 "fixed_version": details.fixed_version,
                 "risk": first.finding.risk.score,
             }

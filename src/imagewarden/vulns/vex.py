@@ -64,6 +64,7 @@ def _openvex_statement(row: VulnFinding) -> dict[str, Any]:
         statement["status"] = "under_investigation"
     else:
         statement |= {"status": "affected", "action_statement": _decision_text(row)}
+    statement["status_notes"] = row.details.match_summary  # how the asset was matched
     return statement
 
 
@@ -99,12 +100,16 @@ def _cyclonedx_analysis(row: VulnFinding) -> VulnerabilityAnalysis:
             responses=[ImpactAnalysisResponse.WILL_NOT_FIX],
             detail=_decision_text(row) or None,
         )
+    match = row.details.match_summary
     if row.details.confidence is not Confidence.CONFIRMED:
+        reason = row.details.match_reason
         return VulnerabilityAnalysis(
-            state=ImpactAnalysisState.IN_TRIAGE, detail=row.details.match_reason or None
+            state=ImpactAnalysisState.IN_TRIAGE, detail=f"{match}. {reason}" if reason else match
         )
+    decision = _decision_text(row)
     return VulnerabilityAnalysis(
-        state=ImpactAnalysisState.EXPLOITABLE, detail=_decision_text(row) or None
+        state=ImpactAnalysisState.EXPLOITABLE,
+        detail=f"{decision}. {match}" if decision else match,
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from imagewarden.catalog.products import ProductDictionary
 from imagewarden.model import Location, UserInputError
+from imagewarden.model.versions import read_version
 from imagewarden.readers.compressed import open_maybe_gzip
 from imagewarden.readers.json import load_json_bytes
 from imagewarden.vulns.feeds.source import excerpt
@@ -20,7 +21,6 @@ from imagewarden.vulns.interface import CsafAdvisory, ProductMention
 from imagewarden.vulns.names import product_keys
 
 _CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
-_OP = re.compile(r"^\s*(<=|>=|<|>|=)?\s*v?(\d[\w.\-]*)")
 _AFFECTED = ("known_affected", "first_affected", "last_affected")
 MAX_BYTES = 50_000_000
 """Largest CSAF document read (decompressed); real advisories are well under 1 MB."""
@@ -37,16 +37,13 @@ def version_spec(text: str) -> list[tuple[str, str]]:
     if spec in ("", "*"):
         return [("", "")]
     parts = [p.strip() for p in spec.split("|") if p.strip()]
-    parsed = [_OP.match(p) for p in parts]
-    ops = [
-        (m.group(1) or "=", m.group(2)) if m else ("=", p)
-        for m, p in zip(parsed, parts, strict=True)
-    ]
+    parsed = [read_version(p) for p in parts]  # the one reading: "3.6.9+ DEV" is >= 3.6.9
+    ops = [reading if reading[0] else ("=", p) for reading, p in zip(parsed, parts, strict=True)]
     lower = [v for op, v in ops if op in (">=", ">")]
     upper = [v for op, v in ops if op in ("<=", "<")]
     if len(ops) == 2 and lower and upper:
         return [("range", f"{lower[0]}|{upper[0]}")]
-    if any(m is None for m in parsed) and len(parts) == 1:
+    if any(not op for op, _ in parsed) and len(parts) == 1:
         return [("", "")]  # prose such as "with wireless option": every version
     return ops
 
