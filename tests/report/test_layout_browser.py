@@ -141,3 +141,60 @@ def test_every_chart_has_a_title_and_axis_labels(browser: Any, demo_report: Path
             assert len(chart["axes"]) == 2 and all(a.strip() for a in chart["axes"]), chart
     finally:
         page.close()
+
+
+def test_culture_columns_align_with_their_headers(browser: Any, demo_report: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(demo_report.as_uri())
+        table = page.evaluate(
+            """() => {
+                 const t = document.querySelector('table.culture');
+                 if (!t) return null;
+                 const left = c => Math.round(c.getBoundingClientRect().left);
+                 return {heads: [...t.querySelectorAll('thead th')].map(left),
+                         rows: [...t.querySelectorAll('tbody tr')].map(
+                           r => [...r.children].map(left))};
+               }"""
+        )
+        assert table is not None and table["rows"], "no culture table in the demo report"
+        for row in table["rows"]:
+            assert row == table["heads"]
+    finally:
+        page.close()
+
+
+def test_every_table_names_sites_the_same_way(browser: Any, demo_report: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(demo_report.as_uri())
+        found = page.evaluate(
+            """() => {
+                 const names = [...document.querySelectorAll('details.site > summary')]
+                   .map(s => s.textContent.split(' — ')[0].trim());
+                 const cells = [];
+                 for (const t of document.querySelectorAll('main table')) {
+                   const heads = [...t.querySelectorAll('thead th')].map(
+                     h => h.textContent.trim().toLowerCase());
+                   const col = heads.indexOf('site');
+                   if (col < 0) continue;
+                   for (const r of t.querySelectorAll('tbody tr')) {
+                     const cell = r.children[col];
+                     if (cell) cells.push(cell.textContent.trim());
+                   }
+                 }
+                 return {names, cells};
+               }"""
+        )
+        assert found["names"] and found["cells"]
+        assert set(found["cells"]) <= set(found["names"]), set(found["cells"]) - set(found["names"])
+    finally:
+        page.close()
+
+
+def test_demo_report_wording(demo_report: Path) -> None:
+    import re
+
+    page = demo_report.read_text(encoding="utf-8")
+    assert not re.search(r"\b0\.0 h\b", page)
+    assert not re.search(r"\b0 [^<.]{0,60} listed separately", page)

@@ -28,6 +28,7 @@ from rich.table import Table
 from imagewarden.cli import exit_codes
 from imagewarden.cli.state import err, out, state
 from imagewarden.model import UserInputError
+from imagewarden.render.labels import format_hours
 from imagewarden.resilience import api
 from imagewarden.resilience.backup.compare import Comparison
 from imagewarden.resilience.backup.counts import CountCheck
@@ -256,7 +257,8 @@ def restore_test_command(
             f"({test.bytes_per_second / 1e6:.0f} MB/s); {len(test.failed)} failed verification"
         )
         out.print(
-            f"estimated full restore: {test.estimated_hours:.2f} h, {verdict} the RTO of {rto:g} h"
+            f"estimated full restore: {format_hours(test.estimated_hours)}, {verdict} the RTO of "
+            f"{rto:g} h"
         )
     err.print(
         "the estimate assumes the scratch area is as fast as the real restore target; "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from imagewarden.render.labels import format_hours
 from imagewarden.resilience.data import resilience_data
 from imagewarden.resilience.planning import MEASURED_FACT, measured_hours, plan_sites
 from imagewarden.resilience.records import BackupCheck, BackupCheckKind
@@ -24,7 +25,7 @@ def _backup_row(check: BackupCheck) -> list[Any]:
         verdict = "within" if summary.get("within_rto") else "beyond"
         result = (
             f"{check.files} files restored, full restore about "
-            f"{summary.get('estimated_hours', 0):.1f} h ({verdict} RTO of "
+            f"{format_hours(float(summary.get('estimated_hours', 0)))} ({verdict} RTO of "
             f"{summary.get('rto_hours', 0):g} h)"
         )
     when = check.started_at.strftime("%Y-%m-%d")
