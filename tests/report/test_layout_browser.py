@@ -174,13 +174,16 @@ def test_every_table_names_sites_the_same_way(browser: Any, demo_report: Path) -
                    .map(s => s.textContent.split(' — ')[0].trim());
                  const cells = [];
                  for (const t of document.querySelectorAll('main table')) {
-                   const heads = [...t.querySelectorAll('thead th')].map(
+                   if (!t.tHead || !t.tHead.rows.length) continue;
+                   const heads = [...t.tHead.rows[0].cells].map(
                      h => h.textContent.trim().toLowerCase());
                    const col = heads.indexOf('site');
                    if (col < 0) continue;
-                   for (const r of t.querySelectorAll('tbody tr')) {
-                     const cell = r.children[col];
-                     if (cell) cells.push(cell.textContent.trim());
+                   for (const body of t.tBodies) {
+                     for (const r of body.rows) {
+                       const cell = r.cells[col];
+                       if (cell) cells.push(cell.textContent.trim());
+                     }
                    }
                  }
                  return {names, cells};
@@ -198,3 +201,19 @@ def test_demo_report_wording(demo_report: Path) -> None:
     page = demo_report.read_text(encoding="utf-8")
     assert not re.search(r"\b0\.0 h\b", page)
     assert not re.search(r"\b0 [^<.]{0,60} listed separately", page)
+
+
+def test_printing_the_page_gives_a_summary_not_hundreds_of_pages(
+    browser: Any, demo_report: Path, tmp_path: Path
+) -> None:
+    import pypdf
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(demo_report.as_uri())
+        page.emulate_media(media="print")
+        out = tmp_path / "printed.pdf"
+        out.write_bytes(page.pdf(format="A4"))
+    finally:
+        page.close()
+    assert len(pypdf.PdfReader(out).pages) <= 80  # the demo printed as 269 pages before

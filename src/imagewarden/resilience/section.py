@@ -46,7 +46,11 @@ def resilience_section(source: SectionSource) -> ReportSection | None:
     staffed = {m.role for m in records.team()}
     today = source.now.date()
     drills = records.drills()
-    drill_rows = [[str(d.scheduled_for), d.site_id, d.title, d.state.value] for d in drills]
+    site_names = {s.id: s.name for s in source.sites}  # sites by name, as in every table
+    drill_rows = [
+        [str(d.scheduled_for), site_names.get(d.site_id, d.site_id), d.title, d.state.value]
+        for d in drills
+    ]
     item_rows = [
         [item.text, item.owner, str(item.due), "overdue" if item.overdue(today) else "open"]
         for item in records.drill_items()
