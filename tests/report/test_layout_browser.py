@@ -141,3 +141,79 @@ def test_every_chart_has_a_title_and_axis_labels(browser: Any, demo_report: Path
             assert len(chart["axes"]) == 2 and all(a.strip() for a in chart["axes"]), chart
     finally:
         page.close()
+
+
+def test_culture_columns_align_with_their_headers(browser: Any, demo_report: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(demo_report.as_uri())
+        table = page.evaluate(
+            """() => {
+                 const t = document.querySelector('table.culture');
+                 if (!t) return null;
+                 const left = c => Math.round(c.getBoundingClientRect().left);
+                 return {heads: [...t.querySelectorAll('thead th')].map(left),
+                         rows: [...t.querySelectorAll('tbody tr')].map(
+                           r => [...r.children].map(left))};
+               }"""
+        )
+        assert table is not None and table["rows"], "no culture table in the demo report"
+        for row in table["rows"]:
+            assert row == table["heads"]
+    finally:
+        page.close()
+
+
+def test_every_table_names_sites_the_same_way(browser: Any, demo_report: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(demo_report.as_uri())
+        found = page.evaluate(
+            """() => {
+                 const names = [...document.querySelectorAll('details.site > summary')]
+                   .map(s => s.textContent.split(' — ')[0].trim());
+                 const cells = [];
+                 for (const t of document.querySelectorAll('main table')) {
+                   if (!t.tHead || !t.tHead.rows.length) continue;
+                   const heads = [...t.tHead.rows[0].cells].map(
+                     h => h.textContent.trim().toLowerCase());
+                   const col = heads.indexOf('site');
+                   if (col < 0) continue;
+                   for (const body of t.tBodies) {
+                     for (const r of body.rows) {
+                       const cell = r.cells[col];
+                       if (cell) cells.push(cell.textContent.trim());
+                     }
+                   }
+                 }
+                 return {names, cells};
+               }"""
+        )
+        assert found["names"] and found["cells"]
+        assert set(found["cells"]) <= set(found["names"]), set(found["cells"]) - set(found["names"])
+    finally:
+        page.close()
+
+
+def test_demo_report_wording(demo_report: Path) -> None:
+    import re
+
+    page = demo_report.read_text(encoding="utf-8")
+    assert not re.search(r"\b0\.0 h\b", page)
+    assert not re.search(r"\b0 [^<.]{0,60} listed separately", page)
+
+
+def test_printing_the_page_gives_a_summary_not_hundreds_of_pages(
+    browser: Any, demo_report: Path, tmp_path: Path
+) -> None:
+    import pypdf
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(demo_report.as_uri())
+        page.emulate_media(media="print")
+        out = tmp_path / "printed.pdf"
+        out.write_bytes(page.pdf(format="A4"))
+    finally:
+        page.close()
+    assert len(pypdf.PdfReader(out).pages) <= 80  # the demo printed as 269 pages before

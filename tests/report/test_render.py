@@ -14,12 +14,12 @@ from imagewarden.report.interface import ReportContext
 
 
 def test_renderers_registered() -> None:
-    assert set(RENDERERS) == {"html", "json", "csv"}
+    assert set(RENDERERS) == {"html", "pdf", "json", "csv"}
     for name, renderer in RENDERERS.items():
         assert renderer.format == name
 
 
-@pytest.mark.parametrize("fmt", ["html", "json", "csv"])
+@pytest.mark.parametrize("fmt", ["html", "pdf", "json", "csv"])
 def test_render_each_format(context: ReportContext, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"report.{fmt}"
     render_report(context, fmt, out)
@@ -28,8 +28,8 @@ def test_render_each_format(context: ReportContext, tmp_path: Path, fmt: str) ->
 
 
 def test_unknown_format_is_a_user_error(context: ReportContext, tmp_path: Path) -> None:
-    with pytest.raises(UserInputError, match="pdf"):
-        render_report(context, "pdf", tmp_path / "x.pdf")
+    with pytest.raises(UserInputError, match="docx"):
+        render_report(context, "docx", tmp_path / "x.docx")
     assert list(tmp_path.iterdir()) == []
 
 

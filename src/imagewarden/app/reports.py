@@ -1,4 +1,4 @@
-"""Reports: the readiness report (HTML, JSON, CSV) and the board one-pager (HTML, PDF)."""
+"""Reports: the readiness report (HTML, PDF, JSON, CSV) and the board one-pager (HTML, PDF)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class ReportFormat(StrEnum):
     """The formats of the readiness report."""
 
     HTML = "html"
+    PDF = "pdf"
     JSON = "json"
     CSV = "csv"
 

@@ -16,14 +16,16 @@ def report(
     ctx: typer.Context,
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write ('-': stdout).")],
     fmt: Annotated[
-        ReportFormat, typer.Option("--format", case_sensitive=False, help="html, json or csv.")
+        ReportFormat, typer.Option("--format", case_sensitive=False, help="html, pdf, json or csv.")
     ] = ReportFormat.HTML,
     title: Annotated[str, typer.Option(help="Report title.")] = DEFAULT_TITLE,
     enterprise: Annotated[
         str, typer.Option(help="Name of the health system shown in the header.")
     ] = "",
 ) -> None:
-    """Write the readiness report (HTML) or the findings (JSON, CSV) of the latest assessment."""
+    """Write the readiness report (HTML or PDF) or the findings (JSON, CSV) of the latest
+    assessment. The PDF groups findings by weakness when there are many; JSON and CSV list
+    every finding."""
     workspace = state(ctx).workspace()
     if output == STDOUT:
         with stdout_file(f"report.{fmt.value}") as temporary:

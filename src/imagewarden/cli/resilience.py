@@ -31,6 +31,7 @@ from imagewarden.cli import exit_codes
 from imagewarden.cli.formats import STDOUT, stdout_file
 from imagewarden.cli.state import err, out, state
 from imagewarden.model import UserInputError
+from imagewarden.render.labels import format_hours
 from imagewarden.resilience import api
 from imagewarden.resilience.backup.compare import Comparison
 from imagewarden.resilience.backup.counts import CountCheck
@@ -336,7 +337,8 @@ def _print_restore(test: api.RestoreTestResult, rto: float) -> None:
     # the RTO verdict is about time only; failed files are their own verdict above
     verdict = "within" if test.within_rto else "EXCEEDS"
     out.print(
-        f"estimated full restore time: {test.estimated_hours:.2f} h, {verdict} the RTO of {rto:g} h"
+        f"estimated full restore time: {format_hours(test.estimated_hours)}, {verdict} the RTO "
+        f"of {rto:g} h"
     )
 
 

@@ -108,7 +108,8 @@ def run_demo(
         progress("writing reports")
         report = out_dir / "report.html"
         files = [report, out_dir / "findings.json", out_dir / "findings.csv"]
-        for path, fmt in zip(files, ReportFormat, strict=True):
+        formats = (ReportFormat.HTML, ReportFormat.JSON, ReportFormat.CSV)
+        for path, fmt in zip(files, formats, strict=True):
             write_report(workspace, fmt, path, title=DEFAULT_TITLE, enterprise=ENTERPRISE)
         files += write_demo_governance_outputs(workspace, out_dir, ENTERPRISE)
         files += write_board(workspace, out_dir, enterprise=ENTERPRISE).paths

@@ -150,13 +150,14 @@ def crosswalk(
     for finding in findings:
         if finding.status not in CURRENT:
             continue
+        question = finding.extra.get("question")
+        if isinstance(question, str) and question in index:
+            # a finding raised by a checklist answer: the answer itself is counted above,
+            # so a "partial" answer scores as partial, not as a gap through its finding
+            continue
         hit: dict[int, _Tally] = {}
         for row in check_refs.get(finding.check_id, ()):
             hit[id(row)] = row
-        question = finding.extra.get("question")
-        if isinstance(question, str) and question in index:
-            for row in question_refs.get(question, ()):
-                hit[id(row)] = row
         for row in hit.values():
             row.findings += 1
     return [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +50,11 @@ def governance_data(
     *,
     findings: Sequence[Finding],
     site_ids: Sequence[str],
+    site_names: Mapping[str, str] | None = None,
 ) -> dict[str, Any] | None:
-    """The report section's data, or None when no governance data was recorded."""
+    """The report section's data, or None when no governance data was recorded.
+
+    ``site_names`` (id -> name): sites are shown by name, as in every other table."""
     gov = GovernanceStore(store)
     answers = gov.current_answers()
     training = gov.training()
@@ -70,13 +73,18 @@ def governance_data(
     coverage = crosswalk(catalog, answers, findings)
     metrics = culture_metrics(training, campaigns)
     points = maturity_trend(store)
-    culture_rows = []
+    # One column per quarter, so a measure without data in a quarter leaves its cell empty
+    # instead of shifting the later quarters left.
+    culture_values: dict[str, dict[str, str]] = {}
     for metric, (label, _) in METRICS.items():
         series = trend(metrics, metric, ALL)
         if series:
-            culture_rows.append(
-                [label, *(f"{v.quarter}: {format_value(metric, v.value)}" for v in series[-4:])]
-            )
+            culture_values[label] = {v.quarter: format_value(metric, v.value) for v in series}
+    culture_quarters = sorted({q for values in culture_values.values() for q in values})[-4:]
+    culture_rows = [
+        [label, *(values.get(q, "—") for q in culture_quarters)]
+        for label, values in culture_values.items()
+    ]
     click = trend(metrics, "click_rate", ALL)
     click_chart = bar_chart(
         "Phishing click rate per quarter (all staff)",
@@ -105,7 +113,7 @@ def governance_data(
         "questions": len(index),
         "maturity_rows": [
             [
-                site,
+                (site_names or {}).get(site, site),
                 *(
                     f"{by_site[site].get(f, 1)} {TIER_NAMES[by_site[site].get(f, 1)]}"
                     for f in CSF_FUNCTIONS
@@ -137,6 +145,7 @@ def governance_data(
             for fw in coverage
         ],
         "culture": culture_rows,
+        "culture_quarters": culture_quarters,
         "click_chart": click_chart if click else "",
         "gaps": gaps[:40],
         "gap_total": len(gaps),

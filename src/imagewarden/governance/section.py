@@ -21,6 +21,7 @@ def governance_section(source: SectionSource) -> ReportSection | None:
         dt.datetime.now(dt.UTC).date(),
         findings=source.findings,
         site_ids=[s.id for s in source.sites],
+        site_names={s.id: s.name for s in source.sites},
     )
     if data is None:
         return None

@@ -144,6 +144,14 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
     return singular if n == 1 else (plural_form or singular + "s")
 
 
+def format_hours(hours: float) -> str:
+    """A duration given in hours as people say it: "2.5 h", "12 min", never "0.0 h"."""
+    if hours >= 1:
+        return f"{hours:.1f} h"
+    minutes = hours * 60
+    return f"{round(minutes)} min" if minutes >= 1 else "under a minute"
+
+
 def format_fact(value: FactValue | None) -> str:
     """A fact value as a reader sees it: yes/no, ISO dates, short floats."""
     if isinstance(value, bool):

@@ -1,4 +1,4 @@
-"""Report renderers: HTML for people, JSON and CSV for tools. Renderers only read.
+"""Report renderers: HTML and PDF for people, JSON and CSV for tools. Renderers only read.
 
 ``render_report(context, "html", Path("report.html"))`` writes one file atomically: a render
 that fails leaves any previous report in place and no partial file behind.
@@ -10,13 +10,19 @@ from pathlib import Path
 
 from imagewarden.model import UserInputError
 from imagewarden.report.csv_export import CsvRenderer
-from imagewarden.report.html import HtmlRenderer
+from imagewarden.report.html import HtmlRenderer, PdfRenderer
 from imagewarden.report.interface import Renderer, ReportContext
 from imagewarden.report.json_export import JsonRenderer
 from imagewarden.report.summary import Summary, build_summary
 
 RENDERERS: dict[str, Renderer] = {
-    renderer.format: renderer for renderer in (HtmlRenderer(), JsonRenderer(), CsvRenderer())
+    renderer.format: renderer
+    for renderer in (
+        HtmlRenderer(),
+        PdfRenderer(),
+        JsonRenderer(),
+        CsvRenderer(),
+    )
 }
 
 

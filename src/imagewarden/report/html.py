@@ -40,6 +40,7 @@ from imagewarden.render.labels import (
     product_label,
     ref_label,
 )
+from imagewarden.render.pdf import html_to_pdf
 from imagewarden.report.interface import ReportContext
 from imagewarden.report.readiness import FORMULA
 from imagewarden.report.summary import Summary, build_summary, counts_by_severity
@@ -148,7 +149,11 @@ def build_charts(summary: Summary) -> dict[str, Markup]:
 DETAIL_LIMIT = 2000
 """Above this many findings the HTML lists findings grouped by check, not one row each: a
 50 MB page helps nobody, and every finding with its evidence is in the JSON and CSV exports."""
+PRINT_DETAIL_LIMIT = 120
+"""Above this many findings the printed report (the PDF, or the page printed from a browser)
+lists findings grouped by weakness: a summary a chair can read, not hundreds of pages."""
 GROUP_ASSET_NAMES = 25
+PRINT_GROUP_ASSET_NAMES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,8 +265,11 @@ def group_by_asset(
     return tuple(result)
 
 
-def group_by_check(views: Iterable[FindingView]) -> tuple[CheckGroup, ...]:
-    """Views grouped by check, the most severe and riskiest group first."""
+def group_by_check(
+    views: Iterable[FindingView], names: int = GROUP_ASSET_NAMES
+) -> tuple[CheckGroup, ...]:
+    """Views grouped by check, the most severe and riskiest group first, each naming at most
+    ``names`` affected assets."""
     groups: dict[str, list[FindingView]] = defaultdict(list)
     for view in views:
         groups[view.finding.check_id].append(view)
@@ -277,25 +285,31 @@ def group_by_check(views: Iterable[FindingView]) -> tuple[CheckGroup, ...]:
                 first.severity,
                 len(members),
                 first.risk.score,
-                tuple(AffectedAsset(a, n) for a, n in affected)[:GROUP_ASSET_NAMES],
+                tuple(AffectedAsset(a, n) for a, n in affected)[:names],
             )
         )
     result.sort(key=lambda g: (-g.severity.rank, -g.highest_risk, g.title))
     return tuple(result)
 
 
-def _site_blocks(summary: Summary, detail: bool, anchored: set[str]) -> Iterable[SiteFindings]:
-    """One block per site with findings, in the order of the site counts.
+def _site_blocks(
+    summary: Summary, detail: bool, grouped: bool, anchored: set[str], asset_names: int
+) -> Iterable[SiteFindings]:
+    """One block per site with findings, in the order of the site counts: findings one by one
+    when ``detail``, grouped by check when ``grouped`` (both when the page shows one and
+    prints the other).
 
-    Grouped by check (a large assessment), each block is built when the template reaches
-    it and released once written: the findings section streams. In detail, every block is
-    built first, since each gives anchors the earlier sections link to.
+    Grouped only (a large assessment), each block is built when the template reaches it and
+    released once written: the findings section streams. In detail, every block is built
+    first, since each gives anchors the earlier sections link to.
     """
-    blocks = _each_site_block(summary, detail, anchored)
+    blocks = _each_site_block(summary, detail, grouped, anchored, asset_names)
     return tuple(blocks) if detail else blocks
 
 
-def _each_site_block(summary: Summary, detail: bool, anchored: set[str]) -> Iterator[SiteFindings]:
+def _each_site_block(
+    summary: Summary, detail: bool, grouped: bool, anchored: set[str], asset_names: int
+) -> Iterator[SiteFindings]:
     current: dict[str, list[FindingView]] = defaultdict(list)
     resolved: dict[str, list[FindingView]] = defaultdict(list)
     names: dict[str, str] = {}
@@ -315,7 +329,7 @@ def _each_site_block(summary: Summary, detail: bool, anchored: set[str]) -> Iter
             len(gone),
             current=group_by_asset(now, anchored) if detail else (),
             resolved=group_by_asset(gone, anchored) if detail else (),
-            checks=() if detail else group_by_check(now),
+            checks=group_by_check(now, asset_names) if grouped else (),
         )
 
 
@@ -362,22 +376,25 @@ def with_evidence(context: ReportContext, views: list[FindingView]) -> list[Find
     return [dataclasses.replace(v, finding=complete.get(v.finding.id, v.finding)) for v in views]
 
 
-def page_model(context: ReportContext) -> dict[str, Any]:
-    """Everything the template reads."""
+def page_model(context: ReportContext, *, printed: bool = False) -> dict[str, Any]:
+    """Everything the template reads; ``printed`` for a document that is only printed (PDF)."""
     summary = build_summary(context)
     ref_titles = _ref_titles(context)
 
     def ref_title(ref: FrameworkRef) -> str:
         return ref_titles.get((ref.framework, ref.id), "")
 
-    detail = len(summary.findings) <= DETAIL_LIMIT
+    count = len(summary.findings)
+    detail = count <= (PRINT_DETAIL_LIMIT if printed else DETAIL_LIMIT)
+    grouped = not detail or count > PRINT_DETAIL_LIMIT
     anchored: set[str] = set()
     top_groups: tuple[AssetGroup, ...] = ()
-    if not detail:
+    if not detail and not printed:  # on paper the grouped findings are enough
         top_ids = {t.finding.asset_id for t in summary.top_risks if t.finding.asset_id}
         top_views = [v for v in summary.current if v.finding.asset_id in top_ids]
         top_groups = group_by_asset(with_evidence(context, top_views), anchored)
-    blocks = _site_blocks(summary, detail, anchored)
+    asset_names = PRINT_GROUP_ASSET_NAMES if printed or detail else GROUP_ASSET_NAMES
+    blocks = _site_blocks(summary, detail, grouped, anchored, asset_names)
     assessment = context.assessment
     return {
         "context": context,
@@ -391,6 +408,8 @@ def page_model(context: ReportContext) -> dict[str, Any]:
         "top_asset_groups": top_groups,
         "anchored": frozenset(anchored),
         "findings_in_detail": detail,
+        "print_grouped": detail and grouped,
+        "printed": printed,
         "risk_factors": _risk_factor_weights(summary),
         "risk_formula": tuple(assessment.method.get("risk_formula", ())) if assessment else (),
         "formula": FORMULA,
@@ -411,24 +430,34 @@ def environment(context: ReportContext) -> jinja2.Environment:
     return _environment(tuple(sorted(context.templates.items())))
 
 
-def render_html(context: ReportContext) -> str:
-    """The whole readiness report as one HTML document."""
-    return "".join(render_html_parts(context))
+def render_html(context: ReportContext, *, printed: bool = False) -> str:
+    """The whole readiness report as one HTML document (``printed``: the PDF's source)."""
+    return "".join(render_html_parts(context, printed=printed))
 
 
-def render_html_parts(context: ReportContext) -> Iterator[str]:
+def render_html_parts(context: ReportContext, *, printed: bool = False) -> Iterator[str]:
     """The report as consecutive pieces of text, each written as soon as it is rendered."""
     template = environment(context).get_template("report.html.j2")
-    return template.generate(page_model(context))
+    return template.generate(page_model(context, printed=printed))
 
 
 class HtmlRenderer:
     """The readiness report as one self-contained HTML file."""
 
-    """The readiness report as one self-contained HTML file."""
     format = "html"
 
     def render(self, context: ReportContext, out: Path) -> None:
         """Write the report of ``context`` to ``out``, atomically."""
         with atomic_text_writer(out) as handle:
             handle.writelines(render_html_parts(context))
+
+
+class PdfRenderer:
+    """The readiness report as a PDF (WeasyPrint): summary, charts, plan and findings grouped
+    by weakness when there are many; every finding in full stays in the JSON and CSV."""
+
+    format = "pdf"
+
+    def render(self, context: ReportContext, out: Path) -> None:
+        """Write the report of ``context`` to ``out`` as PDF, atomically."""
+        html_to_pdf(render_html(context, printed=True), out)

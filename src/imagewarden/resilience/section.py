@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from imagewarden.render.labels import format_hours
 from imagewarden.resilience.data import resilience_data
 from imagewarden.resilience.planning import MEASURED_FACT, measured_hours, plan_sites
 from imagewarden.resilience.records import BackupCheck, BackupCheckKind
@@ -24,7 +25,7 @@ def _backup_row(check: BackupCheck) -> list[Any]:
         verdict = "within" if summary.get("within_rto") else "beyond"
         result = (
             f"{check.files} files restored, full restore about "
-            f"{summary.get('estimated_hours', 0):.1f} h ({verdict} RTO of "
+            f"{format_hours(float(summary.get('estimated_hours', 0)))} ({verdict} RTO of "
             f"{summary.get('rto_hours', 0):g} h)"
         )
         # failed files are a verdict of their own, never folded into the RTO one
@@ -48,7 +49,11 @@ def resilience_section(source: SectionSource) -> ReportSection | None:
     staffed = {m.role for m in records.team()}
     today = source.now.date()
     drills = records.drills()
-    drill_rows = [[str(d.scheduled_for), d.site_id, d.title, d.state.value] for d in drills]
+    site_names = {s.id: s.name for s in source.sites}  # sites by name, as in every table
+    drill_rows = [
+        [str(d.scheduled_for), site_names.get(d.site_id, d.site_id), d.title, d.state.value]
+        for d in drills
+    ]
     item_rows = [
         [item.text, item.owner, str(item.due), "overdue" if item.overdue(today) else "open"]
         for item in records.drill_items()

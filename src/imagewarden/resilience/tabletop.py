@@ -59,6 +59,18 @@ def _pick(rng: random.Random, assets: Sequence[Asset], *, vendor: bool = False) 
     return f"{chosen.name} ({chosen.vendor})" if chosen.vendor else chosen.name
 
 
+_CRITICALITY_ORDER = ("low", "medium", "high", "critical")
+
+
+def _most_critical(assets: Sequence[Asset]) -> Sequence[Asset]:
+    """The assets of the highest clinical criticality: a scenario opens on a device patient
+    care depends on at that moment (an emergency CT), not on a bone-density scanner."""
+    if not assets:
+        return assets
+    top = max(_CRITICALITY_ORDER.index(a.criticality.value) for a in assets)
+    return [a for a in assets if _CRITICALITY_ORDER.index(a.criticality.value) == top]
+
+
 def generate(scenario: Scenario, view: SiteView, data: ResilienceData, seed: int) -> Package:
     """The package for ``scenario`` at ``view``'s site; the seed picks the systems named."""
     rng = random.Random(f"{scenario.id}:{view.site.id}:{seed}")
@@ -66,7 +78,7 @@ def generate(scenario: Scenario, view: SiteView, data: ResilienceData, seed: int
     cast = {
         "site": view.site.name,
         "archive": _pick(rng, view.archives),
-        "modality": _pick(rng, view.modalities),
+        "modality": _pick(rng, _most_critical(view.modalities)),
         "vendor": _pick(rng, vendors_from, vendor=True),
         "ai": _pick(rng, view.ai),
         "cloud": _pick(rng, view.cloud),
