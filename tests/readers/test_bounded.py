@@ -123,3 +123,23 @@ def test_alias_bomb_in_a_catalog_ends_in_exit_2_within_1_gib(tmp_path: Path) -> 
     assert ran.returncode == 2, ran.stderr
     assert "bomb.yaml" in ran.stderr and "IMAGEWARDEN_MAX_YAML" in ran.stderr
     assert "Traceback" not in ran.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "variable"),
+    [
+        ("deep.yaml", "site: north\nnetworks: " + "[" * 5000 + "]" * 5000 + "\n",
+         "IMAGEWARDEN_MAX_YAML_DEPTH"),
+        ("bomb.yaml", BILLION_LAUGHS, "IMAGEWARDEN_MAX_YAML"),
+    ],
+    ids=["nested-5000-deep", "alias-bomb"],
+)  # fmt: skip
+def test_a_hostile_scope_file_ends_in_exit_2_within_1_gib(
+    tmp_path: Path, name: str, text: str, variable: str
+) -> None:
+    scope = tmp_path / name
+    scope.write_text(text, encoding="utf-8")
+    ran = run_capped("discover", "--scope", scope, "--dry-run", seconds=60, cwd=tmp_path)
+    assert ran.returncode == 2, ran.stderr
+    assert name in ran.stderr and variable in ran.stderr
+    assert "Traceback" not in ran.stderr

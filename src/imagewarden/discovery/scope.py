@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import yaml
 from pydantic import (
@@ -40,6 +40,7 @@ from imagewarden.discovery.addresses import (
 )
 from imagewarden.discovery.interface import DicomTitles, ProbeOptions, Profile, Target, TargetKind
 from imagewarden.model import Location, UserInputError
+from imagewarden.readers.yaml import load_yaml
 
 CanonicalHost = Annotated[str, AfterValidator(lambda text: str(canonical_address(text)))]
 """An address in any spelling, kept in canonical form (ValueError names a bad one)."""
@@ -286,15 +287,8 @@ def _parse_only(only: Iterable[str]) -> set[tuple[str, int | None]]:
 
 def parse_scope(text: str, source: str) -> Scope:
     """Validate a scope file's text; UserInputError names the line and field of a mistake."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise UserInputError(
-            f"invalid YAML: {getattr(exc, 'problem', exc)}",
-            Location(source, mark.line + 1 if mark else None),
-        ) from None
+    # the bounded reader: nesting depth, alias use and expanded size are limited
+    data, node = load_yaml(text, source)
     if not isinstance(data, dict):
         raise UserInputError(
             "a scope file is a mapping (authorised_by, window, networks, ...)", Location(source, 1)
