@@ -21,6 +21,7 @@ from imagewarden.app.findings import (
 from imagewarden.app.findings import (
     reopen as reopen_finding,
 )
+from imagewarden.cli.options import DATE, parse_date
 from imagewarden.cli.state import err, out, state
 from imagewarden.cli.text import printable
 from imagewarden.model import Finding, FindingStatus, Severity
@@ -141,7 +142,7 @@ def accept(
     finding_id: FindingId,
     reason: Annotated[str, typer.Option(help="Why the risk is accepted.")],
     until: Annotated[
-        dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="Date the acceptance expires.")
+        dt.date, typer.Option(parser=parse_date, metavar=DATE, help="Date the acceptance expires.")
     ],
 ) -> None:
     """Accept a risk until a date; it reopens when the date passes."""
@@ -149,10 +150,10 @@ def accept(
         state(ctx).workspace(),
         finding_id,
         reason=reason,
-        until=until.date(),
+        until=until,
         today=dt.date.today(),
     )
-    err.print(f"{finding.id} accepted until {until.date().isoformat()}")
+    err.print(f"{finding.id} accepted until {until.isoformat()}")
 
 
 def false_positive(

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from imagewarden.cli.formats import FormatOption, ListFormat
 from imagewarden.cli.formats import JsonAlias as JsonFlag
+from imagewarden.cli.options import DATE, parse_date
 from imagewarden.cli.state import err, out, state
 from imagewarden.governance import api
 from imagewarden.governance.answers import parse_answer
@@ -53,15 +54,6 @@ def _format(fmt: ListFormat, json_flag: bool) -> ListFormat:
 
 def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
-
-
-def _date(text: str | None, option: str) -> dt.date | None:
-    if text is None or not text.strip():
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise UserInputError(f"{option}: {text[:60]!r} is not a date", hint="YYYY-MM-DD") from None
 
 
 def _json(value: Any) -> None:
@@ -158,8 +150,13 @@ def checklist_answer(
     site: Annotated[str, typer.Option(help="Site id from the inventory.")],
     owner: Annotated[str, typer.Option(help="Role or team that owns the answer.")],
     evidence: Annotated[str, typer.Option(help="File path or link to the evidence.")] = "",
-    due: Annotated[str | None, typer.Option(help="Due date, YYYY-MM-DD.")] = None,
-    answered: Annotated[str | None, typer.Option(help="Answer date (default today).")] = None,
+    due: Annotated[
+        dt.date | None, typer.Option(parser=parse_date, metavar=DATE, help="Due date.")
+    ] = None,
+    answered: Annotated[
+        dt.date | None,
+        typer.Option(parser=parse_date, metavar=DATE, help="Answer date (default today)."),
+    ] = None,
     notes: Annotated[str, typer.Option()] = "",
 ) -> None:
     """Record one answer (kept with its history)."""
@@ -174,8 +171,8 @@ def checklist_answer(
         site=site,
         owner=owner,
         evidence=evidence,
-        due=_date(due, "--due"),
-        answered=_date(answered, "--answered"),
+        due=due,
+        answered=answered,
         notes=notes,
     )
     err.print(
@@ -444,7 +441,9 @@ def poam_edit(
     ctx: typer.Context,
     item: Annotated[str, typer.Argument(help="Plan item id (poam-...), or a unique prefix.")],
     owner: Annotated[str | None, typer.Option(help="Role or team that owns the item.")] = None,
-    due: Annotated[str | None, typer.Option(help="Due date, YYYY-MM-DD.")] = None,
+    due: Annotated[
+        dt.date | None, typer.Option(parser=parse_date, metavar=DATE, help="Due date.")
+    ] = None,
     status: Annotated[
         PlanStatus | None,
         typer.Option(case_sensitive=False, help="open, risk_accepted or closed."),
@@ -459,7 +458,7 @@ def poam_edit(
         state(ctx).workspace(),
         item,
         owner=owner,
-        due=_date(due, "--due"),
+        due=due,
         status=status,
         milestone=milestone,
         expected_revision=revision,

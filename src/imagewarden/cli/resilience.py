@@ -29,8 +29,8 @@ from rich.table import Table
 
 from imagewarden.cli import exit_codes
 from imagewarden.cli.formats import STDOUT, stdout_file
+from imagewarden.cli.options import DATE, MOMENT, parse_date, parse_moment
 from imagewarden.cli.state import err, out, state
-from imagewarden.model import UserInputError
 from imagewarden.render.labels import format_hours
 from imagewarden.resilience import api
 from imagewarden.resilience.backup.compare import Comparison
@@ -466,32 +466,19 @@ def ir_plan_command(
 drill_app = typer.Typer(no_args_is_help=True, help="Downtime drills and after-action reports.")
 
 
-def _date(value: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UserInputError(f"{option} {value[:60]!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _datetime(value: str, option: str) -> dt.datetime:
-    try:
-        when = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise UserInputError(f"{option} {value[:60]!r} is not an ISO 8601 time") from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-
-
 @drill_app.command("schedule")
 def drill_schedule_command(
     ctx: typer.Context,
     site: Annotated[str, typer.Option("--site", help="Site id.")],
     title: Annotated[str, typer.Option("--title", help="What the drill exercises.")],
-    on: Annotated[str, typer.Option("--on", help="Date, YYYY-MM-DD.")],
+    on: Annotated[
+        dt.date, typer.Option("--on", parser=parse_date, metavar=DATE, help="Date of the drill.")
+    ],
     scenario: Annotated[str, typer.Option("--scenario", help="Playbook or scenario id.")] = "",
 ) -> None:
     """Put a drill on the schedule; prints its id."""
     drill = api.schedule_drill(
-        state(ctx).workspace(), site_id=site, title=title, on=_date(on, "--on"), scenario=scenario
+        state(ctx).workspace(), site_id=site, title=title, on=on, scenario=scenario
     )
     err.print(f"drill {drill.id} scheduled for {drill.scheduled_for} at {drill.site_id}")
     out.print(str(drill.id))
@@ -542,12 +529,14 @@ def drill_log_command(
         DrillLogKind, typer.Option("--kind", case_sensitive=False, help="inject, action or note.")
     ] = DrillLogKind.ACTION,
     at: Annotated[
-        str | None, typer.Option("--at", help="When (ISO 8601, UTC if no zone); default now.")
+        dt.datetime | None,
+        typer.Option(
+            "--at", parser=parse_moment, metavar=MOMENT, help="When (UTC if no zone); default now."
+        ),
     ] = None,
 ) -> None:
     """Add a timestamped entry to a drill's run log (the first entry starts the drill)."""
-    when = _datetime(at, "--at") if at else None
-    drill, event = api.log_drill(state(ctx).workspace(), drill_id, text, kind, when)
+    drill, event = api.log_drill(state(ctx).workspace(), drill_id, text, kind, at)
     err.print(
         f"drill {drill.id} {drill.state.value}: {event.kind.value} logged at "
         f"{event.at.strftime('%Y-%m-%d %H:%M:%S UTC')} (entry {event.id})"
@@ -598,10 +587,13 @@ def drill_report_command(
 def drill_done_command(
     ctx: typer.Context,
     item_id: Annotated[int, typer.Argument(help="After-action item id.")],
-    on: Annotated[str | None, typer.Option("--on", help="Date done (default today).")] = None,
+    on: Annotated[
+        dt.date | None,
+        typer.Option("--on", parser=parse_date, metavar=DATE, help="Date done (default today)."),
+    ] = None,
 ) -> None:
     """Mark an after-action improvement item as done."""
-    day = _date(on, "--on") if on else dt.datetime.now(dt.UTC).date()
+    day = on or dt.datetime.now(dt.UTC).date()
     item = api.complete_drill_item(state(ctx).workspace(), item_id, day)
     err.print(f"item {item.id} of drill {item.drill_id} done on {item.done_on}")
 
