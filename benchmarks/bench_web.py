@@ -1,7 +1,8 @@
 """Benchmark: the web workspace under 50 people at once, on PostgreSQL.
 
 A generated enterprise of 10,000 assets and 100,000 findings is loaded into a private
-PostgreSQL schema; ``imagewarden serve`` runs in its own process on 127.0.0.1. Fifty simulated
+PostgreSQL schema; ``imagewarden serve`` runs in its own process on 127.0.0.1, behind a
+reverse proxy as in a hospital (each person's X-Forwarded-For is their own address). Fifty simulated
 people (an asyncio httpx load generator) each sign in, then loop: wait 1-3 s as a person does,
 then open the dashboard, a filtered findings list, a finding, or accept a finding (a write).
 The same load then runs against a minimal FastAPI endpoint reading one finding row from the
@@ -157,7 +158,12 @@ async def _person(
     samples: list[tuple[str, float, int]],
 ) -> None:  # fmt: skip
     rng = random.Random(seed)
-    async with httpx.AsyncClient(base_url=url, timeout=30, follow_redirects=False) as client:
+    # Each person behind the hospital's reverse proxy (trusted by the server) has an address
+    # of their own, as in a deployment; sign-in limits apply per address.
+    person_address = {"X-Forwarded-For": f"10.20.{seed // 250}.{seed % 250 + 1}"}
+    async with httpx.AsyncClient(
+        base_url=url, timeout=30, follow_redirects=False, headers=person_address
+    ) as client:
         csrf = ""
         if not floor:
             page = await client.get("/login")
@@ -248,7 +254,8 @@ def main() -> int:
         generated = time.perf_counter() - started
         env = {**os.environ, "BENCH_DB": db}
         port = _free_port()
-        serve = [sys.executable, "-m", "imagewarden", "--db", db, "serve", "--port", str(port)]
+        serve = [sys.executable, "-m", "imagewarden", "--db", db, "serve", "--port", str(port),
+                 "--trusted-proxy", "127.0.0.1"]  # fmt: skip
         with _process(serve, port, env) as url:
             workspace = _load(url, options.users, options.seconds, ids, floor=False)
         with tempfile.TemporaryDirectory() as folder:
