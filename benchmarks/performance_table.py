@@ -131,23 +131,41 @@ def _sites(data: dict[str, Any]) -> Iterator[Row]:
         )
 
 
-def _generic(data: dict[str, Any]) -> Iterator[Row]:
-    """Benchmarks with one headline: ``ours`` and ``peer`` entries holding seconds."""
+def _web(data: dict[str, Any]) -> Iterator[Row]:
+    ours, floor = data.get("workspace") or {}, data.get("floor_one_row") or {}
+    p95 = _get(ours, "p95_ms")
+    floor_p95 = _get(floor, "p95_ms")
+    yield (
+        f"{data.get('users', '?')} people, {data.get('findings', 0):,} findings, p95 latency",
+        "imagewarden serve",
+        p95 / 1000 if isinstance(p95, int | float) else None,
+        "minimal FastAPI endpoint reading one row",
+        floor_p95 / 1000 if isinstance(floor_p95, int | float) else None,
+    )
+
+
+def _traffic(data: dict[str, Any]) -> Iterator[Row]:
     ours = _seconds(data.get("ours") or data.get("imagewarden"))
-    for key, peer in _peers(data):
-        what = str(peer.get("what") or peer.get("command") or key)
-        yield (str(data.get("benchmark", "")), "imagewarden", ours, what, _seconds(peer))
+    for _key, peer in _peers(data):
+        yield (
+            "DICOM capture analysis",
+            "traffic analyze",
+            ours,
+            "tshark, same facts",
+            _seconds(peer),
+        )
 
 
 EXTRACTORS: dict[str, Callable[[dict[str, Any]], Iterator[Row]]] = {
     "bench_assess": _assess,
     "bench_vulns": _vulns,
     "bench_backup": _backup,
-    "bench_traffic": _generic,
+    "bench_traffic": _traffic,
     "bench_cli": _cli,
     "bench_discovery": _discovery,
     "bench_governance": _governance,
     "bench_sites": _sites,
+    "bench_web": _web,
 }
 
 
