@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from imagewarden.app import accounts, open_store, open_workspace
 from imagewarden.app.dashboard import dashboard
 from imagewarden.catalog import Catalog
-from imagewarden.model import UserInputError
+from imagewarden.model import FindingStatus, UserInputError
 from imagewarden.report.summary import build_summary
 from imagewarden.store import Base
 from tests.assessing import gather, run_assessment
@@ -133,3 +133,44 @@ def test_values_postgresql_cannot_store_are_the_users_error(db_url: str) -> None
         ):
             with contextlib.suppress(UserInputError):  # PostgreSQL refuses it; SQLite answers
                 call()
+
+
+def test_the_dashboard_follows_each_change_and_is_built_once_at_a_time(
+    db_url: str, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a decision the next dashboard shows it; while one rebuild runs, others are shown
+    the dashboard it replaces instead of running the same queries again."""
+    import threading
+
+    from imagewarden.app import dashboard as module
+    from imagewarden.app.findings import accept_risk
+
+    with open_workspace(db_url, create=True, actor="test") as workspace:
+        workspace.store.save_inventory(inventory(asset("MR-1", "north", os="Windows XP")))
+        result = run_assessment(workspace.store, catalog)
+        before = dashboard(workspace)
+        target = next(f for f in result.findings if f.asset_id)
+        accept_risk(workspace, target.id, reason="replacement ordered",
+                    until=dt.date(2099, 1, 1), today=dt.date.today())  # fmt: skip
+        started, release = threading.Event(), threading.Event()
+        real_build = module._build
+        builds: list[int] = []
+
+        def slow_build(*args: object, **kwargs: object) -> module.Dashboard:
+            builds.append(1)
+            started.set()
+            release.wait(30)
+            return real_build(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(module, "_build", slow_build)
+        fresh: list[module.Dashboard] = []
+        builder = threading.Thread(target=lambda: fresh.append(dashboard(workspace)))
+        builder.start()
+        assert started.wait(30)
+        meanwhile = dashboard(workspace)  # a second person, during the rebuild
+        release.set()
+        builder.join(30)
+        after = dashboard(workspace)
+    assert meanwhile is before and builds == [1]
+    assert fresh == [after] and after is not before
+    assert after.by_status[FindingStatus.ACCEPTED] == before.by_status[FindingStatus.ACCEPTED] + 1

@@ -52,6 +52,9 @@ class Dashboard:
 _SEVERITIES = tuple(sorted(Severity, key=lambda s: -s.rank))
 _cache: dict[tuple[object, ...], Dashboard] = {}
 _cache_lock = threading.Lock()
+_build_lock = threading.Lock()
+_latest: dict[tuple[object, ...], Dashboard] = {}
+"""The newest dashboard of each store and reader scope, shown while the next one is built."""
 
 
 def dashboard(workspace: Workspace, *, sites: frozenset[str] | None = None) -> Dashboard:
@@ -62,11 +65,30 @@ def dashboard(workspace: Workspace, *, sites: frozenset[str] | None = None) -> D
         cached = _cache.get(key)
     if cached is not None:
         return cached
-    made = _build(workspace, sites)
-    with _cache_lock:
-        if len(_cache) > 64:
-            _cache.clear()
-        _cache[key] = made
+    # One build at a time: while the dashboard is being rebuilt after a change, others see
+    # the one it replaces (at most one rebuild old) instead of each running the same
+    # aggregate queries at once; with nothing to show yet, they wait for the build.
+    base = key[:3]
+    if not _build_lock.acquire(blocking=False):
+        with _cache_lock:
+            previous = _latest.get(base)
+        if previous is not None:
+            return previous
+        _build_lock.acquire()
+    try:
+        with _cache_lock:
+            cached = _cache.get(key)
+        if cached is not None:
+            return cached
+        made = _build(workspace, sites)
+        with _cache_lock:
+            if len(_cache) > 64:
+                _cache.clear()
+                _latest.clear()
+            _cache[key] = made
+            _latest[base] = made
+    finally:
+        _build_lock.release()
     return made
 
 
