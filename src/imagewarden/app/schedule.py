@@ -85,7 +85,7 @@ def _minutes(clock: str) -> int:
 
 def parse_schedule(text: str, source: str) -> Schedule:
     """Validate a schedule (every entry's parameters too); errors name the line and field."""
-    from imagewarden.readers.yaml import load_yaml
+    from imagewarden.readers.yaml import line_of, load_yaml
 
     data, node = load_yaml(text, source)
     if not isinstance(data, dict):
@@ -97,11 +97,11 @@ def parse_schedule(text: str, source: str) -> Schedule:
         field_name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
         field_name = field_name.lstrip(".")
         raise UserInputError(
-            first["msg"], Location(source, _line(node, first["loc"]), field=field_name)
+            first["msg"], Location(source, line_of(node, first["loc"]), field=field_name)
         ) from None
     names: set[str] = set()
     for index, entry in enumerate(spec.jobs):
-        where = Location(source, _line(node, ("jobs", index)), field=f"jobs[{index}]")
+        where = Location(source, line_of(node, ("jobs", index)), field=f"jobs[{index}]")
         if entry.name in names:
             raise UserInputError(f"two entries are named {entry.name!r}", where)
         names.add(entry.name)
@@ -115,24 +115,6 @@ def parse_schedule(text: str, source: str) -> Schedule:
             raise UserInputError("the window's start and end are the same time", where)
         parse_params(entry.kind, entry.params, f"{source}: jobs[{index}].params")
     return Schedule(source, spec.jobs)
-
-
-def _line(node: Any, loc: tuple[int | str, ...]) -> int | None:
-    import yaml
-
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = [v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key]
-            if not match:
-                break
-            node = match[0]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return line
 
 
 def load_schedule(path: Path) -> Schedule:

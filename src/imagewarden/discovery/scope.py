@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -40,7 +39,7 @@ from imagewarden.discovery.addresses import (
 )
 from imagewarden.discovery.interface import DicomTitles, ProbeOptions, Profile, Target, TargetKind
 from imagewarden.model import Location, UserInputError
-from imagewarden.readers.yaml import load_yaml
+from imagewarden.readers.yaml import line_of, load_yaml
 
 CanonicalHost = Annotated[str, AfterValidator(lambda text: str(canonical_address(text)))]
 """An address in any spelling, kept in canonical form (ValueError names a bad one)."""
@@ -126,23 +125,6 @@ class ScopeFile(_Model):
     dicom: DicomSettings = DicomSettings()
     rate: Rate = Rate()
     limits: Limits = Limits()
-
-
-def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """Line (from 1) of the YAML node a pydantic error location points to."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = [v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key]
-            if not match:
-                break
-            node = match[0]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return line
 
 
 def _network(text: str, where: Location) -> Network:
@@ -300,22 +282,22 @@ def parse_scope(text: str, source: str) -> Scope:
         loc = tuple(first["loc"])
         field = ".".join(str(p) for p in loc)
         raise UserInputError(
-            first["msg"], Location(source, _line_of(node, loc), field=field or None)
+            first["msg"], Location(source, line_of(node, loc), field=field or None)
         ) from None
     if spec.window.start.tzinfo is None or spec.window.end.tzinfo is None:
         raise UserInputError(
             "window start and end need a time zone (e.g. 2026-11-25T08:00:00Z)",
-            Location(source, _line_of(node, ("window",)), field="window"),
+            Location(source, line_of(node, ("window",)), field="window"),
         )
     if spec.window.end <= spec.window.start:
         raise UserInputError(
             "window end is not after its start",
-            Location(source, _line_of(node, ("window",)), field="window"),
+            Location(source, line_of(node, ("window",)), field="window"),
         )
 
     def nets(key: str, values: tuple[str, ...]) -> tuple[Network, ...]:
         return tuple(
-            _network(v, Location(source, _line_of(node, (key, i)), field=f"{key}[{i}]"))
+            _network(v, Location(source, line_of(node, (key, i)), field=f"{key}[{i}]"))
             for i, v in enumerate(values)
         )
 
@@ -328,7 +310,7 @@ def parse_scope(text: str, source: str) -> Scope:
         raise UserInputError(
             f"the scope covers {total} addresses, more than limits.max_hosts "
             f"({spec.limits.max_hosts}); narrow it or raise the limit deliberately",
-            Location(source, _line_of(node, ("networks",)), field="networks"),
+            Location(source, line_of(node, ("networks",)), field="networks"),
         )
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     scope = Scope(source, spec, include, exclude, digest)
@@ -338,7 +320,7 @@ def parse_scope(text: str, source: str) -> Scope:
             raise UserInputError(
                 f"known DICOM service refused: {reason}",
                 Location(
-                    source, _line_of(node, ("dicom", "services", i)), field=f"dicom.services[{i}]"
+                    source, line_of(node, ("dicom", "services", i)), field=f"dicom.services[{i}]"
                 ),
             )
     return scope

@@ -75,6 +75,24 @@ def _expanded_size(root: yaml.Node, source: str) -> int:
     return sizes.get(id(root), 1)
 
 
+def line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """Line (from 1) of the node a validation error's location (keys and indexes) points to;
+    the deepest node found when the path leaves the document."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key]
+            if not match:
+                break
+            node = match[0]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
 def load_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     """(data, node) of a YAML document: the node keeps line numbers for error messages."""
     try:
