@@ -4,37 +4,19 @@ model of a family is only "possible", and every level means the same in every so
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 from pathlib import Path
 
 import pytest
 
-from imagewarden.app import open_store
 from imagewarden.catalog import Catalog
-from imagewarden.engine import load_view
-from imagewarden.model import Asset, AssetType, NetworkZone, Observation
-from imagewarden.vulns.importer import FeedImporter
+from imagewarden.model import AssetType, Observation
 from imagewarden.vulns.interface import VulnMatch
-from imagewarden.vulns.producer import VulnProducer
-from imagewarden.vulns.store.repository import VulnRepository
-from tests.factories import asset, fact, inventory
+from tests.factories import fact
+from tests.vulns.inventories import device, matches_against_shared_feeds
 
-TODAY = dt.date(2026, 11, 1)
-
-
-def _asset(asset_id: str, vendor: str, model: str, version: str, **fields: object) -> Asset:
-    values: dict[str, object] = {
-        "type": AssetType.CT,
-        "vendor": vendor,
-        "model": model,
-        "software_version": version,
-        "os": "",
-        "os_version": "",
-        "services": (),
-        "network_zone": NetworkZone.IMAGING,
-    }
-    values.update(fields)
-    return asset(asset_id, **values)
+_asset = functools.partial(device, type=AssetType.CT)
+"""The devices here are CTs unless they say otherwise."""
 
 
 ASSETS = (
@@ -105,11 +87,8 @@ def found(
     tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, shared: Path
 ) -> dict[tuple[str, str], VulnMatch]:
     db = tmp_path_factory.mktemp("confidence") / "db.sqlite"
-    with open_store(str(db), create=True) as store:
-        FeedImporter(VulnRepository(store), catalog, "tester").import_paths([shared])
-        store.save_inventory(inventory(*ASSETS, observations=OBSERVATIONS))
-        view = load_view(store, catalog, TODAY)
-        return {(m.asset_id, m.cve): m for m in VulnProducer(store, catalog).matches(view)}
+    found = matches_against_shared_feeds(db, catalog, shared, ASSETS, OBSERVATIONS)
+    return {(m.asset_id, m.cve): m for m in found}
 
 
 @pytest.mark.parametrize("asset_id", ["WIN7-SMB-UNKNOWN", "W2008R2-SMB-UNKNOWN"])

@@ -3,54 +3,31 @@ descriptions in shared/data, for a test inventory with boundary versions on both
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from imagewarden.app import open_store
 from imagewarden.catalog import Catalog
-from imagewarden.engine import load_view
-from imagewarden.model import Asset, AssetType, NetworkZone
-from imagewarden.vulns.importer import FeedImporter
+from imagewarden.model import AssetType
 from imagewarden.vulns.interface import VulnMatch
-from imagewarden.vulns.producer import VulnProducer
-from imagewarden.vulns.store.repository import VulnRepository
-from tests.factories import asset, fact, inventory
-
-TODAY = dt.date(2026, 11, 1)
-
-
-def _asset(asset_id: str, vendor: str, model: str, version: str, **fields: object) -> Asset:
-    values: dict[str, object] = {
-        "type": AssetType.PACS,
-        "vendor": vendor,
-        "model": model,
-        "software_version": version,
-        "os": "",
-        "os_version": "",
-        "services": (),
-        "network_zone": NetworkZone.IMAGING,
-    }
-    values.update(fields)
-    return asset(asset_id, **values)
-
+from tests.factories import fact
+from tests.vulns.inventories import device, matches_against_shared_feeds
 
 ASSETS = (
-    _asset("ORTHANC-156", "Orthanc", "Orthanc Server", "1.5.6"),
-    _asset("ORTHANC-158", "Orthanc", "Orthanc Server", "1.5.8"),
-    _asset("ORTHANC-1120", "Orthanc", "Orthanc Server", "1.12.0"),
-    _asset("MIRTH-440", "NextGen Healthcare", "Mirth Connect", "4.4.0"),
-    _asset("MIRTH-441", "NextGen Healthcare", "Mirth Connect", "4.4.1"),
-    _asset("DCMTK-366", "OFFIS", "DCMTK", "3.6.6"),
-    _asset("DCMTK-367", "OFFIS", "DCMTK", "3.6.7"),
-    _asset("DCMTK-DEV", "OFFIS", "DCMTK", "3.6.9+ DEV"),
-    _asset("ACME-VIEWER", "Acme Imaging", "DICOM Viewer", "2023.1", type=AssetType.VIEWER),
-    _asset("MICRODICOM", "MicroDicom", "MicroDicom DICOM Viewer", "2023.3"),
-    _asset("OSIMIS", "Osimis", "Osimis Web Viewer", "1.4.2.0-9d9eff4"),
-    _asset("VUE-UNKNOWN", "Philips", "Vue PACS", ""),
-    _asset("VUE-12-2-8-410", "Philips Healthcare", "Vue PACS", "12.2.8.410"),
-    _asset(
+    device("ORTHANC-156", "Orthanc", "Orthanc Server", "1.5.6"),
+    device("ORTHANC-158", "Orthanc", "Orthanc Server", "1.5.8"),
+    device("ORTHANC-1120", "Orthanc", "Orthanc Server", "1.12.0"),
+    device("MIRTH-440", "NextGen Healthcare", "Mirth Connect", "4.4.0"),
+    device("MIRTH-441", "NextGen Healthcare", "Mirth Connect", "4.4.1"),
+    device("DCMTK-366", "OFFIS", "DCMTK", "3.6.6"),
+    device("DCMTK-367", "OFFIS", "DCMTK", "3.6.7"),
+    device("DCMTK-DEV", "OFFIS", "DCMTK", "3.6.9+ DEV"),
+    device("ACME-VIEWER", "Acme Imaging", "DICOM Viewer", "2023.1", type=AssetType.VIEWER),
+    device("MICRODICOM", "MicroDicom", "MicroDicom DICOM Viewer", "2023.3"),
+    device("OSIMIS", "Osimis", "Osimis Web Viewer", "1.4.2.0-9d9eff4"),
+    device("VUE-UNKNOWN", "Philips", "Vue PACS", ""),
+    device("VUE-12-2-8-410", "Philips Healthcare", "Vue PACS", "12.2.8.410"),
+    device(
         "WIN7-SMB1",
         "Siemens Healthineers",
         "Symbia T",
@@ -59,7 +36,7 @@ ASSETS = (
         os_version="SP1",
         type=AssetType.NM,
     ),
-    _asset(
+    device(
         "WIN7-NO-SMB1",
         "Siemens Healthineers",
         "Symbia T",
@@ -68,7 +45,7 @@ ASSETS = (
         os_version="SP1",
         type=AssetType.NM,
     ),
-    _asset("SANTE-VIEWER", "Santesoft", "Sante DICOM Viewer Pro", "12.2.6"),
+    device("SANTE-VIEWER", "Santesoft", "Sante DICOM Viewer Pro", "12.2.6"),
 )
 OBSERVATIONS = (
     fact("WIN7-SMB1", "smb.v1_enabled", True),
@@ -139,11 +116,7 @@ def found(
 ) -> list[VulnMatch]:
     """Every match of the test inventory against all shared feeds (built once)."""
     db = tmp_path_factory.mktemp("matching") / "db.sqlite"
-    with open_store(str(db), create=True) as store:
-        FeedImporter(VulnRepository(store), catalog, "tester").import_paths([shared])
-        store.save_inventory(inventory(*ASSETS, observations=OBSERVATIONS))
-        view = load_view(store, catalog, TODAY)
-        return VulnProducer(store, catalog).matches(view)
+    return matches_against_shared_feeds(db, catalog, shared, ASSETS, OBSERVATIONS)
 
 
 @pytest.fixture
