@@ -59,10 +59,11 @@ def checked_text(
     return value
 
 
-def bounded_lines(
-    stream: IO[bytes], source: str, *, max_bytes: int | None = None, encoding: str = "utf-8"
-) -> Iterator[tuple[int, str]]:
-    """(line number, text without the newline) of each line, refusing over-long lines."""
+def bounded_raw_lines(
+    stream: IO[bytes], source: str, *, max_bytes: int | None = None
+) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes with the newline if there was one) of each line, refusing
+    over-long lines unread."""
     limit = LINE_BYTES.value() if max_bytes is None else max_bytes
     number = 0
     while True:
@@ -72,6 +73,14 @@ def bounded_lines(
         number += 1
         if len(raw) > limit and not raw.endswith(b"\n"):
             raise LimitExceeded(LINE_BYTES, Location(source, number))
+        yield number, raw
+
+
+def bounded_lines(
+    stream: IO[bytes], source: str, *, max_bytes: int | None = None, encoding: str = "utf-8"
+) -> Iterator[tuple[int, str]]:
+    """(line number, text without the newline) of each line, refusing over-long lines."""
+    for number, raw in bounded_raw_lines(stream, source, max_bytes=max_bytes):
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, TextIO
 
 from imagewarden.model import Location, UserInputError
-from imagewarden.readers.limits import LINE_BYTES, LimitExceeded
+from imagewarden.readers.text import bounded_raw_lines
 
 FORMAT = "imagewarden-backup-manifest"
 VERSION = 1
@@ -49,12 +49,11 @@ def read_records(path: Path, *, tolerate_torn_tail: bool = False) -> Iterator[Re
         stream = path.open("rb")
     except OSError as exc:
         raise UserInputError(f"cannot read manifest: {exc.strerror}", Location(str(path))) from None
-    limit = LINE_BYTES.value()
     with stream:
-        _check_header(path, _line(stream, path, 1, limit).decode("utf-8", errors="replace"))
-        line_no = 1
-        while raw := _line(stream, path, line_no + 1, limit):
-            line_no += 1
+        lines = bounded_raw_lines(stream, str(path))
+        _, first = next(lines, (1, b""))
+        _check_header(path, first.decode("utf-8", errors="replace"))
+        for line_no, raw in lines:
             if not raw.endswith(b"\n") and tolerate_torn_tail:
                 return
             try:
@@ -70,14 +69,6 @@ def read_records(path: Path, *, tolerate_torn_tail: bool = False) -> Iterator[Re
                     Location(str(path), line=line_no),
                 )
             yield record
-
-
-def _line(stream: BinaryIO, path: Path, number: int, limit: int) -> bytes:
-    """The next line (b"" at the end); a line longer than the limit is refused unread."""
-    raw = stream.readline(limit + 1)
-    if len(raw) > limit and not raw.endswith(b"\n"):
-        raise LimitExceeded(LINE_BYTES, Location(str(path), line=number))
-    return raw
 
 
 def _check_header(path: Path, first: str) -> None:
