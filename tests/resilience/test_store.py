@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from imagewarden.app import open_store
-from imagewarden.model import SubjectKind
+from imagewarden.model import SubjectKind, UserInputError
 from imagewarden.resilience.drills import DrillItemKind, DrillLogKind, DrillState, NewDrillItem
 from imagewarden.resilience.records import (
     BackupCheckKind,
@@ -53,9 +54,10 @@ def test_records_round_trip_as_frozen_values_and_every_write_is_audited(db_url: 
         assert drill.state is DrillState.SCHEDULED
         running, event = records.log_drill_event("bob", drill.id, DrillLogKind.INJECT, "Go", NOW)
         assert running.state is DrillState.RUNNING and event.kind is DrillLogKind.INJECT
-        finished = records.finish_drill(
+        finished, finished_now = records.finish_drill(
             "bob", drill.id, [NewDrillItem(DrillItemKind.GAP, "No forms")], NOW
         )
+        assert finished_now
         assert finished.state is DrillState.FINISHED and finished.finished_at == NOW
         assert [e.text for e in records.drill_events(drill.id)] == ["Go"]
         # a newer measurement replaces the older one
@@ -78,3 +80,25 @@ def test_records_round_trip_as_frozen_values_and_every_write_is_audited(db_url: 
             ("bob", "drill.finish"),
         ]
         assert store.verify_audit().intact
+
+
+def test_a_drill_finished_meanwhile_is_reported_again_not_refused(db_url: str) -> None:
+    """Two `drill report` runs at once on a running drill: the state is decided under the
+    drill's lock, so the second sees the drill the first finished and writes its report
+    again; with new items it is refused, as for any finished drill."""
+    with open_store(db_url, create=True) as store:
+        store.save_inventory(department())
+        records = ResilienceRepository(store)
+        drill = records.schedule_drill("a", site_id="north", title="D", on=NOW.date(), scenario="")
+        records.log_drill_event("a", drill.id, DrillLogKind.INJECT, "Go", NOW)
+        audited = len(store.audit_entries())
+        first, first_finished = records.finish_drill("a", drill.id, [], NOW)
+        later = NOW + dt.timedelta(minutes=1)
+        second, second_finished = records.finish_drill("b", drill.id, [], later)
+        assert first_finished and not second_finished
+        assert second == first and second.finished_at == NOW
+        assert len(store.audit_entries()) == audited + 1  # the second changed nothing
+        gap = NewDrillItem(DrillItemKind.GAP, "No forms")
+        with pytest.raises(UserInputError, match="items are closed"):
+            records.finish_drill("b", drill.id, [gap], later)
+        assert records.drill_items(drill.id) == []

@@ -41,7 +41,6 @@ from imagewarden.resilience.drills import (
     DrillItemKind,
     DrillLogKind,
     DrillOperation,
-    DrillState,
     NewDrillItem,
     open_improvements_by_site,
 )
@@ -460,10 +459,7 @@ def report_drill(
           for i in request.improvements),
     )  # fmt: skip
     records = _repository(workspace)
-    drill = records.drill(request.drill_id)
-    finished_now = not (drill.state is DrillState.FINISHED and not items)
-    if finished_now:
-        drill = records.finish_drill(workspace.actor, request.drill_id, items, now)
+    drill, finished_now = records.finish_drill(workspace.actor, request.drill_id, items, now)
     site = next((s for s in workspace.store.sites() if s.id == drill.site_id), None)
     html = render_html(
         "after_action.html.j2",

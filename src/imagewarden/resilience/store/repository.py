@@ -23,6 +23,7 @@ from imagewarden.resilience.drills import (
     DrillItemKind,
     DrillLogKind,
     DrillOperation,
+    DrillState,
     NewDrillItem,
 )
 from imagewarden.resilience.records import (
@@ -41,6 +42,7 @@ from imagewarden.resilience.store.tables import (
     TeamMemberRow,
 )
 from imagewarden.store import ObservationBatch, Store, replace_observations
+from imagewarden.store.audit import Change
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +105,14 @@ def _item(row: DrillItemRow) -> DrillItem:
         due=row.due,
         done_on=row.done_on,
     )
+
+
+class _AlreadyFinished(Exception):
+    """Raised under the lock when another command finished the drill first."""
+
+    def __init__(self, drill: Drill) -> None:
+        super().__init__(f"drill {drill.id} already finished")
+        self.drill = drill
 
 
 def _locked_drill(session: Session, drill_id: int) -> DrillRow:
@@ -262,32 +272,49 @@ class ResilienceRepository:
 
     def finish_drill(
         self, actor: str, drill_id: int, items: Sequence[NewDrillItem], at: dt.datetime
-    ) -> Drill:
+    ) -> tuple[Drill, bool]:
         """Close a running drill with its after-action items and record the drill date as
-        the site's ``site.last_downtime_drill``, in one audited transaction."""
-        with self.store.changing(actor, "drill.finish", f"drill:{drill_id}") as change:
-            session = change.session
-            row = _locked_drill(session, drill_id)
-            before = _drill(row)
-            before.require(DrillOperation.FINISH)
-            row.finished_at = at
-            for item in items:
-                session.add(
-                    DrillItemRow(
-                        drill_id=drill_id, kind=item.kind.value, text=item.text,
-                        owner=item.owner, due=item.due,
-                    )
-                )  # fmt: skip
-            session.flush()
-            drill = _drill(row)
-            fact = fact_batch(SubjectKind.SITE, drill.site_id, {LAST_DRILL_FACT: at.date()}, at)
-            replace_observations(session, fact)
-            change.before = {"state": before.state.value}
-            change.after = {
-                "state": drill.state.value,
-                "items": {k.value: sum(1 for i in items if i.kind is k) for k in DrillItemKind},
-            }
-            return drill
+        the site's ``site.last_downtime_drill``, in one audited transaction.
+
+        Returns the drill and whether this call finished it. The state is decided under the
+        drill's lock: a drill another command finished meanwhile is returned unchanged (and
+        nothing is audited) when no items are given, and refused when items are given,
+        since a finished drill's items are closed.
+        """
+        try:
+            with self.store.changing(actor, "drill.finish", f"drill:{drill_id}") as change:
+                return self._finish_locked(change, drill_id, items, at), True
+        except _AlreadyFinished as finished:
+            return finished.drill, False
+
+    @staticmethod
+    def _finish_locked(
+        change: Change, drill_id: int, items: Sequence[NewDrillItem], at: dt.datetime
+    ) -> Drill:
+        session = change.session
+        row = _locked_drill(session, drill_id)
+        before = _drill(row)
+        if before.state is DrillState.FINISHED and not items:
+            raise _AlreadyFinished(before)  # leaves the transaction, and the audit, unwritten
+        before.require(DrillOperation.FINISH)
+        row.finished_at = at
+        for item in items:
+            session.add(
+                DrillItemRow(
+                    drill_id=drill_id, kind=item.kind.value, text=item.text,
+                    owner=item.owner, due=item.due,
+                )
+            )  # fmt: skip
+        session.flush()
+        drill = _drill(row)
+        fact = fact_batch(SubjectKind.SITE, drill.site_id, {LAST_DRILL_FACT: at.date()}, at)
+        replace_observations(session, fact)
+        change.before = {"state": before.state.value}
+        change.after = {
+            "state": drill.state.value,
+            "items": {k.value: sum(1 for i in items if i.kind is k) for k in DrillItemKind},
+        }
+        return drill
 
     def drill_events(self, drill_id: int) -> list[DrillEvent]:
         """A drill's run log, in time order."""
