@@ -97,3 +97,12 @@ def test_backup_manifest_and_copies_are_owner_only(tmp_path: Path) -> None:
     with open_private(copy, "wb") as handle:  # how restore-test copies a file
         handle.write(b"data")
     _private(copy)
+
+
+def test_the_lab_certificate_and_key_are_owner_only(tmp_path: Path) -> None:
+    from imagewarden.discovery.lab.certs import self_signed
+
+    cert, key = self_signed(tmp_path / "tls", "lab.test.invalid", "127.0.0.1")
+    _private(key)
+    _private(cert)
+    _private(tmp_path / "tls")
