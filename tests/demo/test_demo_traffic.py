@@ -61,5 +61,10 @@ def test_the_demo_report_shows_the_flow_map_and_the_segmentation_policy(tmp_path
     blocked = blocked[: blocked.index("</table>")]
     assert STRANGER in blocked and "ANYSCU is not in the inventory" in blocked
     findings = json.loads((tmp_path / "demo" / "findings.json").read_text(encoding="utf-8"))
+    # the demo's closing line counts as the report does: managed apart from unmanaged
+    summary = findings["summary"]
+    counted = (result.assets, result.sites, result.unmanaged)
+    assert counted == (summary["assets"], summary["sites"], summary["unmanaged_assets"])
+    assert result.unmanaged >= 2  # the lab's hosts and the capture's unlisted laptop
     checks = {(f["check_id"], f["asset"]["id"]) for f in findings["findings"] if f.get("asset")}
     assert ("urn:imagewarden:check:traffic-unknown-ae-archive-query", "RMC-PACS-01") in checks

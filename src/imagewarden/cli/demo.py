@@ -41,7 +41,8 @@ def demo(
     if not result.lab_discovered:
         err.print("demo: the lab's 127.0.0.x ports were busy; the discovery step was skipped")
     err.print(
-        f"demo: {result.assets} assets at {result.sites} sites, "
+        f"demo: {result.assets} managed assets at {result.sites} sites and "
+        f"{result.unmanaged} unmanaged hosts, "
         f"{result.assessment.open_findings} open findings, {result.traffic_flows} flows from "
         f"the demo's packet capture; reports in {out_dir}/"
     )

@@ -36,7 +36,11 @@ class DemoResult:
     files: tuple[Path, ...]
     """Every document written, the report first."""
     assets: int
+    """Managed assets: the inventory's, as the report counts them."""
     sites: int
+    """Sites holding managed assets (not a site discovery made for what it found)."""
+    unmanaged: int
+    """Hosts found by discovery, capture analysis or in the inventory as unmanaged."""
     assessment: AssessmentSummary
     lab_discovered: bool
     """False when the lab's 127.0.0.x ports were busy and discovery was skipped."""
@@ -90,7 +94,7 @@ def run_demo(
         store = workspace.store
         progress("importing the inventory")
         context = ImportContext(catalog, observed_at=dt.datetime.now(dt.UTC))
-        imported = store.save_inventory(
+        store.save_inventory(
             read_inventory(inventory_path, context), actor=workspace.actor, source="demo"
         )
         progress("discovering the local DICOM lab (127.0.0.x)")
@@ -113,13 +117,15 @@ def run_demo(
             write_report(workspace, fmt, path, title=DEFAULT_TITLE, enterprise=ENTERPRISE)
         files += write_demo_governance_outputs(workspace, out_dir, ENTERPRISE)
         files += write_board(workspace, out_dir, enterprise=ENTERPRISE).paths
-        sites = len(store.sites())
+        assets = store.assets()
+    managed = [a for a in assets if a.managed]
     return DemoResult(
         database=database,
         report=report,
         files=tuple(files),
-        assets=imported.assets_added,
-        sites=sites,
+        assets=len(managed),
+        sites=len({a.site_id for a in managed}),
+        unmanaged=len(assets) - len(managed),
         assessment=summary,
         lab_discovered=lab,
         traffic_flows=traffic_flows,
