@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -275,3 +276,23 @@ def enterprise(catalog: Catalog) -> Enterprise:
 @pytest.fixture
 def context(enterprise: Enterprise) -> ReportContext:
     return enterprise.context
+
+
+@pytest.fixture(scope="session")
+def resilience_documents(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo enterprise's IR plan, tabletop package and after-action report (HTML)."""
+    from imagewarden.app import Workspace, installed_capabilities, load_catalog, open_store
+    from imagewarden.demo.enterprise import write_demo_inventory
+    from imagewarden.inventory import ImportContext, read_inventory
+    from imagewarden.resilience.demo import run_demo
+
+    folder = tmp_path_factory.mktemp("resilience-print")
+    capabilities = installed_capabilities()
+    catalog = load_catalog(None, capabilities)
+    store = open_store(str(folder / "iw.db"), create=True, capabilities=capabilities)
+    with Workspace(store, catalog, capabilities) as workspace:
+        inventory = write_demo_inventory(folder / "inventory.json")
+        observed = ImportContext(catalog, observed_at=dt.datetime.now(dt.UTC))
+        store.save_inventory(read_inventory(inventory, observed))
+        run_demo(workspace, folder)
+    return folder / "resilience"
