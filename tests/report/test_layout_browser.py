@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from imagewarden.app import Workspace, installed_capabilities, load_catalog, open_store
-from imagewarden.app.reports import ReportFormat, write_report
+from imagewarden.app.reports import ReportFormat, write_board, write_report
 from imagewarden.model import UserInputError
+from tests.report.conftest import demo_workspace
 
 CHROMIUM = shutil.which("chromium")
 FLAGS = [
@@ -41,8 +41,6 @@ pytestmark = [
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo enterprise's report (inventory, feeds, governance, resilience; no lab)."""
     from imagewarden.app.assessment import assess
-    from imagewarden.demo.enterprise import write_demo_inventory
-    from imagewarden.inventory import ImportContext, read_inventory
 
     folder = tmp_path_factory.mktemp("layout")
     try:
@@ -51,18 +49,11 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return run_demo(folder / "demo").report
     except (UserInputError, OSError):  # pragma: no cover - the lab's ports may be busy
         pass
-    capabilities = installed_capabilities()
-    catalog = load_catalog(None, capabilities)
-    store = open_store(str(folder / "iw.db"), create=True, capabilities=capabilities)
-    with Workspace(store, catalog, capabilities) as workspace:
-        import datetime as dt
-
-        inventory = write_demo_inventory(folder / "inventory.json")
-        context = ImportContext(catalog, observed_at=dt.datetime.now(dt.UTC))
-        store.save_inventory(read_inventory(inventory, context))
+    with demo_workspace(folder) as workspace:
         assess(workspace)
         out = folder / "report.html"
         write_report(workspace, ReportFormat.HTML, out)
+        write_board(workspace, folder, enterprise="Demo", pdf=False)
     return out
 
 
@@ -145,6 +136,16 @@ def test_resilience_documents_do_not_overflow(
         assert page.evaluate("getComputedStyle(document.querySelector('.page')).maxWidth") == (
             "1120px"
         )
+    finally:
+        page.close()
+
+
+def test_board_page_charts_are_whole(browser: Any, demo_report: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto((demo_report.parent / "board.html").as_uri())
+        assert page.evaluate("document.querySelectorAll('svg.chart').length") >= 1
+        assert page.evaluate(CUT_LABELS) == []
     finally:
         page.close()
 
