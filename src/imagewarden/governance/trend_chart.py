@@ -5,9 +5,8 @@ an average tier of 2.5 as a full bar; a maturity trend needs the fixed 1-4 scale
 on a time axis: their distance is proportional to the days between them, so three
 assessments a week apart and a fourth a year later do not look evenly spaced. This chart
 follows the same conventions as render/charts.py: plain inline SVG, role="img", a <title>
-and a <desc> listing every value, labels printed as text (a label that would overlap a later
-one is left to the <title> and <desc>, never drawn over it or cut), and all caller text
-escaped.
+and a <desc> listing every value, labels printed as text (a label that would overlap another
+is left to the <title> and <desc>, never drawn over it or cut), and all caller text escaped.
 """
 
 from __future__ import annotations
@@ -133,9 +132,13 @@ def line_chart(
     )
     dates_taken: list[tuple[float, float]] = []
     values_taken: list[tuple[float, float, float]] = []
-    marks: list[str] = []
-    # The latest point is labelled first: when labels would collide, the older one gives way.
-    for x, p in reversed(list(zip(xs, points, strict=True))):
+    # The latest and the first point are labelled first (they span the axis), then the others
+    # from the latest back: when labels would collide, the later-placed one gives way.
+    last = len(points) - 1
+    order = [last, *([0] if last else []), *range(last - 1, 0, -1)]
+    marks: dict[int, str] = {}
+    for index in order:
+        x, p = xs[index], points[index]
         anchor = _anchor(x, left, left + plot_w)
         value = f"{p.value:g}{unit}"
         vy = y(p.value) - 8
@@ -158,7 +161,7 @@ def line_chart(
                 f'<text class="date" x="{x:.1f}" y="{height - 10 - axis_h:.0f}" '
                 f'text-anchor="{anchor}" fill="{MUTED}">{_e(p.name)}</text>'
             )
-        marks.append(mark + "</g>")
-    parts += reversed(marks)
+        marks[index] = mark + "</g>"
+    parts += [marks[i] for i in range(len(points))]
     parts.append("</svg>")
     return "".join(parts)
