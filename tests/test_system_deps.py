@@ -29,3 +29,50 @@ def test_system_deps_leaves_orthanc_disabled_and_silent() -> None:
 def test_weasyprint_font_subsetting_library_is_listed() -> None:
     text = (ROOT / "scripts" / "system-deps").read_text(encoding="utf-8")
     assert "libharfbuzz-subset0" in text
+
+
+STUB = '#!/bin/sh\necho "STUB $(basename "$0") $*"\n'
+SLOW = ("apt-get", "pip install", "imagewarden demo", "-m pytest")
+"""Steps that take more than two seconds on a fresh machine."""
+
+
+def _stub(folder: Path, *names: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_text(STUB, encoding="utf-8")
+        (folder / name).chmod(0o755)
+
+
+@pytest.mark.parametrize("script", ["system-deps", "demo", "test"])
+def test_set_up_scripts_announce_every_slow_step_and_show_its_progress(
+    tmp_path: Path, script: str
+) -> None:
+    """Each script runs in a copy of the project whose installers and tools are stand-ins that
+    print their command line: every slow step is announced just before it runs, and apt and
+    pip are never told to be quiet (their own progress shows)."""
+    (tmp_path / "scripts").mkdir()
+    for name in ("system-deps", "demo", "test"):
+        copy = tmp_path / "scripts" / name
+        copy.write_text((ROOT / "scripts" / name).read_text(encoding="utf-8"), encoding="utf-8")
+        copy.chmod(0o755)
+    tools = tmp_path / "tools"
+    _stub(tools, "apt-get", "python3", "sudo")
+    (tools / "dpkg-query").write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")  # all missing
+    (tools / "dpkg-query").chmod(0o755)
+    _stub(tmp_path / ".venv" / "bin", "python", "imagewarden", "ruff", "mypy", "lint-imports",
+          "interrogate")  # fmt: skip
+    ran = subprocess.run(
+        [str(tmp_path / "scripts" / script), *(["runtime"] if script == "system-deps" else [])],
+        env={"PATH": f"{tools}:/usr/bin:/bin", "HOME": str(tmp_path)},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout
+    lines = ran.stdout.splitlines()
+    slow = [i for i, line in enumerate(lines) if line.startswith("STUB") and any(
+        step in line for step in SLOW)]  # fmt: skip
+    assert slow, ran.stdout
+    for i in slow:
+        assert lines[i - 1].startswith("== "), f"not announced: {lines[i]}\n{ran.stdout}"
+        # pip -q hides everything; apt -q still prints a line per package, -qq nothing
+        hiding = {"-q", "-qq", "--quiet"} if " pip " in lines[i] else {"-qq", "-qqq"}
+        assert not hiding & set(lines[i].split()), lines[i]

@@ -182,3 +182,31 @@ def test_segmentation_plan_path_or_stdout(tmp_path: Path) -> None:
     written = expect(0, "segmentation", "plan", "--format", "cisco", "-o", target, db=db)
     assert written.stdout == f"{target}\n"
     assert "permit tcp host 10.20.120.11" in target.read_text(encoding="utf-8")
+
+
+def test_traffic_batch_out_prints_its_path_or_the_batch_itself(tmp_path: Path) -> None:
+    from imagewarden.traffic.model import CaptureBatch
+
+    capture = _capture(tmp_path)
+    target = tmp_path / "batch.json"
+    written = expect(0, "traffic", "analyze", capture, "--batch-out", target)
+    # stdout holds the path only: the flows and the summary are messages, on stderr
+    assert written.stdout == f"{target}\n"
+    assert "batch written" in written.stderr and "C-STORE" in written.stderr
+    to_stdout = expect(0, "traffic", "analyze", capture, "--batch-out", "-")
+    assert CaptureBatch.from_json(json.loads(to_stdout.stdout)) == CaptureBatch.from_json(
+        json.loads(target.read_text(encoding="utf-8"))
+    )
+    assert "batch written" in to_stdout.stderr and not Path("-").exists()
+    both = expect(2, "traffic", "analyze", capture, "--batch-out", "-", "--json")
+    assert "not both" in both.stderr and both.stdout == ""
+
+
+def test_poam_review_never_mixes_with_the_csv_or_its_path(db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "plan.csv"
+    written = expect(0, "poam", "--csv", target, "--review", db=db)
+    assert written.stdout == f"{target}\n"
+    assert "quarterly review" in written.stderr
+    to_stdout = expect(0, "poam", "--csv", "-", "--review", db=db)
+    assert to_stdout.stdout == target.read_text(encoding="utf-8")
+    assert "quarterly review" in to_stdout.stderr

@@ -72,7 +72,7 @@ def test_maturity_history_and_trend_chart(catalog: Catalog, store: Store) -> Non
     )  # idempotent
     points = maturity_trend(store)
     assert [(p.label, p.value) for p in points] == [("2026-11-01", 1.0), ("2027-01-30", 1.5)]
-    svg = trend_chart([(p.label, p.value) for p in points], chart_id="t", title="Tiers")
+    svg = trend_chart([(p.day, p.value) for p in points], chart_id="t", title="Tiers")
     assert svg.startswith("<svg") and "2027-01-30" in svg and "2027-01-30: 1.5" in svg
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
+from imagewarden.app import Workspace
 from imagewarden.catalog import Catalog, load_catalog
 from imagewarden.model import (
     AssessmentRun,
@@ -275,3 +279,32 @@ def enterprise(catalog: Catalog) -> Enterprise:
 @pytest.fixture
 def context(enterprise: Enterprise) -> ReportContext:
     return enterprise.context
+
+
+@contextlib.contextmanager
+def demo_workspace(folder: Path) -> Iterator[Workspace]:
+    """A workspace on a new database in ``folder`` holding the demo enterprise's inventory."""
+    from imagewarden.app import installed_capabilities, open_store
+    from imagewarden.app import load_catalog as load_full_catalog
+    from imagewarden.demo.enterprise import write_demo_inventory
+    from imagewarden.inventory import ImportContext, read_inventory
+
+    capabilities = installed_capabilities()
+    catalog = load_full_catalog(None, capabilities)
+    store = open_store(str(folder / "iw.db"), create=True, capabilities=capabilities)
+    with Workspace(store, catalog, capabilities) as workspace:
+        inventory = write_demo_inventory(folder / "inventory.json")
+        observed = ImportContext(catalog, observed_at=dt.datetime.now(dt.UTC))
+        store.save_inventory(read_inventory(inventory, observed))
+        yield workspace
+
+
+@pytest.fixture(scope="session")
+def resilience_documents(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo enterprise's IR plan, tabletop package and after-action report (HTML)."""
+    from imagewarden.resilience.demo import run_demo
+
+    folder = tmp_path_factory.mktemp("resilience-print")
+    with demo_workspace(folder) as workspace:
+        run_demo(workspace, folder)
+    return folder / "resilience"

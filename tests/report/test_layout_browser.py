@@ -1,6 +1,6 @@
-"""The demo's readiness report in a real browser (Debian's chromium, headless): nothing overflows
-the page horizontally at a phone, a laptop and a wide screen, the navigation wraps, and no
-chart label is cut.
+"""The demo's readiness report, IR plan, tabletop package and after-action report in a real
+browser (Debian's chromium, headless): nothing overflows the page horizontally at a phone, a
+laptop and a wide screen, the navigation wraps, and no chart label is cut.
 
 Uses Playwright for Python with the system chromium (never ``playwright install``); skipped
 when chromium is not installed (scripts/system-deps test installs it).
@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from imagewarden.app import Workspace, installed_capabilities, load_catalog, open_store
-from imagewarden.app.reports import ReportFormat, write_report
+from imagewarden.app.reports import ReportFormat, write_board, write_report
 from imagewarden.model import UserInputError
+from tests.report.conftest import demo_workspace
 
 CHROMIUM = shutil.which("chromium")
 FLAGS = [
@@ -41,8 +41,6 @@ pytestmark = [
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo enterprise's report (inventory, feeds, governance, resilience; no lab)."""
     from imagewarden.app.assessment import assess
-    from imagewarden.demo.enterprise import write_demo_inventory
-    from imagewarden.inventory import ImportContext, read_inventory
 
     folder = tmp_path_factory.mktemp("layout")
     try:
@@ -51,18 +49,11 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return run_demo(folder / "demo").report
     except (UserInputError, OSError):  # pragma: no cover - the lab's ports may be busy
         pass
-    capabilities = installed_capabilities()
-    catalog = load_catalog(None, capabilities)
-    store = open_store(str(folder / "iw.db"), create=True, capabilities=capabilities)
-    with Workspace(store, catalog, capabilities) as workspace:
-        import datetime as dt
-
-        inventory = write_demo_inventory(folder / "inventory.json")
-        context = ImportContext(catalog, observed_at=dt.datetime.now(dt.UTC))
-        store.save_inventory(read_inventory(inventory, context))
+    with demo_workspace(folder) as workspace:
         assess(workspace)
         out = folder / "report.html"
         write_report(workspace, ReportFormat.HTML, out)
+        write_board(workspace, folder, enterprise="Demo", pdf=False)
     return out
 
 
@@ -89,21 +80,28 @@ MEASURE = """() => {
       wide.push(el.tagName + '.' + el.className + ' ' + (el.textContent || '').slice(0, 40));
     }
   }
-  const nav = document.querySelector('nav.toc').getBoundingClientRect();
+  const nav = document.querySelector('nav.toc');
   return {scroll: doc.scrollWidth, client: doc.clientWidth, wide: wide.slice(0, 5),
-          navRight: nav.right};
+          navRight: nav ? nav.getBoundingClientRect().right : 0};
 }"""
 
 CUT_LABELS = """() => {
   const cut = [];
   for (const svg of document.querySelectorAll('svg.chart')) {
     const box = svg.viewBox.baseVal;
+    const drawn = [];
     for (const t of svg.querySelectorAll('text')) {
       const b = t.getBBox();
-      const outside = b.x < box.x - 0.5 || b.x + b.width > box.x + box.width + 0.5;
-      if (t.textContent.includes('…') || outside) {
-        cut.push(svg.id + ' ' + svg.getAttribute('aria-labelledby') + ': ' + t.textContent);
+      const outside = b.x < box.x - 0.5 || b.x + b.width > box.x + box.width + 0.5
+        || b.y < box.y - 0.5 || b.y + b.height > box.y + box.height + 0.5;
+      const name = svg.getAttribute('aria-labelledby') + ': ' + t.textContent;
+      if (t.textContent.includes('…') || outside) cut.push('cut ' + name);
+      for (const [other, o] of drawn) {  // a label drawn over another hides both
+        const overlap = Math.min(b.x + b.width, o.x + o.width) - Math.max(b.x, o.x) > 1
+          && Math.min(b.y + b.height, o.y + o.height) - Math.max(b.y, o.y) > 1;
+        if (overlap && !t.contains(other) && !other.contains(t)) cut.push('over ' + name);
       }
+      drawn.push([t, b]);
     }
   }
   return cut;
@@ -118,6 +116,35 @@ def test_no_horizontal_overflow(browser: Any, demo_report: Path, width: int) -> 
         measured = page.evaluate(MEASURE)
         assert measured["scroll"] <= measured["client"], measured
         assert measured["navRight"] <= measured["client"], measured
+        assert page.evaluate(CUT_LABELS) == []
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", ["ir-plan", "tabletop", "after-action"])
+def test_resilience_documents_do_not_overflow(
+    browser: Any, resilience_documents: Path, name: str, width: int
+) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto((resilience_documents / f"{name}.html").as_uri())
+        measured = page.evaluate(MEASURE)
+        assert measured["scroll"] <= measured["client"], measured
+        assert measured["navRight"] <= measured["client"], measured
+        # the shared stylesheet applies: the page is laid out like the readiness report
+        assert page.evaluate("getComputedStyle(document.querySelector('.page')).maxWidth") == (
+            "1120px"
+        )
+    finally:
+        page.close()
+
+
+def test_board_page_charts_are_whole(browser: Any, demo_report: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto((demo_report.parent / "board.html").as_uri())
+        assert page.evaluate("document.querySelectorAll('svg.chart').length") >= 1
         assert page.evaluate(CUT_LABELS) == []
     finally:
         page.close()

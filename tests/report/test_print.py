@@ -120,7 +120,12 @@ def test_board_trend_chart_is_readable_on_paper(context: ReportContext, tmp_path
     from imagewarden.governance.maturity import trend_chart
 
     chart = trend_chart(
-        [("2026-03-08", 1.62), ("2026-06-07", 2.25), ("2026-09-06", 2.67), ("2026-12-06", 2.62)],
+        [
+            (dt.date(2026, 3, 8), 1.62),
+            (dt.date(2026, 6, 7), 2.25),
+            (dt.date(2026, 9, 6), 2.67),
+            (dt.date(2026, 12, 6), 2.62),
+        ],
         chart_id="board-maturity",
         title="Average CSF tier, last four assessments",
     )
@@ -144,26 +149,6 @@ def test_board_trend_chart_is_readable_on_paper(context: ReportContext, tmp_path
     assert squeeze("average NIST CSF tier") in squeeze(pypdf.PdfReader(pdf).pages[0].extract_text())
 
 
-@pytest.fixture(scope="module")
-def resilience_documents(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo enterprise's IR plan, tabletop package and after-action report (HTML)."""
-    from imagewarden.app import Workspace, installed_capabilities, load_catalog, open_store
-    from imagewarden.demo.enterprise import write_demo_inventory
-    from imagewarden.inventory import ImportContext, read_inventory
-    from imagewarden.resilience.demo import run_demo
-
-    folder = tmp_path_factory.mktemp("resilience-print")
-    capabilities = installed_capabilities()
-    catalog = load_catalog(None, capabilities)
-    store = open_store(str(folder / "iw.db"), create=True, capabilities=capabilities)
-    with Workspace(store, catalog, capabilities) as workspace:
-        inventory = write_demo_inventory(folder / "inventory.json")
-        observed = ImportContext(catalog, observed_at=dt.datetime.now(dt.UTC))
-        store.save_inventory(read_inventory(inventory, observed))
-        run_demo(workspace, folder)
-    return folder / "resilience"
-
-
 @pytest.mark.parametrize("name", ["ir-plan", "tabletop", "after-action"])
 def test_resilience_documents_never_split_a_row(
     resilience_documents: Path, tmp_path: Path, name: str
@@ -184,3 +169,20 @@ def test_tabletop_names_systems_in_peoples_words(resilience_documents: Path) -> 
     assert not {"ai", "ris", "archive", "modality", "cloud"} & set(heads)
     # the demo's ransomware night opens on an emergency device, not on the DEXA unit
     assert "DEXA" not in cast
+
+
+def _style_blocks(html: str) -> list[str]:
+    import re
+
+    return [css.strip() for css in re.findall(r"<style>(.*?)</style>", html, flags=re.S)]
+
+
+def test_resilience_documents_share_the_report_stylesheet(
+    resilience_documents: Path, context: ReportContext
+) -> None:
+    report = _style_blocks(render_html(context))
+    assert len(report) == 1 and "@media print" in report[0] and "break-inside: avoid" in report[0]
+    for name in ("ir-plan", "tabletop", "after-action"):
+        html = (resilience_documents / f"{name}.html").read_text(encoding="utf-8")
+        assert _style_blocks(html) == report, name
+        assert 'class="masthead"' in html and 'class="table-wrap"' in html

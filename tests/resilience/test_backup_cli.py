@@ -25,14 +25,15 @@ def _run(*args: str) -> tuple[int, str, str]:
 
 def test_verify_then_compare_manifests(archive: Path, tmp_path: Path) -> None:
     first, second = tmp_path / "1.jsonl", tmp_path / "2.jsonl"
-    code, stdout, _ = _run("backup", "verify", str(archive), "--manifest-out", str(first))
-    assert code == 0 and "24 files" in stdout and "24 ok" in stdout
+    code, stdout, stderr = _run("backup", "verify", str(archive), "--manifest-out", str(first))
+    # stdout holds the path written; the summary is on stderr
+    assert code == 0 and stdout == f"{first}\n" and "24 files" in stderr and "24 ok" in stderr
     files_of(archive)[0].write_bytes(b"\x00" * 10)
-    code, stdout, _ = _run(
+    code, stdout, stderr = _run(
         "backup", "verify", str(archive), "--manifest-out", str(second), "--against", str(first)
     )
     assert code == 1
-    assert "0 missing, 1 changed, 0 added" in stdout
+    assert "0 missing, 1 changed, 0 added" in stderr
     code, stdout, _ = _run("backup", "compare", str(first), str(second))
     assert code == 1 and "1 changed" in stdout
 
@@ -103,3 +104,21 @@ def test_unknown_asset_is_refused_before_anything_is_written(archive: Path, tmp_
     open_store(db, create=True).close()
     code, _, stderr = _run("--db", db, "backup", "verify", str(archive), "--asset", "NOPE")
     assert code == 2 and "NOPE" in stderr
+
+
+def test_manifest_to_stdout_with_the_summary_on_stderr(archive: Path, tmp_path: Path) -> None:
+    code, stdout, stderr = _run("backup", "verify", str(archive), "--manifest-out", "-")
+    assert code == 0 and "24 files" in stderr and "24 ok" in stderr
+    lines = [json.loads(line) for line in stdout.splitlines()]
+    assert lines[0]["format"] == "imagewarden-backup-manifest"
+    assert len([entry for entry in lines if "path" in entry]) == 24
+    assert not Path("-").exists()
+    # the manifest read from stdout serves as an earlier manifest
+    earlier = tmp_path / "earlier.jsonl"
+    earlier.write_text(stdout, encoding="utf-8")
+    code, summary, _ = _run("backup", "verify", str(archive), "--against", str(earlier))
+    assert code == 0 and "0 missing, 0 changed, 0 added" in summary
+    for refused in (["--resume"], ["--format", "json"]):
+        code, stdout, stderr = _run("backup", "verify", str(archive), "--manifest-out", "-",
+                                    *refused)  # fmt: skip
+        assert code == 2 and stdout == "" and "--manifest-out -" in stderr

@@ -12,7 +12,7 @@ from imagewarden.cli.app import app
 from imagewarden.model import Site
 from imagewarden.resilience.data import ResilienceData
 from imagewarden.resilience.inventory_view import SiteView
-from imagewarden.resilience.ir import build_plan, render_playbook
+from imagewarden.resilience.ir import build_plan, render_playbook, shared_procedures
 from imagewarden.resilience.records import TeamMember
 from imagewarden.resilience.schema import PHASES
 from tests.resilience.department import department
@@ -37,15 +37,16 @@ def test_catalog_has_every_imaging_playbook_with_all_phases(data: ResilienceData
     assert set(data.playbooks) >= REQUIRED
     for playbook in data.playbooks.values():
         assert tuple(p.phase for p in playbook.phases) == PHASES
-    downtime = " ".join(s.text for s in data.downtime).lower()
+    downtime = " ".join(s.text for s in data.procedures["clinical-downtime"].steps).lower()
     for topic in ("standalone", "paper requisitions", "removable media", "reconcile"):
         assert topic in downtime
 
 
 def test_rendered_playbook_names_the_departments_systems(data: ResilienceData) -> None:
-    rendered = render_playbook(data.playbooks["ransomware-pacs-vna"], _view(), data)
+    playbook = data.playbooks["ransomware-pacs-vna"]
+    rendered = render_playbook(playbook, _view(), data)
     text = " ".join(s.text for _phase, steps in rendered.phases for s in steps)
-    text += " ".join(s.text for s in rendered.downtime)
+    text += " ".join(s.text for p in shared_procedures([playbook], _view(), data) for s in p.steps)
     assert "Main PACS (Sectra)" in text and "Enterprise VNA (Hyland)" in text
     assert "ED CT (GE HealthCare)" in text
     assert "South CT" not in text  # another site's modality

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import tempfile
 from collections.abc import Iterator
 from enum import StrEnum
@@ -51,7 +52,8 @@ def stdout_file(name: str) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="imagewarden-") as folder:
         path = Path(folder) / name
         yield path
-        out.file.write(path.read_text(encoding="utf-8"))
+        with path.open(encoding="utf-8") as written:  # streamed: a manifest can be large
+            shutil.copyfileobj(written, out.file)
 
 
 def print_paths(paths: Iterator[Path] | tuple[Path, ...] | list[Path]) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -27,10 +28,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from imagewarden.app import Workspace
 from imagewarden.cli import exit_codes
-from imagewarden.cli.formats import STDOUT, stdout_file
+from imagewarden.cli.formats import STDOUT, print_paths, stdout_file
 from imagewarden.cli.options import DATE, MOMENT, parse_date, parse_moment
 from imagewarden.cli.state import err, out, state
+from imagewarden.model import UserInputError
 from imagewarden.render.labels import format_hours
 from imagewarden.resilience import api
 from imagewarden.resilience.backup.compare import Comparison
@@ -90,8 +93,8 @@ def _print_paths(paths: tuple[Path, ...]) -> None:
 backup_app = typer.Typer(no_args_is_help=True, help="Verify DICOM backups and test restores.")
 
 
-def _print_comparison(comparison: Comparison, show_paths: bool) -> None:
-    out.print(
+def _print_comparison(comparison: Comparison, show_paths: bool, console: Console = out) -> None:
+    console.print(
         f"compared with the earlier manifest: {comparison.missing} missing, "
         f"{comparison.changed} changed, {comparison.added} added, "
         f"{comparison.unchanged} unchanged"
@@ -104,12 +107,12 @@ def _print_comparison(comparison: Comparison, show_paths: bool) -> None:
             ("added", comparison.added_paths),
         ):
             for path in paths[:_SHOWN_PATHS]:
-                out.print(f"  {label}: {path}")
+                console.print(f"  {label}: {path}")
 
 
-def _print_counts(counts: CountCheck) -> None:
+def _print_counts(counts: CountCheck, console: Console) -> None:
     verdict = "match" if counts.matches else "DO NOT MATCH"
-    out.print(
+    console.print(
         f"archive counts ({counts.source}) {verdict}: expected {counts.expected_instances} "
         f"instances in {counts.studies_expected} studies, found {counts.found_instances} in "
         f"{counts.studies_found}; {counts.missing_studies} studies missing, "
@@ -117,25 +120,25 @@ def _print_counts(counts: CountCheck) -> None:
     )
 
 
-def _print_verify(result: api.BackupVerification, show_paths: bool) -> None:
+def _print_verify(result: api.BackupVerification, show_paths: bool, console: Console) -> None:
+    """The human summary, on ``console``: stdout, or stderr when stdout carries the
+    manifest or its path (``--manifest-out``)."""
     gb = result.bytes / 1e9
-    out.print(
+    console.print(
         f"{result.files} files ({gb:.2f} GB, layout: {result.layout}) in {result.seconds:.1f} s: "
         f"{result.ok} ok, {result.problem_files} with problems; "
         f"{result.studies} studies, {result.series} series"
         + (f"; {result.resumed} kept from the interrupted run" if result.resumed else "")
     )
     for code, count in sorted(result.problem_counts.items()):
-        out.print(f"  {code}: {count}")
+        console.print(f"  {code}: {count}")
     if show_paths:
         for problem in result.problems[:_SHOWN_PATHS]:
-            out.print(f"  {problem.path}: {', '.join(problem.problems)}")
-    elif result.problems and result.manifest:
-        err.print(f'problem files are listed in the manifest {result.manifest} (status "problem")')
+            console.print(f"  {problem.path}: {', '.join(problem.problems)}")
     if result.comparison is not None:
-        _print_comparison(result.comparison, show_paths)
+        _print_comparison(result.comparison, show_paths, console)
     if result.counts is not None:
-        _print_counts(result.counts)
+        _print_counts(result.counts, console)
 
 
 class _ProblemStream:
@@ -165,7 +168,11 @@ def verify_command(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Archive folder (or Orthanc storage folder).")],
     manifest_out: Annotated[
-        Path | None, typer.Option("--manifest-out", help="Write the SHA-256 manifest (JSON lines).")
+        Path | None,
+        typer.Option(
+            "--manifest-out",
+            help="Write the SHA-256 manifest (JSON lines; '-': stdout, the summary on stderr).",
+        ),
     ] = None,
     against: Annotated[
         Path | None,
@@ -205,20 +212,54 @@ def verify_command(
     missing or changed files. JSON lists every problem file, streamed as it is found.
     """
     cli = state(ctx)
+    as_listing = _format(output, as_json) is Format.JSON
+    to_stdout = manifest_out == STDOUT
+    if to_stdout and (resume or as_listing):
+        raise UserInputError(
+            "--manifest-out - writes the manifest on stdout: "
+            + ("it cannot be resumed" if resume else "give --format json or it, not both")
+        )
     # open first: a bad --db or an unknown asset fails before the scan
     workspace = cli.workspace() if asset else None
-    request = api.VerifyRequest(
-        path,
-        jobs=jobs,
-        manifest_out=manifest_out,
-        against=against,
-        resume=resume,
-        export_csv=export_csv,
-        orthanc_url=orthanc_url,
-        asset_id=asset or "",
-        follow_links=follow_links,
-    )
-    listing = _ProblemStream() if _format(output, as_json) is Format.JSON else None
+    with contextlib.ExitStack() as stack:
+        target = stack.enter_context(stdout_file("manifest.jsonl")) if to_stdout else manifest_out
+        request = api.VerifyRequest(
+            path,
+            jobs=jobs,
+            manifest_out=target,
+            against=against,
+            resume=resume,
+            export_csv=export_csv,
+            orthanc_url=orthanc_url,
+            asset_id=asset or "",
+            follow_links=follow_links,
+        )
+        # stdout holds one thing: the manifest ('-') or its path; the summary then goes to stderr
+        summary_to = err if manifest_out is not None else out
+        result, stored = _verify(workspace, request, show_paths, as_listing, summary_to)
+    where = "on stdout" if to_stdout else str(result.manifest)
+    if result.problems and result.manifest and not (show_paths or as_listing):
+        err.print(f'problem files are listed in the manifest {where} (status "problem")')
+    if result.manifest and not to_stdout:
+        if not as_listing:  # with --format json, stdout holds the JSON only
+            print_paths([Path(result.manifest)])
+        err.print(f"manifest written: {result.manifest}")
+    if stored is not None:
+        err.print(f"recorded as backup check {stored.id} of asset {stored.asset_id}")
+    if result.failed:
+        raise typer.Exit(exit_codes.RESULT_NEEDS_ATTENTION)
+
+
+def _verify(
+    workspace: Workspace | None,
+    request: api.VerifyRequest,
+    show_paths: bool,
+    as_listing: bool,
+    summary_to: Console,
+) -> tuple[api.BackupVerification, Any]:
+    """Run the scan with its progress bar and print its result (JSON, or the human summary:
+    on stderr when the manifest goes to stdout)."""
+    listing = _ProblemStream() if as_listing else None
     with Progress(
         SpinnerColumn(),
         TextColumn("verifying {task.description} files"),
@@ -240,15 +281,8 @@ def verify_command(
     if listing is not None:
         listing.finish(result.summary())
     else:
-        _print_verify(result, show_paths)
-        if result.manifest:
-            out.print(result.manifest)
-    if result.manifest:
-        err.print(f"manifest written: {result.manifest}")
-    if stored is not None:
-        err.print(f"recorded as backup check {stored.id} of asset {stored.asset_id}")
-    if result.failed:
-        raise typer.Exit(exit_codes.RESULT_NEEDS_ATTENTION)
+        _print_verify(result, show_paths, summary_to)
+    return result, stored
 
 
 @backup_app.command("compare")

@@ -7,10 +7,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-from imagewarden.cli.formats import STDOUT, FormatOption, JsonAlias, ListFormat, wants_json
+from imagewarden.cli.formats import (
+    STDOUT,
+    FormatOption,
+    JsonAlias,
+    ListFormat,
+    print_paths,
+    stdout_file,
+    wants_json,
+)
 from imagewarden.cli.state import err, out, state
+from imagewarden.model import UserInputError
 from imagewarden.render.atomic import write_text_atomic
 from imagewarden.traffic import api
 from imagewarden.traffic.model import CaptureBatch, FlowRecord, flow_to_json
@@ -73,13 +83,15 @@ def _summary(batch: CaptureBatch) -> str:
     return text
 
 
-def _print_flows(batch: CaptureBatch, as_json: bool) -> None:
+def _print_flows(batch: CaptureBatch, as_json: bool, console: Console = out) -> None:
+    """The flows on stdout; on stderr (``console``) when stdout carries the batch file or
+    its path (``--batch-out``)."""
     if as_json:
         out.print(json.dumps([flow_to_json(f) for f in batch.flows], indent=2), markup=False)
         return
     listed = [f for f in batch.flows if f.protocol != "other"]
     for flow in listed[:_SHOWN]:
-        out.print(flow_line(flow), markup=False)
+        console.print(flow_line(flow), markup=False)
     if len(listed) > _SHOWN:
         err.print(f"... and {len(listed) - _SHOWN} more flows (see --json)")
 
@@ -123,7 +135,8 @@ def analyze_command(
         Path | None,
         typer.Option(
             "--batch-out",
-            help="Write the facts to this JSON file instead of the database (a site worker).",
+            help="Write the facts to this JSON file instead of the database (a site worker; "
+            "'-': stdout). The flows are then listed on stderr.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the flows as JSON.")] = False,
@@ -133,13 +146,21 @@ def analyze_command(
     Only association-level facts are read (AE titles, operations and counts, TLS versions);
     images, query results and HL7 contents are skipped unread and never stored or printed.
     """
+    if batch_out is not None and as_json:
+        raise UserInputError("give --json or --batch-out, not both: stdout holds one of them")
     workspace = None if batch_out else state(ctx).workspace()  # a bad --db fails first
     batch = _analyze(paths, site, dicom_port)
     if batch_out is not None:
+        _print_flows(batch, False, err)
+        done = _summary(batch) + "; batch written (apply it with 'traffic apply')"
+        if batch_out == STDOUT:
+            with stdout_file("batch.json") as temporary:
+                api.write_batch(batch, temporary)
+            err.print(done)
+            return
         api.write_batch(batch, batch_out)
-        _print_flows(batch, as_json)
-        err.print(_summary(batch) + "; batch written (apply it with 'traffic apply')")
-        out.print(str(batch_out))
+        err.print(done)
+        print_paths([batch_out])
         return
     assert workspace is not None
     summary = api.apply(workspace, batch, site_id=site)

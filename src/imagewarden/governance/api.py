@@ -269,9 +269,10 @@ def write_maturity_chart(report: MaturityReport, path: Path) -> Path:
     """Write the trend of the average tier as SVG."""
     _writable_file(path)
     svg = trend_chart(
-        [(p.label, p.value) for p in report.trend],
+        [(p.day, p.value) for p in report.trend],
         chart_id="maturity-trend",
         title="Average CSF implementation tier per assessment",
+        axes=True,
     )
     write_text_atomic(path, svg)
     return path

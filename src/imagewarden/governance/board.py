@@ -19,7 +19,7 @@ def board_section(source: SectionSource) -> ReportSection:
     tiers = average_tier_by_function(source.store, source.catalog, source.now.date())
     chart = (
         trend_chart(
-            [(p.label, p.value) for p in points[-4:]],
+            [(p.day, p.value) for p in points[-4:]],
             chart_id="board-maturity",
             title="Average CSF tier, last four assessments",
         )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from imagewarden.catalog import Catalog
 from imagewarden.governance.checklists import questions
 from imagewarden.governance.interface import AnswerRecord, MaturitySnapshot
-from imagewarden.governance.trend_chart import line_chart
+from imagewarden.governance.trend_chart import TimePoint, line_chart
 from imagewarden.model.checklist import CSF_FUNCTIONS, Answer
 
 TIER_NAMES = {1: "Partial", 2: "Risk Informed", 3: "Repeatable", 4: "Adaptive"}
@@ -121,7 +121,17 @@ def snapshot_rows(levels: Iterable[FunctionMaturity], day: dt.date) -> list[Matu
     ]
 
 
-def trend_chart(points: Sequence[tuple[str, float]], *, chart_id: str, title: str) -> str:
-    """Average tier per assessment date (oldest first) as a line on the fixed 1-4 scale."""
-    rounded = [(label, round(value, 2)) for label, value in points]
-    return line_chart(title, rounded, chart_id=chart_id, low=1, high=4)
+def trend_chart(
+    points: Sequence[tuple[dt.date, float]], *, chart_id: str, title: str, axes: bool = False
+) -> str:
+    """Average tier per assessment date as a line on the fixed 1-4 scale, placed by date;
+    ``axes`` names the axes (the board's panel says it in its caption instead)."""
+    return line_chart(
+        title,
+        [TimePoint(day, round(value, 2)) for day, value in points],
+        chart_id=chart_id,
+        low=1,
+        high=4,
+        time_label="Assessment date" if axes else "",
+        value_label="Average tier (1 Partial – 4 Adaptive)" if axes else "",
+    )

@@ -16,12 +16,19 @@ from imagewarden.catalog import Catalog
 from imagewarden.governance.checklists import question_index
 from imagewarden.governance.crosswalk import crosswalk
 from imagewarden.governance.maturity import FUNCTION_NAMES, RULES, TIER_NAMES, maturity, trend_chart
-from imagewarden.governance.metrics import ALL, METRICS, culture_metrics, format_value, trend
+from imagewarden.governance.metrics import (
+    ALL,
+    METRICS,
+    culture_metrics,
+    format_value,
+    quarter_end,
+    trend,
+)
 from imagewarden.governance.poam import quarterly_review
 from imagewarden.governance.store.repository import GovernanceStore
+from imagewarden.governance.trend_chart import TimePoint, line_chart
 from imagewarden.model import Finding
 from imagewarden.model.checklist import CSF_FUNCTIONS, Answer
-from imagewarden.render.charts import Datum, bar_chart
 from imagewarden.store import Store
 
 
@@ -29,8 +36,13 @@ from imagewarden.store import Store
 class TrendPoint:
     """The average recorded tier on one assessment day."""
 
-    label: str
+    day: dt.date
     value: float
+
+    @property
+    def label(self) -> str:
+        """The day as people read it in the charts and listings (ISO date)."""
+        return self.day.isoformat()
 
 
 def maturity_trend(store: Store) -> list[TrendPoint]:
@@ -38,9 +50,7 @@ def maturity_trend(store: Store) -> list[TrendPoint]:
     by_day: dict[dt.date, list[int]] = defaultdict(list)
     for row in GovernanceStore(store).maturity_history():
         by_day[row.assessed_on].append(row.tier)
-    return [
-        TrendPoint(day.isoformat(), round(sum(t) / len(t), 2)) for day, t in sorted(by_day.items())
-    ]
+    return [TrendPoint(day, round(sum(t) / len(t), 2)) for day, t in sorted(by_day.items())]
 
 
 def governance_data(
@@ -86,11 +96,21 @@ def governance_data(
         for label, values in culture_values.items()
     ]
     click = trend(metrics, "click_rate", ALL)
-    click_chart = bar_chart(
+    # Quarters sit on a time axis (at their last day): a quarter without a campaign leaves a
+    # gap instead of bringing the next one closer.
+    click_chart = line_chart(
         "Phishing click rate per quarter (all staff)",
-        [Datum(v.quarter, round((v.value or 0) * 100, 1), "#b9410c") for v in click],
+        [
+            TimePoint(quarter_end(v.quarter), round(v.value * 100, 1), v.quarter)
+            for v in click
+            if v.value is not None
+        ],
         chart_id="gov-click-trend",
+        low=0,
+        high=100,
         unit="%",
+        time_label="Quarter of the campaigns",
+        value_label="Share of recipients who clicked (%)",
     )
     review = quarterly_review(items, today) if items else None
     gaps = [
@@ -125,9 +145,10 @@ def governance_data(
         "maturity_rules": list(RULES),
         "maturity_trend": [[p.label, p.value] for p in points],
         "maturity_chart": trend_chart(
-            [(p.label, p.value) for p in points],
+            [(p.day, p.value) for p in points],
             chart_id="gov-maturity-trend",
             title="Average CSF implementation tier per assessment",
+            axes=True,
         )
         if points
         else "",

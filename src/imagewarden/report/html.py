@@ -24,6 +24,7 @@ from imagewarden.model import Asset, FrameworkRef, Severity
 from imagewarden.render import charts
 from imagewarden.render.atomic import atomic_text_writer
 from imagewarden.render.charts import Datum, StackedRow
+from imagewarden.render.documents import shared_templates
 from imagewarden.render.labels import (
     CATEGORY_LABEL,
     GRADE_COLOUR,
@@ -56,7 +57,11 @@ def _environment(templates: tuple[tuple[str, str], ...] = ()) -> jinja2.Environm
     prefixed = {name: jinja2.PackageLoader(package, "templates") for name, package in templates}
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(
-            [jinja2.PackageLoader("imagewarden.report", "templates"), jinja2.PrefixLoader(prefixed)]
+            [
+                jinja2.PackageLoader("imagewarden.report", "templates"),
+                shared_templates(),
+                jinja2.PrefixLoader(prefixed),
+            ]
         ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

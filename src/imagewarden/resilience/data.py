@@ -1,11 +1,12 @@
-"""The resilience catalog section: imaging services, roles, playbooks, scenarios, downtime.
+"""The resilience catalog section: imaging services, roles, shared procedures, playbooks and
+scenarios.
 
 The data lives under ``<catalog root>/resilience`` (``services.yaml``, ``roles.yaml``,
-``downtime.yaml``, ``playbooks/*.yaml``, ``scenarios/*.yaml``), so ``--catalog DIR`` replaces
-it with the rest of the catalog. Loading checks each entry's schema (errors name the file,
-line and field); ``validate`` (``imagewarden catalog validate``) checks every reference
-(roles, playbooks, service dependencies and their cycles, placeholders) and lists every
-problem; commands refuse data with a broken reference through ``resilience_data``.
+``procedures.yaml``, ``playbooks/*.yaml``, ``scenarios/*.yaml``), so ``--catalog DIR``
+replaces it with the rest of the catalog. Loading checks each entry's schema (errors name the
+file, line and field); ``validate`` (``imagewarden catalog validate``) checks every reference
+(roles, procedures, playbooks, service dependencies and their cycles, placeholders) and lists
+every problem; commands refuse data with a broken reference through ``resilience_data``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from imagewarden.catalog.sections import CatalogSection
 from imagewarden.catalog.validate import Problem
 from imagewarden.model import Location, UserInputError
 from imagewarden.resilience.inventory_view import CAST_PLACEHOLDERS, SITE_PLACEHOLDERS
-from imagewarden.resilience.schema import Playbook, Role, Scenario, ServiceNode, Step
+from imagewarden.resilience.schema import Playbook, Procedure, Role, Scenario, ServiceNode, Step
 
 if TYPE_CHECKING:
     from imagewarden.catalog import Catalog
@@ -56,8 +57,8 @@ class ResilienceData:
     roles: Mapping[str, Role]
     playbooks: Mapping[str, Playbook]
     scenarios: Mapping[str, Scenario]
-    downtime: tuple[Step, ...]
-    """Clinical downtime steps common to every playbook (``downtime.yaml``)."""
+    procedures: Mapping[str, Procedure]
+    """Procedures playbooks share, by id (``procedures.yaml``)."""
     root: str = ""
     """The folder it was read from, for messages."""
 
@@ -66,6 +67,7 @@ def load_resilience_data(root: Path) -> ResilienceData:
     """Read ``root`` (the section folder); raise ``UserInputError`` naming file and line."""
     services = root / "services.yaml"
     roles = root / "roles.yaml"
+    procedures = root / "procedures.yaml"
     return ResilienceData(
         services=_unique([(services, s) for s in _load_list(services, ServiceNode)], "service"),
         roles=_unique([(roles, r) for r in _load_list(roles, Role)], "role"),
@@ -77,7 +79,9 @@ def load_resilience_data(root: Path) -> ResilienceData:
             [(f, s) for f in _files(root / "scenarios") for s in _load_list(f, Scenario)],
             "scenario",
         ),
-        downtime=tuple(_load_list(root / "downtime.yaml", Step)),
+        procedures=_unique(
+            [(procedures, p) for p in _load_list(procedures, Procedure)], "procedure"
+        ),
         root=str(root),
     )
 
@@ -114,7 +118,8 @@ def _fields(text: str) -> Iterator[str]:
 
 
 def reference_problems(data: ResilienceData) -> list[Problem]:
-    """Every reference that does not resolve (roles, playbooks, dependencies, placeholders)."""
+    """Every reference that does not resolve (roles, procedures, playbooks, dependencies,
+    placeholders)."""
     problems: list[Problem] = []
     for service in data.services.values():
         for dep in service.depends_on:
@@ -129,15 +134,18 @@ def reference_problems(data: ResilienceData) -> list[Problem]:
                 Problem(f"role {role.id}", f"escalates to unknown role {role.escalates_to!r}")
             )
     site_names = set(SITE_PLACEHOLDERS)
-    for index, step in enumerate(data.downtime, start=1):
-        where = f"downtime step {index}"
-        problems += _role_problems(where, _step_roles(step), data)
-        problems += _placeholder_problems(where, step.text, site_names)
+    for procedure in data.procedures.values():
+        where = f"procedure {procedure.id}"
+        for step in procedure.steps:
+            problems += _role_problems(where, _step_roles(step), data)
+            problems += _placeholder_problems(where, step.text, site_names)
     for playbook in data.playbooks.values():
         where = f"playbook {playbook.id}"
         steps = [*(s for p in playbook.phases for s in p.steps), *playbook.downtime]
         for step in steps:
             problems += _role_problems(where, _step_roles(step), data)
+            if step.procedure and step.procedure not in data.procedures:
+                problems.append(Problem(where, f"unknown procedure {step.procedure!r}"))
         texts = [playbook.summary, *playbook.triggers, *(s.text for s in steps)]
         for text in texts:
             problems += _placeholder_problems(where, text, site_names)

@@ -1,5 +1,8 @@
-"""Incident response plan: team, contact tree, RACI and the imaging playbooks, rendered for
-one site's real archives, modalities and vendors."""
+"""Incident response plan: team, contact tree, RACI, the shared procedures and the imaging
+playbooks, rendered for one site's real archives, modalities and vendors.
+
+A procedure several playbooks use is rendered once (``RenderedProcedure``); a playbook step
+that carries it out keeps only the procedure's id and title, so the documents point to it."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from dataclasses import dataclass
 from imagewarden.resilience.data import ResilienceData
 from imagewarden.resilience.inventory_view import SiteView, fill
 from imagewarden.resilience.records import TeamMember
-from imagewarden.resilience.schema import PHASES, Playbook, Role, Step
+from imagewarden.resilience.schema import PHASES, Playbook, Procedure, Role, Step
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,21 @@ class RenderedStep:
     owner: str
     consulted: tuple[str, ...]
     informed: tuple[str, ...]
+    procedure: str = ""
+    """Id of the shared procedure the step carries out ("" when none)."""
+    procedure_title: str = ""
+
+
+@dataclass(frozen=True)
+class RenderedProcedure:
+    """A shared procedure as the documents state it, once, with the playbooks using it."""
+
+    id: str
+    title: str
+    purpose: str
+    steps: tuple[RenderedStep, ...]
+    used_by: tuple[str, ...]
+    """Titles of the playbooks (of this document) that refer to it."""
 
 
 @dataclass(frozen=True)
@@ -46,13 +64,41 @@ class ContactLevel:
     depth: int
 
 
-def _step(step: Step, values: Mapping[str, str], roles: Mapping[str, Role]) -> RenderedStep:
+def _step(step: Step, values: Mapping[str, str], data: ResilienceData) -> RenderedStep:
+    roles = data.roles
+    procedure = data.procedures.get(step.procedure)
     return RenderedStep(
         fill(step.text, values),
         roles[step.owner].title,
         tuple(roles[r].title for r in step.consulted),
         tuple(roles[r].title for r in step.informed),
+        step.procedure,
+        procedure.title if procedure else "",
     )
+
+
+def _uses(playbook: Playbook) -> set[str]:
+    steps = (*(s for p in playbook.phases for s in p.steps), *playbook.downtime)
+    return {s.procedure for s in steps if s.procedure}
+
+
+def shared_procedures(
+    playbooks: Sequence[Playbook], view: SiteView, data: ResilienceData
+) -> tuple[RenderedProcedure, ...]:
+    """The procedures ``playbooks`` refer to, in catalog order, each rendered once."""
+    values = view.placeholders()
+
+    def rendered(procedure: Procedure) -> RenderedProcedure:
+        return RenderedProcedure(
+            procedure.id,
+            procedure.title,
+            fill(procedure.purpose, values),
+            tuple(_step(s, values, data) for s in procedure.steps),
+            tuple(p.title for p in playbooks if procedure.id in _uses(p)),
+        )
+
+    used = set().union(*(_uses(p) for p in playbooks))
+    return tuple(rendered(p) for p in data.procedures.values() if p.id in used)
 
 
 def _raci(playbook: Playbook, data: ResilienceData) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -77,16 +123,15 @@ def _raci(playbook: Playbook, data: ResilienceData) -> tuple[tuple[str, tuple[st
 def render_playbook(playbook: Playbook, view: SiteView, data: ResilienceData) -> RenderedPlaybook:
     """``playbook`` with the site's systems filled in and its RACI derived from the steps."""
     values = view.placeholders()
-    roles = data.roles
     return RenderedPlaybook(
         id=playbook.id,
         title=playbook.title,
         summary=fill(playbook.summary, values),
         triggers=tuple(fill(t, values) for t in playbook.triggers),
         phases=tuple(
-            (p.phase, tuple(_step(s, values, roles) for s in p.steps)) for p in playbook.phases
+            (p.phase, tuple(_step(s, values, data) for s in p.steps)) for p in playbook.phases
         ),
-        downtime=tuple(_step(s, values, roles) for s in (*data.downtime, *playbook.downtime)),
+        downtime=tuple(_step(s, values, data) for s in playbook.downtime),
         raci=_raci(playbook, data),
         sources=playbook.sources,
     )
@@ -116,6 +161,7 @@ class IrPlan:
 
     view: SiteView
     playbooks: tuple[RenderedPlaybook, ...]
+    procedures: tuple[RenderedProcedure, ...]
     tree: tuple[ContactLevel, ...]
     unstaffed: tuple[str, ...]
     phases: tuple[str, ...] = PHASES
@@ -129,13 +175,16 @@ def build_plan(
 ) -> IrPlan:
     """The plan for ``view``'s site: its members (and those serving every site), the
     contact tree, and the chosen playbooks (all when none is named)."""
-    chosen = [data.playbooks[p] for p in playbook_ids] if playbook_ids else data.playbooks.values()
+    chosen = (
+        [data.playbooks[p] for p in playbook_ids] if playbook_ids else [*data.playbooks.values()]
+    )
     site_members = [m for m in members if m.site_id in ("", view.site.id)]
     tree = contact_tree(data, site_members)
     unstaffed = tuple(level.role.title for level in tree if not level.people)
     return IrPlan(
         view,
         tuple(render_playbook(p, view, data) for p in chosen),
+        shared_procedures(chosen, view, data),
         tuple(tree),
         unstaffed,
     )

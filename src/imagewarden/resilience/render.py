@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from imagewarden.render.atomic import write_text_atomic
+from imagewarden.render.documents import shared_templates
 
 
 @cache
 def _environment() -> Environment:
-    folder = Path(str(resources.files("imagewarden.resilience") / "templates"))
     return Environment(
-        loader=FileSystemLoader(folder),
+        loader=ChoiceLoader(
+            [PackageLoader("imagewarden.resilience", "templates"), shared_templates()]
+        ),
         autoescape=select_autoescape(["html", "j2"]),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -26,12 +27,9 @@ def _environment() -> Environment:
 
 
 def render_html(template: str, **context: Any) -> str:
-    """A self-contained HTML document from one of the capability's templates."""
-    env = _environment()
-    css = (
-        Path(str(resources.files("imagewarden.resilience") / "templates")) / "base.css"
-    ).read_text()
-    return env.get_template(template).render(css=css, **context)
+    """A self-contained HTML document from one of the capability's templates, styled by the
+    documents' shared stylesheet."""
+    return _environment().get_template(template).render(**context)
 
 
 def write_outputs(html: str, out: Path, pdf: Path | None = None) -> tuple[Path, ...]:

@@ -1,5 +1,5 @@
 """Schemas of the resilience catalog data (catalog/data/resilience/): imaging service
-dependencies, incident response roles, playbooks and tabletop scenarios."""
+dependencies, incident response roles, shared procedures, playbooks and tabletop scenarios."""
 
 from __future__ import annotations
 
@@ -49,13 +49,41 @@ class Role(_Entry):
 
 
 class Step(_Entry):
-    """One step of a procedure, with its RACI roles."""
+    """One step of a playbook or a shared procedure, with its RACI roles."""
 
-    text: str
+    text: str = ""
+    """What to do; with ``procedure``, what this playbook adds to the shared procedure."""
+    procedure: str = ""
+    """Id of a shared procedure (procedures.yaml) the step carries out: the plan states the
+    procedure once and points to it from every playbook that uses it."""
     owner: str
     """Role id: the one accountable for the step (RACI "A/R")."""
     consulted: tuple[str, ...] = ()
     informed: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _says_what_to_do(self) -> Step:
+        if not self.text.strip() and not self.procedure:
+            raise ValueError("a step needs a text, a procedure, or both")
+        return self
+
+
+class Procedure(_Entry):
+    """A procedure several playbooks share (isolating a system, calling a vendor, clinical
+    downtime...): written once, referenced by id from playbook steps."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: str
+    purpose: str
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _no_nesting(self) -> Procedure:
+        if any(s.procedure for s in self.steps):
+            raise ValueError("a procedure's steps cannot refer to another procedure")
+        if any(not s.text.strip() for s in self.steps):
+            raise ValueError("every step of a procedure needs a text")
+        return self
 
 
 class PlaybookPhase(_Entry):
@@ -66,7 +94,7 @@ class PlaybookPhase(_Entry):
 
 
 class Playbook(_Entry):
-    """An imaging incident playbook: triggers, five phases and its own downtime steps."""
+    """An imaging incident playbook: triggers, five phases and its clinical downtime steps."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     title: str
@@ -74,7 +102,8 @@ class Playbook(_Entry):
     triggers: tuple[str, ...] = Field(min_length=1)
     phases: tuple[PlaybookPhase, ...] = Field(min_length=5, max_length=5)
     downtime: tuple[Step, ...] = ()
-    """Clinical downtime steps of this incident, after the common ones (downtime.yaml)."""
+    """How clinical work goes on during this incident: usually a reference to the shared
+    clinical downtime procedure, with this incident's own steps."""
     sources: tuple[str, ...] = ()
 
     @model_validator(mode="after")

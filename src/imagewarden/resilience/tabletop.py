@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from imagewarden.model import Asset
 from imagewarden.resilience.data import ResilienceData
 from imagewarden.resilience.inventory_view import NONE, SiteView, fill
-from imagewarden.resilience.ir import RenderedPlaybook, render_playbook
+from imagewarden.resilience.ir import (
+    RenderedPlaybook,
+    RenderedProcedure,
+    render_playbook,
+    shared_procedures,
+)
 from imagewarden.resilience.schema import Scenario
 
 
@@ -46,6 +51,8 @@ class Package:
     """(role title, questions)."""
     evaluation: tuple[str, ...]
     playbook: RenderedPlaybook
+    procedures: tuple[RenderedProcedure, ...]
+    """The shared procedures the playbook refers to, stated once after it."""
     cast: tuple[tuple[str, str], ...]
     """(placeholder, what it names in this variant)."""
 
@@ -86,6 +93,7 @@ def generate(scenario: Scenario, view: SiteView, data: ResilienceData, seed: int
     }
     values = {**view.placeholders(), **cast}
     roles = data.roles
+    playbook = data.playbooks[scenario.playbook]
     return Package(
         scenario=scenario,
         view=view,
@@ -101,6 +109,7 @@ def generate(scenario: Scenario, view: SiteView, data: ResilienceData, seed: int
             for role, questions in scenario.questions.items()
         ),
         evaluation=tuple(fill(e, values) for e in scenario.evaluation),
-        playbook=render_playbook(data.playbooks[scenario.playbook], view, data),
+        playbook=render_playbook(playbook, view, data),
+        procedures=shared_procedures([playbook], view, data),
         cast=tuple(sorted(cast.items())),
     )
