@@ -24,6 +24,9 @@ from imagewarden.store import Store
 from imagewarden.store.schema import Base
 from imagewarden.vulns.feeds.nvd import parse_record, read_nvd
 from imagewarden.vulns.importer import FeedImporter
+from imagewarden.vulns.interface import CveRows
+from imagewarden.vulns.names import PhraseIndex
+from imagewarden.vulns.rows import record_rows
 from imagewarden.vulns.store.repository import VulnRepository
 
 NOW = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
@@ -69,14 +72,28 @@ def _write_feed(path: Path, records: list[dict[str, Any]]) -> Path:
     return path
 
 
-def _exact(path: Path) -> list[Any]:
+def _exact(path: Path, phrases: PhraseIndex | None = None) -> list[Any]:
+    """Each record's rows, as the exact reader and ``record_rows`` give them."""
     with path.open("rb") as handle:
-        return [parse_record(raw) for raw in stream_items(handle, str(path), "vulnerabilities")]
+        items = stream_items(handle, str(path), "vulnerabilities")
+        return _records(record_rows(parse_record(raw, phrases) for raw in items))
+
+
+def _records(rows: CveRows) -> list[Any]:
+    return list(zip(rows.cves, rows.matches, rows.mentions, strict=True))
+
+
+def _read(path: Path, phrases: PhraseIndex | None = None) -> list[Any]:
+    """Each record's rows as ``read_nvd`` gives them (fast chunks, then exact records)."""
+    found = []
+    for item in read_nvd(path, single=False, phrases=phrases):
+        found += _records(item if isinstance(item, CveRows) else record_rows([item]))
+    return found
 
 
 @pytest.mark.parametrize("block", [512, 4096, 1 << 22])
 def test_fast_and_exact_readers_give_the_same_records(
-    shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+    shared: Path, catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
     monkeypatch.setattr(json_reader, "FAST_BLOCK", block)
     records = _variants(shared, 8)
@@ -84,8 +101,11 @@ def test_fast_and_exact_readers_give_the_same_records(
     odd["metrics"] = {"cvssMetricV31": "not a list"}  # the exact reader ignores it
     records[30] = odd
     feed = _write_feed(tmp_path / "feed.json", records)
-    assert list(read_nvd(feed, single=False)) == _exact(feed)
+    phrases = PhraseIndex.build(catalog.products)
+    assert _read(feed) == _exact(feed)
+    assert _read(feed, phrases) == _exact(feed, phrases)
     assert len(_exact(feed)) == len(records)
+    assert any(mentions for *_, mentions in _exact(feed, phrases))
 
 
 def test_a_bad_record_after_fast_chunks_is_named(shared: Path, tmp_path: Path) -> None:
@@ -109,7 +129,7 @@ def test_nesting_in_unread_fields_is_still_bounded(
     assert caught.value.limit is JSON_DEPTH
     records[5]["vendorComments"] = json.loads("[" * 8 + "]" * 8)  # depth 12: accepted
     feed = _write_feed(tmp_path / "deep.json", records)
-    assert len(list(read_nvd(feed, single=False))) == len(records)
+    assert len(_read(feed)) == len(records)
 
 
 @pytest.mark.parametrize(

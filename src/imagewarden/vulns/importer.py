@@ -16,8 +16,8 @@ from imagewarden.vulns.feeds.detect import NOT_A_FEED, Detected, detect_kind, fe
 from imagewarden.vulns.feeds.epss import read_epss
 from imagewarden.vulns.feeds.kev import read_kev
 from imagewarden.vulns.feeds.nvd import read_nvd
-from imagewarden.vulns.interface import FeedItem, FeedKind, ProductMention
-from imagewarden.vulns.names import PhraseIndex, description_mentions
+from imagewarden.vulns.interface import FeedItem, FeedKind
+from imagewarden.vulns.names import PhraseIndex
 from imagewarden.vulns.store.repository import FileImport, VulnRepository
 
 log = logging.getLogger(__name__)
@@ -54,12 +54,9 @@ class FeedImporter:
         self.actor = actor
         self._phrases = PhraseIndex.build(catalog.products)
 
-    def _mentions(self, description: str) -> tuple[ProductMention, ...]:
-        return description_mentions(self._phrases, description)
-
     def _items(self, detected: Detected, path: Path) -> Iterator[FeedItem]:
         if detected.kind is FeedKind.NVD:
-            return read_nvd(path, single=detected.single_record, mention=self._mentions)
+            return read_nvd(path, single=detected.single_record, phrases=self._phrases)
         if detected.kind is FeedKind.KEV:
             return read_kev(path, detected.catalog_version)
         if detected.kind is FeedKind.EPSS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from imagewarden.vulns.interface import (
     CpeMatch,
     CsafAdvisory,
     CveRecord,
+    CveRows,
     EpssScore,
     FeedItem,
     FeedKind,
@@ -41,6 +43,17 @@ from imagewarden.vulns.interface import (
     ProductMention,
 )
 from imagewarden.vulns.interface import SbomComponent as Component
+from imagewarden.vulns.rows import (
+    CVE_FIELDS,
+    CVE_ID,
+    CVE_LAST_MODIFIED,
+    MATCH_FIELDS,
+    MENTION_FIELDS,
+    Row,
+    mention_row,
+    part_of,
+    record_rows,
+)
 from imagewarden.vulns.store.tables import (
     VulnComponentRow,
     VulnCpeMatchRow,
@@ -93,9 +106,17 @@ def _chunks(items: Sequence[T], size: int = _IN) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def _batches(items: Iterable[T], size: int = _BATCH) -> Iterator[list[T]]:
-    batch: list[T] = []
+def _batches(items: Iterable[FeedItem], size: int = _BATCH) -> Iterator[list[FeedItem] | CveRows]:
+    """Items in lists of ``size``; rows the reader already built in parts of ``size``."""
+    batch: list[FeedItem] = []
     for item in items:
+        if isinstance(item, CveRows):
+            if batch:
+                yield batch
+                batch = []
+            for start in range(0, len(item.cves), size):
+                yield part_of(item, start, start + size)
+            continue
         batch.append(item)
         if len(batch) >= size:
             yield batch
@@ -419,7 +440,6 @@ as the vulns migration, so the schema is the same after it)."""
 
 
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-Row = tuple[Any, ...]
 
 
 @functools.lru_cache(maxsize=32)
@@ -470,12 +490,14 @@ class _Writer:
                 index.create(self.connection)
             self.deferred = False
 
-    def write(self, batch: list[FeedItem]) -> tuple[int, int]:
+    def write(self, batch: list[FeedItem] | CveRows) -> tuple[int, int]:
         """Write one batch; returns (written, skipped as not newer than stored)."""
+        if isinstance(batch, CveRows):
+            return self._cves(batch)
         cves = [i for i in batch if isinstance(i, CveRecord)]
         written = skipped = 0
         if cves:
-            written, skipped = self._cves(cves)
+            written, skipped = self._cves(record_rows(cves))
         if len(cves) == len(batch):
             return written, skipped
         kev = [i for i in batch if isinstance(i, KevEntry)]
@@ -489,9 +511,9 @@ class _Writer:
         for advisory in (i for i in batch if isinstance(i, CsafAdvisory)):
             source = f"csaf:{advisory.advisory_id}"[:80]
             self.connection.execute(delete(_MENTIONS).where(_MENTIONS.c.source == source))
-            rows = [_mention_row(cve, m) for cve, m in advisory.mentions]
+            rows = [mention_row(cve, m) for cve, m in advisory.mentions]
             for chunk in _chunks(rows, _BATCH):
-                _insert_many(self.connection, _MENTIONS, _MENTION_FIELDS, list(chunk))
+                _insert_many(self.connection, _MENTIONS, MENTION_FIELDS, list(chunk))
             written += len(advisory.mentions)
         return written, skipped
 
@@ -501,12 +523,13 @@ class _Writer:
             self.connection.execute(delete(table).where(table.c.cve_id.in_(chunk)))
         _insert_many(self.connection, table, columns, list(latest.values()))
 
-    def _cves(self, records: list[CveRecord]) -> tuple[int, int]:
-        latest: dict[str, CveRecord] = {}
-        for record in records:
-            known = latest.get(record.cve)
-            if known is None or record.last_modified >= known.last_modified:
-                latest[record.cve] = record
+    def _cves(self, rows: CveRows) -> tuple[int, int]:
+        records = rows.cves
+        latest: dict[str, int] = {}  # CVE -> its newest record in the batch (the last of equals)
+        for index, row in enumerate(records):
+            known = latest.get(row[CVE_ID])
+            if known is None or row[CVE_LAST_MODIFIED] >= records[known][CVE_LAST_MODIFIED]:
+                latest[row[CVE_ID]] = index
         stored: dict[str, str] = {}
         if self.written is not None:
             stored = {cve: self.written[cve] for cve in latest if cve in self.written}
@@ -517,11 +540,15 @@ class _Writer:
                 )
                 stored.update((cve, modified) for cve, modified in self.connection.execute(query))
         # Incremental: a record replaces the stored one only when NVD modified it since.
-        fresh = [r for r in latest.values() if r.last_modified > stored.get(r.cve, "")]
+        fresh = [
+            index
+            for cve, index in latest.items()
+            if records[index][CVE_LAST_MODIFIED] > stored.get(cve, "")
+        ]
         skipped = len(records) - len(fresh)
         if not fresh:
             return 0, skipped
-        replace = [r.cve for r in fresh if r.cve in stored]
+        replace = [records[index][CVE_ID] for index in fresh if records[index][CVE_ID] in stored]
         if replace:
             self.finish()  # deleting by CVE needs the cve_id indexes
         for chunk in _chunks(replace):
@@ -532,84 +559,20 @@ class _Writer:
                     _MENTIONS.c.cve_id.in_(chunk), _MENTIONS.c.source == "description"
                 )
             )
+        cves = [records[index] for index in fresh]
         if self.written is not None:
-            self.written.update((r.cve, r.last_modified) for r in fresh)
+            self.written.update((row[CVE_ID], row[CVE_LAST_MODIFIED]) for row in cves)
         connection = self.connection
-        _insert_many(connection, _CVES, _CVE_FIELDS, [_cve_row(r) for r in fresh])
-        matches = [_match_row(r.cve, m) for r in fresh for m in r.matches]
-        _insert_many(connection, _MATCHES, _MATCH_FIELDS, matches)
-        mentions = [_mention_row(r.cve, m) for r in fresh for m in r.mentions]
-        _insert_many(connection, _MENTIONS, _MENTION_FIELDS, mentions)
+        _insert_many(connection, _CVES, CVE_FIELDS, cves)
+        chain = itertools.chain.from_iterable
+        matches = list(chain(rows.matches[index] for index in fresh))
+        _insert_many(connection, _MATCHES, MATCH_FIELDS, matches)
+        mentions = list(chain(rows.mentions[index] for index in fresh))
+        _insert_many(connection, _MENTIONS, MENTION_FIELDS, mentions)
         return len(fresh), skipped
 
 
 # Each row builder gives a plain tuple in its columns' order.
-_CVE_FIELDS = (
-    "cve_id",
-    "published",
-    "last_modified",
-    "status",
-    "description",
-    "cvss_version",
-    "cvss_score",
-    "cvss_severity",
-    "cvss_vector",
-    "has_config",
-)
-
-
-def _cve_row(r: CveRecord) -> Row:
-    return (
-        r.cve,
-        r.published,
-        r.last_modified,
-        r.status[:40],
-        r.description,
-        r.cvss_version[:8],
-        r.cvss_score,
-        r.cvss_severity[:16],
-        r.cvss_vector[:200],
-        bool(r.matches),
-    )
-
-
-_MATCH_FIELDS = (
-    "cve_id",
-    "config",
-    "node",
-    "operator",
-    "vulnerable",
-    "part",
-    "vendor",
-    "product",
-    "version",
-    "update",
-    "start_including",
-    "start_excluding",
-    "end_including",
-    "end_excluding",
-)
-
-
-def _match_row(cve: str, m: CpeMatch) -> Row:
-    return (
-        cve,
-        m.config,
-        m.node,
-        m.operator,
-        m.vulnerable,
-        m.part,
-        m.vendor,
-        m.product,
-        m.version,
-        m.update,
-        m.start_including,
-        m.start_excluding,
-        m.end_including,
-        m.end_excluding,
-    )
-
-
 _KEV_FIELDS = (
     "cve_id",
     "vendor",
@@ -640,26 +603,3 @@ _EPSS_FIELDS = ("cve_id", "epss", "percentile", "score_date")
 
 def _epss_row(e: EpssScore) -> Row:
     return (e.cve, e.epss, e.percentile, e.score_date)
-
-
-_MENTION_FIELDS = (
-    "cve_id",
-    "vendor_key",
-    "product_key",
-    "label",
-    "version_op",
-    "version",
-    "source",
-)
-
-
-def _mention_row(cve: str, m: ProductMention) -> Row:
-    return (
-        cve,
-        m.vendor_key[:200],
-        m.product_key[:300],
-        m.label[:300],
-        m.version_op[:8],
-        m.version[:100],
-        m.source[:80],
-    )
