@@ -1,4 +1,5 @@
-"""Rows of the NVD tables as plain tuples, in their columns' order: one place for both readers.
+"""Rows of the NVD tables as plain tuples, in their columns' order, and the batches the
+store writes feed items in: one place for both NVD readers and the store.
 
 The fast reader builds these straight from what msgspec decoded; the exact reader's
 ``CveRecord`` goes through ``record_rows``. Both apply the same column limits here, so a
@@ -7,12 +8,15 @@ record gives the same rows whichever reader took it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from imagewarden.vulns.interface import CpeMatch, CveRecord, CveRows, ProductMention
+from imagewarden.vulns.interface import CpeMatch, CveRecord, CveRows, FeedItem, ProductMention
 
 Row = tuple[Any, ...]
+Batch = list[FeedItem] | CveRows
+"""What the store writes at a time: up to ``BATCH`` items, or rows of up to ``BATCH`` CVEs."""
+BATCH = 5000
 
 CVE_FIELDS = (
     "cve_id",
@@ -130,3 +134,37 @@ def record_rows(records: Iterable[CveRecord]) -> CveRows:
 def part_of(rows: CveRows, start: int, stop: int) -> CveRows:
     """Records ``start`` to ``stop`` of ``rows``."""
     return CveRows(rows.cves[start:stop], rows.matches[start:stop], rows.mentions[start:stop])
+
+
+def batches(items: Iterable[FeedItem], size: int | None = None) -> Iterator[Batch]:
+    """Items in lists of ``size`` (default ``BATCH``); rows already built in parts of it."""
+    size = size or BATCH
+    batch: list[FeedItem] = []
+    for item in items:
+        if isinstance(item, CveRows):
+            if batch:
+                yield batch
+                batch = []
+            for start in range(0, len(item.cves), size):
+                yield part_of(item, start, start + size)
+            continue
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def read_batches(read: Callable[[], Iterable[FeedItem]]) -> Iterator[Batch]:
+    """``batches`` of what ``read()`` gives: the messages a reader in a child process sends."""
+    return batches(read())
+
+
+def items_of(messages: Iterable[Batch]) -> Iterator[FeedItem]:
+    """The items of batches again (rows stay whole)."""
+    for batch in messages:
+        if isinstance(batch, CveRows):
+            yield batch
+        else:
+            yield from batch

@@ -44,14 +44,16 @@ from imagewarden.vulns.interface import (
 )
 from imagewarden.vulns.interface import SbomComponent as Component
 from imagewarden.vulns.rows import (
+    BATCH,
     CVE_FIELDS,
     CVE_ID,
     CVE_LAST_MODIFIED,
     MATCH_FIELDS,
     MENTION_FIELDS,
+    Batch,
     Row,
+    batches,
     mention_row,
-    part_of,
     record_rows,
 )
 from imagewarden.vulns.store.tables import (
@@ -70,7 +72,6 @@ SBOM_IMPORT_ACTION = "import.sbom"
 """The audit action of one SBOM import."""
 
 T = TypeVar("T")
-_BATCH = 5000
 _IN = 500  # ids per IN (...) list: below SQLite's bound-parameter limit
 _PARAMS = 900  # vendors + products per query, below SQLite's bound-parameter limit
 _MATCH_COLUMNS = (
@@ -104,25 +105,6 @@ _MENTION_COLUMNS = (
 def _chunks(items: Sequence[T], size: int = _IN) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _batches(items: Iterable[FeedItem], size: int = _BATCH) -> Iterator[list[FeedItem] | CveRows]:
-    """Items in lists of ``size``; rows the reader already built in parts of ``size``."""
-    batch: list[FeedItem] = []
-    for item in items:
-        if isinstance(item, CveRows):
-            if batch:
-                yield batch
-                batch = []
-            for start in range(0, len(item.cves), size):
-                yield part_of(item, start, start + size)
-            continue
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _pair_filter(
@@ -234,7 +216,7 @@ class VulnRepository:
         with self.store.changing(actor, FEED_IMPORT_ACTION, file) as change:
             connection = change.session.connection()
             writer = _Writer(connection, bulk=kind is FeedKind.NVD and _empty(connection))
-            for batch in _batches(items):
+            for batch in batches(items):
                 w, s = writer.write(batch)
                 written += w
                 skipped += s
@@ -490,7 +472,7 @@ class _Writer:
                 index.create(self.connection)
             self.deferred = False
 
-    def write(self, batch: list[FeedItem] | CveRows) -> tuple[int, int]:
+    def write(self, batch: Batch) -> tuple[int, int]:
         """Write one batch; returns (written, skipped as not newer than stored)."""
         if isinstance(batch, CveRows):
             return self._cves(batch)
@@ -512,7 +494,7 @@ class _Writer:
             source = f"csaf:{advisory.advisory_id}"[:80]
             self.connection.execute(delete(_MENTIONS).where(_MENTIONS.c.source == source))
             rows = [mention_row(cve, m) for cve, m in advisory.mentions]
-            for chunk in _chunks(rows, _BATCH):
+            for chunk in _chunks(rows, BATCH):
                 _insert_many(self.connection, _MENTIONS, MENTION_FIELDS, list(chunk))
             written += len(advisory.mentions)
         return written, skipped
