@@ -458,8 +458,9 @@ class _Writer:
     def __init__(self, connection: Connection, *, bulk: bool) -> None:
         self.connection = connection
         self.deferred = False
-        # Into an empty table, what is stored is what this import wrote: no need to ask.
-        self.written: dict[str, str] | None = {} if bulk else None
+        # Into an empty table, only a CVE this import wrote can be stored: no need to ask
+        # about the others (the ids only: a repeated CVE is rare, its date is asked for).
+        self.written: set[str] | None = set() if bulk else None
         if bulk:
             for index in sorted(_DEFERRED, key=lambda i: str(i.name)):
                 index.drop(connection)
@@ -512,15 +513,12 @@ class _Writer:
             known = latest.get(row[CVE_ID])
             if known is None or row[CVE_LAST_MODIFIED] >= records[known][CVE_LAST_MODIFIED]:
                 latest[row[CVE_ID]] = index
+        written = self.written
+        asked = list(latest) if written is None else [cve for cve in latest if cve in written]
         stored: dict[str, str] = {}
-        if self.written is not None:
-            stored = {cve: self.written[cve] for cve in latest if cve in self.written}
-        else:
-            for chunk in _chunks(list(latest)):
-                query = select(_CVES.c.cve_id, _CVES.c.last_modified).where(
-                    _CVES.c.cve_id.in_(chunk)
-                )
-                stored.update((cve, modified) for cve, modified in self.connection.execute(query))
+        for chunk in _chunks(asked):
+            query = select(_CVES.c.cve_id, _CVES.c.last_modified).where(_CVES.c.cve_id.in_(chunk))
+            stored.update((cve, modified) for cve, modified in self.connection.execute(query))
         # Incremental: a record replaces the stored one only when NVD modified it since.
         fresh = [
             index
@@ -542,8 +540,8 @@ class _Writer:
                 )
             )
         cves = [records[index] for index in fresh]
-        if self.written is not None:
-            self.written.update((row[CVE_ID], row[CVE_LAST_MODIFIED]) for row in cves)
+        if written is not None:
+            written.update(row[CVE_ID] for row in cves)
         connection = self.connection
         _insert_many(connection, _CVES, CVE_FIELDS, cves)
         chain = itertools.chain.from_iterable
