@@ -277,13 +277,20 @@ def _import_all(url: str, catalog: Catalog, paths: list[Path]) -> dict[str, list
         return _contents(opened, FEED_TABLES)
 
 
+@pytest.mark.parametrize("threads", ["one thread (forked)", "two threads (spawned)"])
 def test_every_feed_read_in_a_child_gives_the_same_rows(
-    db_url: str, catalog: Catalog, shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_url: str,
+    catalog: Catalog,
+    shared: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    threads: str,
 ) -> None:
     paths = [shared, _write_feed(tmp_path / "variants.json", _variants(shared, 4))]
     in_process = _import_all(f"sqlite:///{tmp_path / 'here.db'}", catalog, paths)
     monkeypatch.setattr(importer_module, "IN_CHILD_BYTES", 0)
-    assert _import_all(db_url, catalog, paths) == in_process
+    run = functools.partial(_import_all, db_url, catalog, paths)
+    assert (run() if threads.startswith("one") else in_a_thread(run)) == in_process
     assert all(in_process[table] for table in FEED_TABLES)
     assert multiprocessing.active_children() == []
 
