@@ -361,7 +361,12 @@ def main() -> None:
         )
     ratio = ours["seconds"] / floor["seconds"]
     ratio_cpu = ours["cpu_seconds"] / floor["cpu_seconds"]
-    print(f"import / ijson: {ratio:.2f}x wall, {ratio_cpu:.2f}x cpu (goal 2.5x)")
+    busier = max(ours["cpu_seconds_writer"], ours["cpu_seconds_reader"])
+    ratio_busier = busier / floor["cpu_seconds"]
+    print(
+        f"import / ijson: {ratio:.2f}x wall, {ratio_cpu:.2f}x cpu of both processes, "
+        f"{ratio_busier:.2f}x cpu of the busier one (goal 2.5x)"
+    )
     result = {
         "benchmark": "bench_vulns",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -394,6 +399,10 @@ def main() -> None:
             "within_budget": ours_peak < 300,
             "ratio_to_ijson_wall": round(ratio, 2),
             "ratio_to_ijson_cpu": round(ratio_cpu, 2),
+            "ratio_to_ijson_cpu_busier_process": round(ratio_busier, 2),
+            "ratio_to_ijson_cpu_busier_process_note": "the CPU seconds of the busier of the "
+            "two processes (reader or writer) over ijson's: the wall ratio to expect when "
+            "both have a core of their own",
             "goal_ratio": 2.5,
             "within_goal_wall": ratio <= 2.5,
             "within_goal_cpu": ratio_cpu <= 2.5,
