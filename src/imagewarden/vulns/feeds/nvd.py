@@ -4,8 +4,9 @@ Large files are read a few MiB at a time: msgspec decodes and type-checks whole 
 ``vulnerabilities`` items into the structs below (``FastArray``), about ten times faster
 than building dicts. Whatever that path does not take (an unusual header, a record that is
 malformed or shaped differently) goes to the exact path: ijson streams one item at a time
-and ``parse_record`` checks it and names the problem. Both give the same records; memory
-does not grow with the feed on either.
+and ``parse_record`` checks it and names the problem. The fast path builds the table rows
+straight from the structs (``CveRows``, one per chunk); the exact path's records become the
+same rows in the store (``rows.record_rows``). Memory does not grow with the feed on either.
 """
 
 from __future__ import annotations
