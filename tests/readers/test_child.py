@@ -30,6 +30,17 @@ def _deep_json(path: Path) -> Iterator[Any]:
         yield from stream_items(handle, str(path), "items")
 
 
+class _HoldsALock(Exception):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.lock = threading.Lock()  # does not pickle
+
+
+def _raises_unpicklable() -> Iterator[int]:
+    yield 1
+    raise _HoldsALock("the reader's own words")
+
+
 def _killed_after(count: int) -> Iterator[int]:
     yield from range(count)
     os.kill(os.getpid(), signal.SIGKILL)
@@ -69,6 +80,12 @@ def test_an_error_in_the_child_is_raised_here_with_its_details(
     assert caught.value.limit == JSON_DEPTH
     assert caught.value.location is not None and caught.value.location.file == str(path)
     assert "JSON nesting exceeds the limit" in str(caught.value)
+    assert multiprocessing.active_children() == []
+
+
+def test_an_error_that_does_not_pickle_still_arrives_with_its_type_and_text() -> None:
+    with pytest.raises(RuntimeError, match="_HoldsALock: the reader's own words"):
+        list(read_in_child(_raises_unpicklable))
     assert multiprocessing.active_children() == []
 
 

@@ -29,7 +29,11 @@ class ReaderEnded(RuntimeError):
     """The child process ended without finishing (killed, or out of memory)."""
 
 
-def _exception_state(exc: BaseException) -> tuple[type[BaseException], tuple[Any, ...], Any]:
+_State = tuple[type[BaseException], tuple[Any, ...], Any]
+"""An exception as its class, args and attributes: how it crosses the pipe."""
+
+
+def _exception_state(exc: BaseException) -> _State:
     return type(exc), exc.args, getattr(exc, "__dict__", {})
 
 
@@ -51,12 +55,22 @@ def _produce(produce: Callable[[], Iterable[Any]], pipe: Connection) -> None:
     except BrokenPipeError:
         pass  # the parent stopped reading: nothing left to tell it
     except BaseException as exc:  # every failure is the parent's to raise
-        try:
-            pipe.send((_FAILED, _exception_state(exc)))
-        except Exception:  # its attributes do not pickle: its type and text still go
-            pipe.send((_FAILED, (RuntimeError, (f"{type(exc).__name__}: {exc}",), {})))
+        _send_failure(pipe, exc)
     finally:
         pipe.close()
+
+
+def _send_failure(pipe: Connection, exc: BaseException) -> None:
+    """The exception to the parent; if its attributes do not pickle, its type and text."""
+    plain: _State = (RuntimeError, (f"{type(exc).__name__}: {exc}",), {})
+    for state in (_exception_state(exc), plain):
+        try:
+            pipe.send((_FAILED, state))
+            return
+        except BrokenPipeError:
+            return  # the parent stopped reading
+        except Exception:  # does not pickle: the plain form is tried next
+            continue
 
 
 def _context() -> ForkContext | SpawnContext:
