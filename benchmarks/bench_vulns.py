@@ -4,8 +4,10 @@ In one run:
   1. generate an NVD CVE API 2.0 feed file of N records (default 300,000), shaped like real
      records (descriptions, CVSS v3.1 metrics, CPE configurations with version ranges, AND
      firmware/hardware pairs, references; about 10 % without configurations);
-  2. ours: ``FeedImporter`` streams the file into SQLite, in a child process whose peak
-     resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is reported;
+  2. ours: ``FeedImporter`` streams the file into SQLite, in a child process; it reads the
+     file in a child of its own while it inserts the rows. Reported: wall time, the CPU of
+     both, and peak memory as the sum of both peak resident sizes (``ru_maxrss`` of itself
+     and of its children), plus the peak PSS of both sampled every 50 ms;
   3. peer (the floor): ijson's C backend streaming the same file item by item
      (``ijson.items(f, "vulnerabilities.item")``: parsing only, nothing checked or stored),
      same memory measure; the goal is an import within 2.5x of it;
@@ -57,13 +59,20 @@ from imagewarden.vulns.importer import FeedImporter
 from imagewarden.vulns.store.repository import VulnRepository
 db, feed = sys.argv[1], Path(sys.argv[2])
 catalog = load_catalog()
+def children_cpu():
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 with open_store(db, create=True) as store:
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu, reader_cpu = time.perf_counter(), time.process_time(), children_cpu()
     importer = FeedImporter(VulnRepository(store), catalog, "benchmark")
     result = importer.import_file(feed, dt.datetime.now(dt.UTC))
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "records": result.records,
-                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+    reader_cpu = children_cpu() - reader_cpu
+print(json.dumps({"seconds": seconds, "cpu_seconds": cpu + reader_cpu,
+                  "cpu_seconds_writer": cpu, "cpu_seconds_reader": reader_cpu,
+                  "records": result.records,
+                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "peak_reader_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
 
 CHILD_IJSON = """
@@ -213,11 +222,34 @@ def generate_feed(path: Path, records: int, seed: int = 7) -> int:
     return path.stat().st_size
 
 
+def _pss_kib(pid: int) -> int:
+    """Proportional set size of a process and its children (shared pages counted once)."""
+    total = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1])
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total  # it ended meanwhile
+    return total + sum(_pss_kib(int(child)) for child in children)
+
+
 def _child(code: str, *args: str) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True
-    )
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    """Run ``code`` in a child process; its JSON result, plus the peak PSS of it and its
+    own children sampled every 50 ms from here (the reading child shares pages with it)."""
+    with subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True
+    ) as running:
+        peak = 0
+        while running.poll() is None:
+            peak = max(peak, _pss_kib(running.pid))
+            time.sleep(0.05)
+        out = running.stdout.read() if running.stdout else ""
+    if running.returncode:
+        raise SystemExit(f"benchmark child failed with exit code {running.returncode}")
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    result["peak_pss_kib_sampled"] = peak
     return result
 
 
@@ -280,6 +312,7 @@ def _peer(name: str, figures: dict[str, float], what: str) -> dict[str, object]:
         "seconds": figures["seconds"],
         "cpu_seconds": figures["cpu_seconds"],
         "peak_rss_mib": round(figures["peak_kib"] / MIB, 1),
+        "peak_pss_mib_sampled": round(figures["peak_pss_kib_sampled"] / MIB, 1),
         **({"backend": figures["backend"]} if "backend" in figures else {}),
     }
 
@@ -309,9 +342,11 @@ def main() -> None:
             "(C backend, streaming, parse only): the floor",
         )
         ours = _child(CHILD_IMPORT, db, str(feed))
+        ours_peak = (ours["peak_kib"] + ours["peak_reader_kib"]) / MIB
         print(
-            f"ours: import {ours['seconds']:.1f} s (cpu {ours['cpu_seconds']:.1f} s), "
-            f"peak {ours['peak_kib'] / MIB:.0f} MiB"
+            f"ours: import {ours['seconds']:.1f} s (cpu {ours['cpu_seconds']:.1f} s: writer "
+            f"{ours['cpu_seconds_writer']:.1f} s, reader {ours['cpu_seconds_reader']:.1f} s), "
+            f"peak {ours_peak:.0f} MiB (sampled PSS {ours['peak_pss_kib_sampled'] / MIB:.0f} MiB)"
         )
         loaded = None if options.skip_json_load else _child(CHILD_JSON_LOAD, str(feed))
         json_peer = (
@@ -326,7 +361,12 @@ def main() -> None:
         )
     ratio = ours["seconds"] / floor["seconds"]
     ratio_cpu = ours["cpu_seconds"] / floor["cpu_seconds"]
-    print(f"import / ijson: {ratio:.2f}x wall, {ratio_cpu:.2f}x cpu (goal 2.5x)")
+    busier = max(ours["cpu_seconds_writer"], ours["cpu_seconds_reader"])
+    ratio_busier = busier / floor["cpu_seconds"]
+    print(
+        f"import / ijson: {ratio:.2f}x wall, {ratio_cpu:.2f}x cpu of both processes, "
+        f"{ratio_busier:.2f}x cpu of the busier one (goal 2.5x)"
+    )
     result = {
         "benchmark": "bench_vulns",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -341,14 +381,28 @@ def main() -> None:
         },
         "feed": {"records": options.records, "bytes": size, "generate_seconds": generated},
         "import": {
+            "what": "FeedImporter.import_file into SQLite: the file is read in a child process "
+            "(msgspec decode, checks, rows) while this one inserts the rows",
             "seconds": ours["seconds"],
             "cpu_seconds": ours["cpu_seconds"],
+            "cpu_seconds_writer": ours["cpu_seconds_writer"],
+            "cpu_seconds_reader": ours["cpu_seconds_reader"],
             "records_written": ours["records"],
-            "peak_rss_mib": round(ours["peak_kib"] / MIB, 1),
+            "peak_rss_mib": round(ours_peak, 1),
+            "peak_rss_mib_note": "the writer's peak RSS plus the reading child's (an upper "
+            "bound: the peaks need not coincide, and the forked child's RSS counts pages it "
+            "shares with the writer)",
+            "peak_rss_mib_writer": round(ours["peak_kib"] / MIB, 1),
+            "peak_rss_mib_reader": round(ours["peak_reader_kib"] / MIB, 1),
+            "peak_pss_mib_sampled": round(ours["peak_pss_kib_sampled"] / MIB, 1),
             "budget_peak_mib": 300,
-            "within_budget": ours["peak_kib"] / MIB < 300,
+            "within_budget": ours_peak < 300,
             "ratio_to_ijson_wall": round(ratio, 2),
             "ratio_to_ijson_cpu": round(ratio_cpu, 2),
+            "ratio_to_ijson_cpu_busier_process": round(ratio_busier, 2),
+            "ratio_to_ijson_cpu_busier_process_note": "the CPU seconds of the busier of the "
+            "two processes (reader or writer) over ijson's: the wall ratio to expect when "
+            "both have a core of their own",
             "goal_ratio": 2.5,
             "within_goal_wall": ratio <= 2.5,
             "within_goal_cpu": ratio_cpu <= 2.5,

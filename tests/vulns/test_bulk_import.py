@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import io
 import json
+import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +24,19 @@ from imagewarden.readers.json import nesting_at_most, stream_items
 from imagewarden.readers.limits import JSON_DEPTH, LimitExceeded
 from imagewarden.store import Store
 from imagewarden.store.schema import Base
+from imagewarden.vulns import importer as importer_module
+from imagewarden.vulns import rows
 from imagewarden.vulns.feeds.nvd import parse_record, read_nvd
 from imagewarden.vulns.importer import FeedImporter
-from imagewarden.vulns.store.repository import VulnRepository
+from imagewarden.vulns.interface import CveRows
+from imagewarden.vulns.names import PhraseIndex
+from imagewarden.vulns.rows import record_rows
+from imagewarden.vulns.store.repository import FeedCounts, VulnRepository
+from tests.threads import in_a_thread
 
 NOW = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
 VULN_TABLES = ("vuln_cves", "vuln_cpe_matches", "vuln_mentions")
+FEED_TABLES = (*VULN_TABLES, "vuln_kev", "vuln_epss")
 MIGRATION_INDEXES = {
     "vuln_cpe_matches": {
         "ix_vuln_cpe_matches_cve_id": ["cve_id"],
@@ -69,14 +78,28 @@ def _write_feed(path: Path, records: list[dict[str, Any]]) -> Path:
     return path
 
 
-def _exact(path: Path) -> list[Any]:
+def _exact(path: Path, phrases: PhraseIndex | None = None) -> list[Any]:
+    """Each record's rows, as the exact reader and ``record_rows`` give them."""
     with path.open("rb") as handle:
-        return [parse_record(raw) for raw in stream_items(handle, str(path), "vulnerabilities")]
+        items = stream_items(handle, str(path), "vulnerabilities")
+        return _records(record_rows(parse_record(raw, phrases) for raw in items))
+
+
+def _records(rows: CveRows) -> list[Any]:
+    return list(zip(rows.cves, rows.matches, rows.mentions, strict=True))
+
+
+def _read(path: Path, phrases: PhraseIndex | None = None) -> list[Any]:
+    """Each record's rows as ``read_nvd`` gives them (fast chunks, then exact records)."""
+    found = []
+    for item in read_nvd(path, single=False, phrases=phrases):
+        found += _records(item if isinstance(item, CveRows) else record_rows([item]))
+    return found
 
 
 @pytest.mark.parametrize("block", [512, 4096, 1 << 22])
 def test_fast_and_exact_readers_give_the_same_records(
-    shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+    shared: Path, catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
     monkeypatch.setattr(json_reader, "FAST_BLOCK", block)
     records = _variants(shared, 8)
@@ -84,8 +107,11 @@ def test_fast_and_exact_readers_give_the_same_records(
     odd["metrics"] = {"cvssMetricV31": "not a list"}  # the exact reader ignores it
     records[30] = odd
     feed = _write_feed(tmp_path / "feed.json", records)
-    assert list(read_nvd(feed, single=False)) == _exact(feed)
+    phrases = PhraseIndex.build(catalog.products)
+    assert _read(feed) == _exact(feed)
+    assert _read(feed, phrases) == _exact(feed, phrases)
     assert len(_exact(feed)) == len(records)
+    assert any(mentions for *_, mentions in _exact(feed, phrases))
 
 
 def test_a_bad_record_after_fast_chunks_is_named(shared: Path, tmp_path: Path) -> None:
@@ -109,7 +135,7 @@ def test_nesting_in_unread_fields_is_still_bounded(
     assert caught.value.limit is JSON_DEPTH
     records[5]["vendorComments"] = json.loads("[" * 8 + "]" * 8)  # depth 12: accepted
     feed = _write_feed(tmp_path / "deep.json", records)
-    assert len(list(read_nvd(feed, single=False))) == len(records)
+    assert len(_read(feed)) == len(records)
 
 
 @pytest.mark.parametrize(
@@ -143,10 +169,10 @@ def _schema_differences(store: Store) -> list[Any]:
     return [d for d in diff if any(t in repr(d) for t in VULN_TABLES)]
 
 
-def _contents(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+def _contents(store: Store, tables: tuple[str, ...] = VULN_TABLES) -> dict[str, list[Any]]:
     found = {}
     with store.connection() as connection:
-        for table in VULN_TABLES:
+        for table in tables:
             columns = [
                 c["name"] for c in inspect(connection).get_columns(table) if c["name"] != "id"
             ]
@@ -207,10 +233,7 @@ def test_joined_stream_reads_the_head_then_the_rest() -> None:
 def test_a_cve_repeated_across_batches_of_a_first_import(
     store: Store, catalog: Catalog, shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from imagewarden.vulns.store import repository
-
-    batches = repository._batches
-    monkeypatch.setattr(repository, "_batches", lambda items: batches(items, 7))
+    monkeypatch.setattr(rows, "BATCH", 7)
     records = _variants(shared, 2)
     older = json.loads(json.dumps(records[3]))
     older["lastModified"] = "2000-01-01T00:00:00.000"
@@ -242,3 +265,68 @@ def test_indexes_after_a_first_import_on_each_database(
         more = importer.import_file(_write_feed(tmp_path / "b.json", records), NOW)
         assert (more.records, more.skipped) == (len(records) - 20, 20)
         assert _indexes(opened) == MIGRATION_INDEXES
+
+
+# --- large files: read in a child process while the rows are written ------------------------
+
+
+def _import_all(url: str, catalog: Catalog, paths: list[Path]) -> dict[str, list[Any]]:
+    with open_store(url, create=True) as opened:
+        FeedImporter(VulnRepository(opened), catalog, "tester").import_paths(paths, NOW)
+        assert _indexes(opened) == MIGRATION_INDEXES
+        return _contents(opened, FEED_TABLES)
+
+
+@pytest.mark.parametrize("threads", ["one thread (forked)", "two threads (spawned)"])
+def test_every_feed_read_in_a_child_gives_the_same_rows(
+    db_url: str,
+    catalog: Catalog,
+    shared: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    threads: str,
+) -> None:
+    paths = [shared, _write_feed(tmp_path / "variants.json", _variants(shared, 4))]
+    in_process = _import_all(f"sqlite:///{tmp_path / 'here.db'}", catalog, paths)
+    monkeypatch.setattr(importer_module, "IN_CHILD_BYTES", 0)
+    run = functools.partial(_import_all, db_url, catalog, paths)
+    assert (run() if threads.startswith("one") else in_a_thread(run)) == in_process
+    assert all(in_process[table] for table in FEED_TABLES)
+    assert multiprocessing.active_children() == []
+
+
+def _bad_feed(shared: Path, path: Path) -> Path:
+    """Real records with one, two thirds in, missing its publication date."""
+    records = _variants(shared, 6)
+    del records[len(records) * 2 // 3]["published"]
+    return _write_feed(path, records)
+
+
+@pytest.mark.parametrize("threads", ["one thread (forked)", "two threads (spawned)"])
+def test_a_bad_record_read_in_a_child_stops_the_import_and_writes_nothing(
+    db_url: str,
+    catalog: Catalog,
+    shared: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    threads: str,
+) -> None:
+    monkeypatch.setattr(rows, "BATCH", 7)  # many batches written before the bad record
+    feed = _bad_feed(shared, tmp_path / "bad.json")
+    here = open_store(f"sqlite:///{tmp_path / 'here.db'}", create=True)
+    with here, pytest.raises(UserInputError) as in_process:
+        FeedImporter(VulnRepository(here), catalog, "tester").import_file(feed, NOW)
+    assert "field 'published'" in in_process.value.message
+    monkeypatch.setattr(importer_module, "IN_CHILD_BYTES", 0)
+    with open_store(db_url, create=True) as opened:
+        repository = VulnRepository(opened)
+        importer = FeedImporter(repository, catalog, "tester")
+        run = functools.partial(importer.import_file, feed, NOW)
+        with pytest.raises(UserInputError) as in_child:
+            run() if threads.startswith("one") else in_a_thread(run)
+        assert str(in_child.value) == str(in_process.value)
+        assert repository.counts() == FeedCounts(0, 0, 0, 0, 0, 0)
+        assert repository.imports() == []
+        assert _indexes(opened) == MIGRATION_INDEXES
+    assert gc.isenabled()
+    assert multiprocessing.active_children() == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class FeedKind(StrEnum):
@@ -129,7 +130,24 @@ class CsafAdvisory:
     """(CVE, product) pairs from the product tree and the product status lists."""
 
 
-FeedItem = CveRecord | KevEntry | EpssScore | CsafAdvisory
+@dataclass(frozen=True, slots=True)
+class CveRows:
+    """NVD records already turned into the rows of their tables (``imagewarden.vulns.rows``).
+
+    The fast NVD reader builds these straight from the decoded file, a chunk at a time:
+    no ``CveRecord`` or ``CpeMatch`` objects in between. Entry ``i`` of each list belongs to
+    the same record.
+    """
+
+    cves: list[tuple[Any, ...]]
+    """One ``vuln_cves`` row per record, in file order."""
+    matches: list[tuple[tuple[Any, ...], ...]]
+    """Each record's ``vuln_cpe_matches`` rows."""
+    mentions: list[tuple[tuple[Any, ...], ...]]
+    """Each record's ``vuln_mentions`` rows (products its description names)."""
+
+
+FeedItem = CveRecord | CveRows | KevEntry | EpssScore | CsafAdvisory
 """Anything a feed reader yields."""
 
 

@@ -76,19 +76,47 @@ class PhraseIndex:
                             pairs.append((entry.vendor, product.name))
         return index
 
-    def _phrases(self, text: str) -> Iterator[str]:
-        words = alias_key(text).split()
-        for start in range(len(words)):
-            for size in range(1, _MAX_PHRASE + 1):
-                if start + size > len(words):
-                    break
-                yield " ".join(words[start : start + size])
+    def __post_init__(self) -> None:
+        self._longest: dict[str, int] = {}
+        self._vendor_words: dict[str, frozenset[str]] = {}
+
+    def _index_phrases(self) -> None:
+        """Which words start a known phrase, and its longest phrase in words.
+
+        A description has hundreds of word runs and only those starting with such a word
+        can be a phrase of the index, so the others are never joined or looked up.
+        """
+        self._longest = {}
+        for phrase in (*self.vendors, *self.products, *self.canonical):
+            words = phrase.split(" ")
+            size = min(len(words), _MAX_PHRASE)
+            if size > self._longest.get(words[0], 0):
+                self._longest[words[0]] = size
+        self._vendor_words = {
+            vendor: frozenset(alias_key(vendor).split())
+            for pairs in self.products.values()
+            for vendor, _ in pairs
+        }
+
+    def _phrases(self, words: list[str]) -> Iterator[str]:
+        """Every run of up to ``_MAX_PHRASE`` words that may be a known phrase, in order."""
+        longest = self._longest
+        count = len(words)
+        for start, word in enumerate(words):
+            sizes = longest.get(word)
+            if sizes is None:
+                continue
+            for end in range(start + 1, min(start + sizes, count) + 1):
+                yield " ".join(words[start:end])
 
     def named_products(self, text: str) -> list[tuple[str, str]]:
         """(vendor, product) pairs whose product and vendor are both named in the text."""
+        if not self._longest:
+            self._index_phrases()
+        words = alias_key(text).split()
         vendors: set[str] = set()
         candidates: list[tuple[str, str]] = []
-        for phrase in self._phrases(text):
+        for phrase in self._phrases(words):
             vendor = self.vendors.get(phrase)
             if vendor is not None:
                 vendors.add(vendor)
@@ -96,11 +124,11 @@ class PhraseIndex:
                 if pair not in candidates:
                     candidates.append(pair)
                 # A product phrase that contains its vendor's name names the vendor too.
-                if any(v in phrase.split() for v in alias_key(pair[0]).split()):
+                if not self._vendor_words[pair[0]].isdisjoint(phrase.split()):
                     vendors.add(pair[0])
         named = [pair for pair in candidates if pair[0] in vendors]
         if not named:
-            for phrase in self._phrases(text):
+            for phrase in self._phrases(words):
                 owners = self.canonical.get(phrase, [])
                 if len(owners) == 1 and owners[0] not in named:
                     named.append(owners[0])
@@ -157,6 +185,8 @@ def version_after_name(product: str, text: str) -> tuple[str, str]:
 def description_mentions(index: PhraseIndex, description: str) -> tuple[ProductMention, ...]:
     """The dictionary products a CVE description names, with the versions it states."""
     pairs = index.named_products(description)
+    if not pairs:
+        return ()
     mentions = []
     stated = version_from_text(description)
     for vendor, product in pairs:

@@ -4,15 +4,16 @@ Large files are read a few MiB at a time: msgspec decodes and type-checks whole 
 ``vulnerabilities`` items into the structs below (``FastArray``), about ten times faster
 than building dicts. Whatever that path does not take (an unusual header, a record that is
 malformed or shaped differently) goes to the exact path: ijson streams one item at a time
-and ``parse_record`` checks it and names the problem. Both give the same records; memory
-does not grow with the feed on either.
+and ``parse_record`` checks it and names the problem. The fast path builds the table rows
+straight from the structs (``CveRows``, one per chunk); the exact path's records become the
+same rows in the store (``rows.record_rows``). Memory does not grow with the feed on either.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -23,9 +24,11 @@ from imagewarden.model import UserInputError
 from imagewarden.readers.compressed import open_maybe_gzip
 from imagewarden.readers.json import FastArray, stream_items
 from imagewarden.readers.limits import LimitExceeded
-from imagewarden.vulns.cpe import Cpe, parse_cpe
+from imagewarden.vulns.cpe import parse_cpe
 from imagewarden.vulns.feeds.source import excerpt, record_error
-from imagewarden.vulns.interface import CpeMatch, CveRecord, ProductMention
+from imagewarden.vulns.interface import CpeMatch, CveRecord, CveRows
+from imagewarden.vulns.names import PhraseIndex, description_mentions
+from imagewarden.vulns.rows import Row, cve_row, mention_row
 
 _CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 # Newest CVSS first: v3.1 and v3.0 are what NVD analyses; v4.0 and v2 fill gaps.
@@ -37,13 +40,16 @@ _RANGE_KEYS = (
     "versionEndExcluding",
 )
 
-Mentioner = Callable[[str], tuple[ProductMention, ...]]
 _CPE_PREFIX = "cpe:2.3:"
 _CPE_PARTS = frozenset(("a", "o", "h", "*"))
 
 
+CpeFields = tuple[str, str, str, str, str]
+"""part, vendor, product, version, update: the columns a cpeMatch row stores of its name."""
+
+
 @functools.lru_cache(maxsize=1 << 16)
-def _parse_cpe(text: str) -> Cpe:
+def _parse_cpe(text: str) -> CpeFields:
     """``parse_cpe``, faster: most names have no escapes, so a plain split is the same split.
 
     Names recur across thousands of records (a cache), and a feed holds hundreds of
@@ -52,8 +58,9 @@ def _parse_cpe(text: str) -> Cpe:
     if "\\" not in text and text.startswith(_CPE_PREFIX):
         fields = text[8:].lower().split(":")
         if len(fields) == 11 and fields[0] in _CPE_PARTS:
-            return Cpe(fields[0], fields[1], fields[2], fields[3], fields[4])
-    return parse_cpe(text)
+            return fields[0], fields[1], fields[2], fields[3], fields[4]
+    cpe = parse_cpe(text)
+    return cpe.part, cpe.vendor, cpe.product, cpe.version, cpe.update
 
 
 class RecordProblem(ValueError):
@@ -113,7 +120,7 @@ def _matches(configurations: Any) -> tuple[CpeMatch, ...]:
                 if not isinstance(entry, Mapping):
                     raise RecordProblem("cpeMatch entry is not an object")
                 try:
-                    cpe = _parse_cpe(_text(entry, "criteria"))
+                    part, vendor, product, version, update = _parse_cpe(_text(entry, "criteria"))
                 except ValueError as exc:
                     raise RecordProblem(str(exc)) from None
                 ranges = [str(entry.get(k) or "") for k in _RANGE_KEYS]
@@ -123,11 +130,11 @@ def _matches(configurations: Any) -> tuple[CpeMatch, ...]:
                         node=n_index,
                         operator=operator,
                         vulnerable=entry.get("vulnerable") is True,
-                        part=cpe.part,
-                        vendor=cpe.vendor,
-                        product=cpe.product,
-                        version=cpe.version,
-                        update=cpe.update,
+                        part=part,
+                        vendor=vendor,
+                        product=product,
+                        version=version,
+                        update=update,
                         start_including=ranges[0],
                         start_excluding=ranges[1],
                         end_including=ranges[2],
@@ -137,8 +144,12 @@ def _matches(configurations: Any) -> tuple[CpeMatch, ...]:
     return tuple(found)
 
 
-def parse_record(record: Any, mention: Mentioner | None = None) -> CveRecord:
-    """One NVD 2.0 CVE object as a record; raises RecordProblem when it is malformed."""
+def parse_record(record: Any, phrases: PhraseIndex | None = None) -> CveRecord:
+    """One NVD 2.0 CVE object as a record; raises RecordProblem when it is malformed.
+
+    With ``phrases``, a record without CPE configurations gets the dictionary products its
+    description names.
+    """
     if not isinstance(record, Mapping):
         raise RecordProblem("record is not an object")
     if "cve" in record and isinstance(record["cve"], Mapping):
@@ -157,7 +168,7 @@ def parse_record(record: Any, mention: Mentioner | None = None) -> CveRecord:
     description = str(english[0] if english else "").strip()
     matches = _matches(record.get("configurations"))
     version, score, severity, vector = _cvss(record.get("metrics"))
-    mentions = mention(description) if mention is not None and not matches else ()
+    mentions = _mentions(phrases, description) if not matches else ()
     return CveRecord(
         cve=cve,
         published=_text(record, "published"),
@@ -175,7 +186,7 @@ def parse_record(record: Any, mention: Mentioner | None = None) -> CveRecord:
 
 # --- the fast path: msgspec structs of what a record's checks read ----------------------
 # Types are as strict as ``parse_record`` or stricter: a record these refuse, or that
-# ``_fast_record`` cannot turn into exactly what ``parse_record`` would, goes to the exact
+# ``_fast_rows`` cannot turn into exactly the rows ``parse_record``'s would give, goes to the exact
 # path, which accepts it or names its problem. The structs hold no cycles (gc=False: the
 # collector never tracks them).
 
@@ -266,29 +277,35 @@ def _fast_cvss(metrics: _Metrics | None) -> tuple[str, float | None, str, str]:
     return "", None, "", ""
 
 
-def _fast_matches(configurations: Sequence[_Config] | None) -> tuple[CpeMatch, ...]:
-    found: list[CpeMatch] = []
-    for c_index, config in enumerate(configurations or ()):
+def _mentions(phrases: PhraseIndex | None, description: str) -> tuple[Any, ...]:
+    return () if phrases is None else description_mentions(phrases, description)
+
+
+def _fast_matches(cve: str, configurations: Sequence[_Config]) -> tuple[Row, ...]:
+    """The cpeMatch rows of one record (as ``rows.match_row`` of ``_matches``' entries)."""
+    found: list[Row] = []
+    for c_index, config in enumerate(configurations):
         operator = config.operator.upper()
         for n_index, node in enumerate(config.nodes):
             if node.negate is True:
                 continue  # as parse_record: "everything but" nodes never name imaging products
             for entry in node.cpeMatch:
                 try:
-                    cpe = _parse_cpe(entry.criteria)
+                    part, vendor, product, version, update = _parse_cpe(entry.criteria)
                 except ValueError:
                     raise _NotFast from None
                 found.append(
-                    CpeMatch(
+                    (
+                        cve,
                         c_index,
                         n_index,
                         operator,
                         entry.vulnerable is True,
-                        cpe.part,
-                        cpe.vendor,
-                        cpe.product,
-                        cpe.version,
-                        cpe.update,
+                        part,
+                        vendor,
+                        product,
+                        version,
+                        update,
                         entry.versionStartIncluding or "",
                         entry.versionStartExcluding or "",
                         entry.versionEndIncluding or "",
@@ -298,29 +315,40 @@ def _fast_matches(configurations: Sequence[_Config] | None) -> tuple[CpeMatch, .
     return tuple(found)
 
 
-def _fast_record(item: _Item, mention: Mentioner | None) -> CveRecord:
-    """What ``parse_record`` gives for the same record; raises _NotFast where it might not."""
-    cve = item.cve
-    if not (cve.published and cve.lastModified and _CVE_ID.match(cve.id)):
-        raise _NotFast
-    english = [d.value for d in cve.descriptions or () if d.lang in ("en", "en-US")]
-    description = (english[0] if english else "").strip()
-    matches = _fast_matches(cve.configurations)
-    version, score, severity, vector = _fast_cvss(cve.metrics)
-    mentions = mention(description) if mention is not None and not matches else ()
-    return CveRecord(
-        cve=cve.id,
-        published=cve.published,
-        last_modified=cve.lastModified,
-        status=cve.vulnStatus or "",
-        description=description[:4000],
-        cvss_version=version,
-        cvss_score=score,
-        cvss_severity=severity,
-        cvss_vector=vector,
-        matches=matches,
-        mentions=mentions,
-    )
+def _fast_rows(items: list[_Item], phrases: PhraseIndex | None) -> CveRows:
+    """The rows ``parse_record`` and ``rows.record_rows`` give for the same records, built
+    without them; raises _NotFast where they might differ."""
+    rows = CveRows([], [], [])
+    for item in items:
+        cve = item.cve
+        cve_id = cve.id
+        if not (cve.published and cve.lastModified and _CVE_ID.match(cve_id)):
+            raise _NotFast
+        description = ""
+        for text in cve.descriptions or ():
+            if text.lang in ("en", "en-US"):
+                description = text.value
+                break
+        description = description.strip()
+        matches = _fast_matches(cve_id, cve.configurations) if cve.configurations else ()
+        mentions: tuple[Row, ...] = ()
+        if not matches and phrases is not None:
+            named = description_mentions(phrases, description)
+            mentions = tuple(mention_row(cve_id, m) for m in named)
+        rows.cves.append(
+            cve_row(
+                cve_id,
+                cve.published,
+                cve.lastModified,
+                cve.vulnStatus or "",
+                description,
+                _fast_cvss(cve.metrics),
+                bool(matches),
+            )
+        )
+        rows.matches.append(matches)
+        rows.mentions.append(mentions)
+    return rows
 
 
 def _record_id(raw: Any) -> str:
@@ -331,8 +359,12 @@ def _record_id(raw: Any) -> str:
     return ""
 
 
-def read_nvd(path: Path, *, single: bool, mention: Mentioner | None = None) -> Iterator[CveRecord]:
-    """Every CVE record in the file; raises UserInputError naming the file and record."""
+def read_nvd(
+    path: Path, *, single: bool, phrases: PhraseIndex | None = None
+) -> Iterator[CveRecord | CveRows]:
+    """Every CVE record in the file, as rows a chunk at a time where the fast path takes
+    them; raises UserInputError naming the file and record. With ``phrases``, records
+    without CPE configurations get the dictionary products their descriptions name."""
     number = 0
     last = ""
     with open_maybe_gzip(path) as handle:
@@ -342,21 +374,21 @@ def read_nvd(path: Path, *, single: bool, mention: Mentioner | None = None) -> I
                 fast = FastArray(handle, "vulnerabilities", _DECODER)
                 for batch in fast.batches():
                     try:
-                        records = [_fast_record(item, mention) for item in batch]
+                        rows = _fast_rows(batch, phrases)
                     except _NotFast:
                         fast.give_back()
                         break
-                    for record in records:
-                        number += 1
-                        last = record.cve
-                        yield record
+                    if rows.cves:
+                        number += len(rows.cves)
+                        last = rows.cves[-1][0]
+                        yield rows
                 stream = fast.rest()
             items = stream_items(stream, str(path), None if single else "vulnerabilities")
             for raw in items:
                 number += 1
                 last = _record_id(raw)
                 try:
-                    yield parse_record(raw, mention)
+                    yield parse_record(raw, phrases)
                 except RecordProblem as exc:
                     raise record_error(path, number, last, str(exc)) from None
         except LimitExceeded:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from imagewarden.vulns.interface import (
     CpeMatch,
     CsafAdvisory,
     CveRecord,
+    CveRows,
     EpssScore,
     FeedItem,
     FeedKind,
@@ -41,6 +43,19 @@ from imagewarden.vulns.interface import (
     ProductMention,
 )
 from imagewarden.vulns.interface import SbomComponent as Component
+from imagewarden.vulns.rows import (
+    BATCH,
+    CVE_FIELDS,
+    CVE_ID,
+    CVE_LAST_MODIFIED,
+    MATCH_FIELDS,
+    MENTION_FIELDS,
+    Batch,
+    Row,
+    batches,
+    mention_row,
+    record_rows,
+)
 from imagewarden.vulns.store.tables import (
     VulnComponentRow,
     VulnCpeMatchRow,
@@ -57,7 +72,6 @@ SBOM_IMPORT_ACTION = "import.sbom"
 """The audit action of one SBOM import."""
 
 T = TypeVar("T")
-_BATCH = 5000
 _IN = 500  # ids per IN (...) list: below SQLite's bound-parameter limit
 _PARAMS = 900  # vendors + products per query, below SQLite's bound-parameter limit
 _MATCH_COLUMNS = (
@@ -91,17 +105,6 @@ _MENTION_COLUMNS = (
 def _chunks(items: Sequence[T], size: int = _IN) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _batches(items: Iterable[T], size: int = _BATCH) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _pair_filter(
@@ -213,7 +216,7 @@ class VulnRepository:
         with self.store.changing(actor, FEED_IMPORT_ACTION, file) as change:
             connection = change.session.connection()
             writer = _Writer(connection, bulk=kind is FeedKind.NVD and _empty(connection))
-            for batch in _batches(items):
+            for batch in batches(items):
                 w, s = writer.write(batch)
                 written += w
                 skipped += s
@@ -419,7 +422,6 @@ as the vulns migration, so the schema is the same after it)."""
 
 
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-Row = tuple[Any, ...]
 
 
 @functools.lru_cache(maxsize=32)
@@ -456,8 +458,9 @@ class _Writer:
     def __init__(self, connection: Connection, *, bulk: bool) -> None:
         self.connection = connection
         self.deferred = False
-        # Into an empty table, what is stored is what this import wrote: no need to ask.
-        self.written: dict[str, str] | None = {} if bulk else None
+        # Into an empty table, only a CVE this import wrote can be stored: no need to ask
+        # about the others (the ids only: a repeated CVE is rare, its date is asked for).
+        self.written: set[str] | None = set() if bulk else None
         if bulk:
             for index in sorted(_DEFERRED, key=lambda i: str(i.name)):
                 index.drop(connection)
@@ -470,12 +473,14 @@ class _Writer:
                 index.create(self.connection)
             self.deferred = False
 
-    def write(self, batch: list[FeedItem]) -> tuple[int, int]:
+    def write(self, batch: Batch) -> tuple[int, int]:
         """Write one batch; returns (written, skipped as not newer than stored)."""
+        if isinstance(batch, CveRows):
+            return self._cves(batch)
         cves = [i for i in batch if isinstance(i, CveRecord)]
         written = skipped = 0
         if cves:
-            written, skipped = self._cves(cves)
+            written, skipped = self._cves(record_rows(cves))
         if len(cves) == len(batch):
             return written, skipped
         kev = [i for i in batch if isinstance(i, KevEntry)]
@@ -489,9 +494,9 @@ class _Writer:
         for advisory in (i for i in batch if isinstance(i, CsafAdvisory)):
             source = f"csaf:{advisory.advisory_id}"[:80]
             self.connection.execute(delete(_MENTIONS).where(_MENTIONS.c.source == source))
-            rows = [_mention_row(cve, m) for cve, m in advisory.mentions]
-            for chunk in _chunks(rows, _BATCH):
-                _insert_many(self.connection, _MENTIONS, _MENTION_FIELDS, list(chunk))
+            rows = [mention_row(cve, m) for cve, m in advisory.mentions]
+            for chunk in _chunks(rows, BATCH):
+                _insert_many(self.connection, _MENTIONS, MENTION_FIELDS, list(chunk))
             written += len(advisory.mentions)
         return written, skipped
 
@@ -501,27 +506,29 @@ class _Writer:
             self.connection.execute(delete(table).where(table.c.cve_id.in_(chunk)))
         _insert_many(self.connection, table, columns, list(latest.values()))
 
-    def _cves(self, records: list[CveRecord]) -> tuple[int, int]:
-        latest: dict[str, CveRecord] = {}
-        for record in records:
-            known = latest.get(record.cve)
-            if known is None or record.last_modified >= known.last_modified:
-                latest[record.cve] = record
+    def _cves(self, rows: CveRows) -> tuple[int, int]:
+        records = rows.cves
+        latest: dict[str, int] = {}  # CVE -> its newest record in the batch (the last of equals)
+        for index, row in enumerate(records):
+            known = latest.get(row[CVE_ID])
+            if known is None or row[CVE_LAST_MODIFIED] >= records[known][CVE_LAST_MODIFIED]:
+                latest[row[CVE_ID]] = index
+        written = self.written
+        asked = list(latest) if written is None else [cve for cve in latest if cve in written]
         stored: dict[str, str] = {}
-        if self.written is not None:
-            stored = {cve: self.written[cve] for cve in latest if cve in self.written}
-        else:
-            for chunk in _chunks(list(latest)):
-                query = select(_CVES.c.cve_id, _CVES.c.last_modified).where(
-                    _CVES.c.cve_id.in_(chunk)
-                )
-                stored.update((cve, modified) for cve, modified in self.connection.execute(query))
+        for chunk in _chunks(asked):
+            query = select(_CVES.c.cve_id, _CVES.c.last_modified).where(_CVES.c.cve_id.in_(chunk))
+            stored.update((cve, modified) for cve, modified in self.connection.execute(query))
         # Incremental: a record replaces the stored one only when NVD modified it since.
-        fresh = [r for r in latest.values() if r.last_modified > stored.get(r.cve, "")]
+        fresh = [
+            index
+            for cve, index in latest.items()
+            if records[index][CVE_LAST_MODIFIED] > stored.get(cve, "")
+        ]
         skipped = len(records) - len(fresh)
         if not fresh:
             return 0, skipped
-        replace = [r.cve for r in fresh if r.cve in stored]
+        replace = [records[index][CVE_ID] for index in fresh if records[index][CVE_ID] in stored]
         if replace:
             self.finish()  # deleting by CVE needs the cve_id indexes
         for chunk in _chunks(replace):
@@ -532,84 +539,20 @@ class _Writer:
                     _MENTIONS.c.cve_id.in_(chunk), _MENTIONS.c.source == "description"
                 )
             )
-        if self.written is not None:
-            self.written.update((r.cve, r.last_modified) for r in fresh)
+        cves = [records[index] for index in fresh]
+        if written is not None:
+            written.update(row[CVE_ID] for row in cves)
         connection = self.connection
-        _insert_many(connection, _CVES, _CVE_FIELDS, [_cve_row(r) for r in fresh])
-        matches = [_match_row(r.cve, m) for r in fresh for m in r.matches]
-        _insert_many(connection, _MATCHES, _MATCH_FIELDS, matches)
-        mentions = [_mention_row(r.cve, m) for r in fresh for m in r.mentions]
-        _insert_many(connection, _MENTIONS, _MENTION_FIELDS, mentions)
+        _insert_many(connection, _CVES, CVE_FIELDS, cves)
+        chain = itertools.chain.from_iterable
+        matches = list(chain(rows.matches[index] for index in fresh))
+        _insert_many(connection, _MATCHES, MATCH_FIELDS, matches)
+        mentions = list(chain(rows.mentions[index] for index in fresh))
+        _insert_many(connection, _MENTIONS, MENTION_FIELDS, mentions)
         return len(fresh), skipped
 
 
 # Each row builder gives a plain tuple in its columns' order.
-_CVE_FIELDS = (
-    "cve_id",
-    "published",
-    "last_modified",
-    "status",
-    "description",
-    "cvss_version",
-    "cvss_score",
-    "cvss_severity",
-    "cvss_vector",
-    "has_config",
-)
-
-
-def _cve_row(r: CveRecord) -> Row:
-    return (
-        r.cve,
-        r.published,
-        r.last_modified,
-        r.status[:40],
-        r.description,
-        r.cvss_version[:8],
-        r.cvss_score,
-        r.cvss_severity[:16],
-        r.cvss_vector[:200],
-        bool(r.matches),
-    )
-
-
-_MATCH_FIELDS = (
-    "cve_id",
-    "config",
-    "node",
-    "operator",
-    "vulnerable",
-    "part",
-    "vendor",
-    "product",
-    "version",
-    "update",
-    "start_including",
-    "start_excluding",
-    "end_including",
-    "end_excluding",
-)
-
-
-def _match_row(cve: str, m: CpeMatch) -> Row:
-    return (
-        cve,
-        m.config,
-        m.node,
-        m.operator,
-        m.vulnerable,
-        m.part,
-        m.vendor,
-        m.product,
-        m.version,
-        m.update,
-        m.start_including,
-        m.start_excluding,
-        m.end_including,
-        m.end_excluding,
-    )
-
-
 _KEV_FIELDS = (
     "cve_id",
     "vendor",
@@ -640,26 +583,3 @@ _EPSS_FIELDS = ("cve_id", "epss", "percentile", "score_date")
 
 def _epss_row(e: EpssScore) -> Row:
     return (e.cve, e.epss, e.percentile, e.score_date)
-
-
-_MENTION_FIELDS = (
-    "cve_id",
-    "vendor_key",
-    "product_key",
-    "label",
-    "version_op",
-    "version",
-    "source",
-)
-
-
-def _mention_row(cve: str, m: ProductMention) -> Row:
-    return (
-        cve,
-        m.vendor_key[:200],
-        m.product_key[:300],
-        m.label[:300],
-        m.version_op[:8],
-        m.version[:100],
-        m.source[:80],
-    )
