@@ -119,9 +119,11 @@ def test_a_path_swapped_for_a_link_out_after_listing_is_not_read(
 
 _SCAN_LISTED = """
 import json, os, sys
-from imagewarden.resilience.backup.scan import scan_batch, open_for_reading, FileRefused
+from imagewarden.resilience.backup.pool import HashingPool, scan_in_order
+from imagewarden.resilience.backup.scan import open_for_reading, FileRefused
 root, rels = sys.argv[1], json.loads(sys.argv[2])
-records = scan_batch((root, rels, False))
+with HashingPool(2) as pool:
+    records = list(scan_in_order(root, rels, False, pool))
 try:
     open_for_reading(root, rels[1])  # the restore test's copy opens files this way
     refused = ""
@@ -239,7 +241,7 @@ def test_full_scratch_area_stops_the_restore_test_with_exit_3(
     assert "scratch area" in stderr and "is full" in stderr and "Traceback" not in stderr
 
 
-# The real command, real threads and real files, with one fault injected: reading one small
+# The real command, real threads and real files, with one fault injected: hashing one large
 # file raises MemoryError, which is what an allocation in a hashing thread raises when the
 # machine runs out of memory (a thread cannot be killed from outside the way a process can).
 _THREAD_OUT_OF_MEMORY = """
@@ -247,14 +249,14 @@ import sys
 from imagewarden.cli.app import main
 from imagewarden.resilience.backup import scan
 
-scan_as_usual = scan.Scanner.scan
+hash_as_usual = scan.FileScan.hash_rest
 
-def scan_or_run_out_of_memory(self, rel):
-    if rel == "small150.dcm":
+def hash_or_run_out_of_memory(self, stop=None):
+    if self.record["path"] == "large.dcm":
         raise MemoryError
-    return scan_as_usual(self, rel)
+    return hash_as_usual(self, stop)
 
-scan.Scanner.scan = scan_or_run_out_of_memory
+scan.FileScan.hash_rest = hash_or_run_out_of_memory
 sys.argv = ["imagewarden", "backup", "verify", sys.argv[1], "--jobs", "2",
             "--manifest-out", sys.argv[2]]
 main()
@@ -267,9 +269,10 @@ def test_a_hashing_thread_failing_mid_run_stops_the_run_with_exit_3(tmp_path: Pa
     instead of waiting for the busy thread, and leaves no manifest."""
     archive = tmp_path / "archive"
     archive.mkdir()
-    with (archive / "huge.dcm").open("wb") as sparse:  # first in the listing, in batch 1
-        sparse.truncate(1024**4)
-    for n in range(200):  # small150 is in a later batch than the huge file
+    for name, size in (("huge.dcm", 1024**4), ("large.dcm", 1024**2)):  # listed in this order
+        with (archive / name).open("wb") as sparse:
+            sparse.truncate(size)
+    for n in range(200):
         (archive / f"small{n:03d}.dcm").write_bytes(b"x" * 100)
     manifest = tmp_path / "m.jsonl"
     code, _stdout, stderr = _run_capped(

@@ -44,7 +44,7 @@ _WANTED = {
     0x0020000D: "study",
     0x0020000E: "series",
 }
-_TS_TAG = 0x00020010
+_TS_ELEMENT = 0x0010  # (0002,0010) Transfer Syntax UID
 _IMPLICIT_LE = "1.2.840.10008.1.2"
 _EXPLICIT_BE = "1.2.840.10008.1.2.2"
 _DEFLATED = "1.2.840.10008.1.2.1.99"
@@ -200,7 +200,7 @@ class _Walker:
                 pos = self._sequence(value, depth + 1, explicit and kind != _LONG_UN)
                 continue
             end = value + length
-            if top and kind != _LONG_SQ and (group == 0x0008 or group == 0x0020):
+            if (group == 0x0008 or group == 0x0020) and top and kind != _LONG_SQ:
                 field = _WANTED.get((group << 16) | elem)
                 if field is not None:
                     if end > n:
@@ -236,20 +236,29 @@ def _meta(buf: bytes) -> tuple[int, str]:
     pos = PREAMBLE + 4
     n = len(buf)
     syntax = ""
-    walker = _Walker(buf, explicit=True, big_endian=False)
+    head = _LE_EXPLICIT.unpack_from
     for _ in range(1000):
         if pos + 8 > n:
             raise NeedMore(pos + 8)
-        group = _LE_H.unpack_from(buf, pos)[0]
+        group, elem, vr, length = head(buf, pos)
         if group != 0x0002:
             return pos, syntax
-        tag, value, length, _seq = walker._element(pos, True)
+        kind = _VR_KINDS.get(vr)
+        if kind is None:
+            raise HeaderError("bad_vr", f"invalid VR at offset {pos}")
+        if kind >= _LONG:
+            if pos + 12 > n:
+                raise NeedMore(pos + 12)
+            length = _LE_I.unpack_from(buf, pos + 8)[0]
+            value = pos + 12
+        else:
+            value = pos + 8
         if length == _UNDEFINED:
             raise HeaderError("bad_meta", "undefined length in file meta group")
         end = value + length
         if end > n:
             raise NeedMore(end)
-        if tag == _TS_TAG:
+        if elem == _TS_ELEMENT:
             syntax = _uid(buf[value:end])
         pos = end
     raise HeaderError("bad_meta", "file meta group too long")

@@ -1,8 +1,8 @@
 """``backup verify``: check every file of an archive copy in parallel, with constant memory.
 
-The calling thread lists files and writes the manifest; a pool of threads (``pool``) hashes
-files and reads headers in batches. Results come back in listing order, so the manifest is
-deterministic and a resumed run appends exactly where the last one stopped.
+The calling thread lists files, checks them (``pool``: hashing threads hash large files) and
+writes the manifest. Records come in listing order, so the manifest is deterministic and a
+resumed run appends exactly where the last one stopped.
 """
 
 from __future__ import annotations
@@ -29,17 +29,12 @@ from imagewarden.resilience.backup.manifest import (
     write_header,
     write_record,
 )
-from imagewarden.resilience.backup.pool import HashingPool
+from imagewarden.resilience.backup.pool import HashingPool, scan_in_order
 from imagewarden.resilience.backup.results import MAX_PROBLEMS_KEPT, FileProblem
-from imagewarden.resilience.backup.scan import Task, scan_batch
 from imagewarden.resilience.backup.walk import is_orthanc_storage, walk
 
-BATCH = 64
-"""Files per worker task: big enough to amortise the hand-over, small enough to keep every
-thread busy."""
-READERS_PER_JOB = 4
-"""Threads per job: more reads in flight than cores keep a disk's queue full (a cold archive
-is read faster), while hashing stays bounded by the cores."""
+PROGRESS_EVERY = 64
+"""Files between two progress reports."""
 
 _PARTIAL = partial_path(Path("m")).name.removeprefix("m")
 EMPTY_ARCHIVE = "empty_archive"
@@ -162,18 +157,6 @@ def _load_resume(path: Path) -> dict[str, Record]:
     if not path.exists():
         return {}
     return {r["path"]: r for r in read_records(path, tolerate_torn_tail=True)}
-
-
-def _tasks(root: Path, pending: Iterator[str], follow_links: bool) -> Iterator[Task]:
-    """Batches of files, listed lazily: the listing advances only as batches are taken."""
-    batch: list[str] = []
-    for rel in pending:
-        batch.append(rel)
-        if len(batch) == BATCH:
-            yield str(root), batch, follow_links
-            batch = []
-    if batch:
-        yield str(root), batch, follow_links
 
 
 def verify(
@@ -314,7 +297,7 @@ def _run(
 ) -> None:
     # The listing is interleaved with results: entries that need no worker (listing
     # problems, files kept from the resumed manifest) are emitted in order between batches.
-    # The listing runs lazily in this thread: at most a few batches ahead of the results.
+    # The listing runs lazily in this thread: a bounded number of files ahead (pool).
     ordered: deque[Record | None] = deque()  # None: "the next result comes from the pool"
 
     def pending() -> Iterator[str]:
@@ -349,32 +332,29 @@ def _run(
             if record is not None:
                 emit(record)
 
-    tasks = _tasks(root, pending(), follow_links)
-    if workers == 1:
-        _consume(map(scan_batch, tasks), ordered, emit, drain_until_pool, tally, progress)
-        return
-    threads = workers * READERS_PER_JOB
-    with HashingPool(threads) as pool:
-        results = pool.in_order(tasks, threads * 2)
-        _consume(results, ordered, emit, drain_until_pool, tally, progress)
+    hashing = HashingPool(workers) if workers > 1 else None
+    with (
+        hashing or contextlib.nullcontext(),
+        contextlib.closing(scan_in_order(str(root), pending(), follow_links, hashing)) as records,
+    ):
+        _consume(records, ordered, emit, drain_until_pool, tally, progress)
 
 
 def _consume(
-    results: Iterator[list[Record]],
+    records: Iterator[Record],
     ordered: deque[Record | None],
     emit: Callable[[Record], None],
     drain_until_pool: Callable[[], None],
     tally: _Tally,
     progress: Progress | None,
 ) -> None:
-    for batch in results:
-        for record in batch:
-            drain_until_pool()
-            if ordered:
-                ordered.popleft()  # the placeholder this record fills
-            emit(record)
+    for count, record in enumerate(records, 1):
         drain_until_pool()
-        if progress is not None:
+        if ordered:
+            ordered.popleft()  # the placeholder this record fills
+        emit(record)
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            drain_until_pool()
             progress(tally.result.files, tally.result.bytes)
     drain_until_pool()
     if progress is not None:
