@@ -1,8 +1,8 @@
 """Check one file: hash the whole of it and read its DICOM header, in one pass.
 
-This runs in worker threads (hashlib and file reads release the GIL, so threads hash on
-every core). It never raises for a bad file: every failure becomes a problem code in the
-returned record, so one unreadable file never stops a run.
+``FileScan`` does it in steps, so that the hashing of a large file's rest can run in another
+thread (``pool``). It never raises for a bad file: every failure becomes a problem code in
+the returned record, so one unreadable file never stops a run.
 """
 
 from __future__ import annotations
