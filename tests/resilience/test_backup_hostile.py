@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -120,9 +119,11 @@ def test_a_path_swapped_for_a_link_out_after_listing_is_not_read(
 
 _SCAN_LISTED = """
 import json, os, sys
-from imagewarden.resilience.backup.scan import scan_batch, open_for_reading, FileRefused
+from imagewarden.resilience.backup.pool import HashingPool, scan_in_order
+from imagewarden.resilience.backup.scan import open_for_reading, FileRefused
 root, rels = sys.argv[1], json.loads(sys.argv[2])
-records = scan_batch((root, rels, False))
+with HashingPool(2) as pool:
+    records = list(scan_in_order(root, rels, False, pool))
 try:
     open_for_reading(root, rels[1])  # the restore test's copy opens files this way
     refused = ""
@@ -240,44 +241,43 @@ def test_full_scratch_area_stops_the_restore_test_with_exit_3(
     assert "scratch area" in stderr and "is full" in stderr and "Traceback" not in stderr
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii")
-    except OSError:
-        return []
-    return [int(p) for p in text.split()]
+# The real command, real threads and real files, with one fault injected: hashing one large
+# file raises MemoryError, which is what an allocation in a hashing thread raises when the
+# machine runs out of memory (a thread cannot be killed from outside the way a process can).
+_THREAD_OUT_OF_MEMORY = """
+import sys
+from imagewarden.cli.app import main
+from imagewarden.resilience.backup import scan
+
+hash_as_usual = scan.FileScan.hash_rest
+
+def hash_or_run_out_of_memory(self, stop=None):
+    if self.record["path"] == "large.dcm":
+        raise MemoryError
+    return hash_as_usual(self, stop)
+
+scan.FileScan.hash_rest = hash_or_run_out_of_memory
+sys.argv = ["imagewarden", "backup", "verify", sys.argv[1], "--jobs", "2",
+            "--manifest-out", sys.argv[2]]
+main()
+"""
 
 
-def test_a_hashing_process_killed_mid_run_stops_the_run_with_exit_3(tmp_path: Path) -> None:
-    """The out-of-memory killer (here: SIGKILL) takes a hashing process: the run ends with a
-    clear error instead of waiting for that process's batch forever."""
+def test_a_hashing_thread_failing_mid_run_stops_the_run_with_exit_3(tmp_path: Path) -> None:
+    """A hashing thread runs out of memory while another is busy with a file far too big to
+    finish (a sparse terabyte, hours of hashing): the run ends at once with a clear error,
+    instead of waiting for the busy thread, and leaves no manifest."""
     archive = tmp_path / "archive"
     archive.mkdir()
-    with (archive / "huge.dcm").open("wb") as sparse:  # long to hash, nothing on the disk
-        sparse.truncate(64 * 1024**3)
+    for name, size in (("huge.dcm", 1024**4), ("large.dcm", 1024**2)):  # listed in this order
+        with (archive / name).open("wb") as sparse:
+            sparse.truncate(size)
     for n in range(200):
         (archive / f"small{n:03d}.dcm").write_bytes(b"x" * 100)
-    argv = [str(Path(sys.executable).with_name("imagewarden")), "backup", "verify",
-            str(archive), "--jobs", "2"]  # fmt: skip
-    with subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-    ) as process:
-        try:
-            for _ in range(600):  # up to 60 s for the pool to start
-                children = _children(process.pid)
-                if len(children) >= 2 or process.poll() is not None:
-                    break
-                time.sleep(0.1)
-            assert len(children) >= 2, "the pool did not start"
-            time.sleep(0.5)
-            os.kill(children[0], signal.SIGKILL)
-            _stdout, stderr = process.communicate(timeout=HANG_CAP)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            pytest.fail(f"hung for {HANG_CAP} s after a hashing process was killed")
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == 3, stderr
-    assert "ended abruptly" in stderr and "Traceback" not in stderr
+    manifest = tmp_path / "m.jsonl"
+    code, _stdout, stderr = _run_capped(
+        [sys.executable, "-c", _THREAD_OUT_OF_MEMORY, str(archive), str(manifest)]
+    )
+    assert code == 3, stderr
+    assert "hashing thread failed (out of memory)" in stderr and "Traceback" not in stderr
+    assert not manifest.exists() and not manifest.with_name("m.jsonl.partial").exists()

@@ -179,7 +179,7 @@ def verify_command(
         typer.Option("--against", help="Compare with this earlier manifest."),
     ] = None,
     jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: cores).")
+        int | None, typer.Option("--jobs", "-j", min=1, help="Hashing threads (default: cores).")
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue an interrupted run of --manifest-out.")

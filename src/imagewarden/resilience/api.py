@@ -33,7 +33,6 @@ from imagewarden.resilience.backup.results import (
     RestoreTestResult,
     VerifyRequest,
 )
-from imagewarden.resilience.data import ResilienceData, resilience_data
 from imagewarden.resilience.drills import (
     Drill,
     DrillEvent,
@@ -63,12 +62,13 @@ from imagewarden.resilience.records import (
 )
 from imagewarden.resilience.recovery import RecoveryPlan
 from imagewarden.resilience.schema import Playbook, Role, Scenario
-from imagewarden.resilience.store.repository import ResilienceRepository
 
 if TYPE_CHECKING:
     from imagewarden.app import Workspace
     from imagewarden.catalog import Catalog
     from imagewarden.resilience.backup.verify import Progress
+    from imagewarden.resilience.data import ResilienceData
+    from imagewarden.resilience.store.repository import ResilienceRepository
 
 __all__ = [
     "AfterActionReport",
@@ -129,12 +129,24 @@ def _text(value: str, what: str, *, limit: int, required: bool = True) -> str:
     return text
 
 
+# The store and the catalog's resilience data are imported when first used: `backup verify`
+# needs neither, and starts faster without them.
+
+
 def _repository(workspace: Workspace) -> ResilienceRepository:
+    from imagewarden.resilience.store.repository import ResilienceRepository
+
     return ResilienceRepository(workspace.store)
 
 
 def _data(workspace: Workspace) -> ResilienceData:
-    return resilience_data(workspace.catalog)
+    return _catalog_data(workspace.catalog)
+
+
+def _catalog_data(catalog: Catalog) -> ResilienceData:
+    from imagewarden.resilience.data import resilience_data
+
+    return resilience_data(catalog)
 
 
 def latest_facts(workspace: Workspace, name: str) -> dict[str, FactValue]:
@@ -260,17 +272,17 @@ def plan_recovery(
 
 def roles(catalog: Catalog) -> list[Role]:
     """The incident response roles of the catalog, top of the contact tree first."""
-    return list(resilience_data(catalog).roles.values())
+    return list(_catalog_data(catalog).roles.values())
 
 
 def playbooks(catalog: Catalog) -> list[Playbook]:
     """The playbooks of the catalog."""
-    return list(resilience_data(catalog).playbooks.values())
+    return list(_catalog_data(catalog).playbooks.values())
 
 
 def scenarios(catalog: Catalog) -> list[Scenario]:
     """The tabletop scenarios of the catalog."""
-    return list(resilience_data(catalog).scenarios.values())
+    return list(_catalog_data(catalog).scenarios.values())
 
 
 def add_team_member(workspace: Workspace, member: NewTeamMember) -> TeamMember:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from imagewarden.model import (
     Asset,
@@ -18,7 +19,9 @@ from imagewarden.model import (
 from imagewarden.resilience.records import COLLECTOR
 from imagewarden.resilience.recovery import RecoveryPlan, plan_enterprise
 from imagewarden.resilience.schema import ServiceNode
-from imagewarden.store import ObservationBatch
+
+if TYPE_CHECKING:
+    from imagewarden.store import ObservationBatch
 
 PLAN_FACTS = ("site.recovery_hours_estimate", "site.recovery_within_72h")
 MEASURED_FACT = "backup.restore_hours_estimate"
@@ -46,6 +49,9 @@ def plan_sites(
 
 def plan_facts(plans: Sequence[RecoveryPlan], now: dt.datetime) -> ObservationBatch:
     """Each site's estimate as facts, replacing the previous plan's."""
+    # imported here, not at the top: `backup verify` needs no store and starts faster without it
+    from imagewarden.store import ObservationBatch
+
     observations = tuple(
         Observation(SubjectKind.SITE, plan.site.id, name, value, ObservationSource.PROBED, now,
                     COLLECTOR)

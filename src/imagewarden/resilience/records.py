@@ -13,10 +13,12 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imagewarden.model import FactValue, Observation, ObservationSource, SubjectKind
-from imagewarden.store import ObservationBatch
+
+if TYPE_CHECKING:
+    from imagewarden.store import ObservationBatch
 
 COLLECTOR = "imagewarden-resilience"
 """The collector name recorded with every observation this capability makes."""
@@ -85,6 +87,9 @@ def fact_batch(
 ) -> ObservationBatch:
     """The measured ``facts`` of one subject as a batch that replaces this collector's
     earlier values of the same facts (and only those)."""
+    # imported here, not at the top: `backup verify` needs no store and starts faster without it
+    from imagewarden.store import ObservationBatch
+
     observations = tuple(
         Observation(kind, subject_id, name, value, ObservationSource.PROBED, observed_at, COLLECTOR)
         for name, value in facts.items()

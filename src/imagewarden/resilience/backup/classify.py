@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from pathlib import PurePosixPath
 
 # Note file names left by ransomware families (generic shapes, not a family list): instructions
 # to "decrypt", "restore" or "recover" files, usually .txt/.html/.hta next to the victims.
@@ -36,12 +35,20 @@ def is_ransom_note(name: str) -> bool:
 
 def extension_changed(name: str) -> bool:
     """True for "IM1.dcm.locked"-style names or a known ransomware extension."""
-    path = PurePosixPath(name)
-    suffix = path.suffix.lower()
+    # string operations, not PurePosixPath: this runs once per file of the archive
+    stem, suffix = _split_suffix(name)
     if suffix in _RANSOM_EXTENSIONS:
         return True
-    inner = PurePosixPath(path.stem).suffix.lower()
-    return inner in {".dcm", ".dicom"} and suffix not in _DICOM_EXTENSIONS
+    return _split_suffix(stem)[1] in {".dcm", ".dicom"} and suffix not in _DICOM_EXTENSIONS
+
+
+def _split_suffix(name: str) -> tuple[str, str]:
+    """(stem, lower-case suffix) as PurePosixPath splits them: a dot that starts or ends the
+    name does not start a suffix."""
+    dot = name.rfind(".")
+    if not 0 < dot < len(name) - 1:
+        return name, ""
+    return name[:dot], name[dot:].lower()
 
 
 def entropy(sample: bytes) -> float:

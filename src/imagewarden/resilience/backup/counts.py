@@ -14,10 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from imagewarden.model import InfrastructureError, Location, UserInputError
-from imagewarden.store import mask_credentials
 
 _MAX_STATISTICS = 64 * 1024
 
@@ -145,6 +142,12 @@ def check_export(expected: Counter[str], found: Counter[str], source: str) -> Co
 
 def orthanc_statistics(url: str, *, timeout: float = 10.0) -> dict[str, int]:
     """GET {url}/statistics from an Orthanc server (CountStudies, CountInstances, ...)."""
+    # imported here: the HTTP client and the store are not needed to verify a folder, and
+    # `backup verify` starts faster without them
+    import httpx
+
+    from imagewarden.store import mask_credentials
+
     shown = mask_credentials(url)
     try:
         # a bounded read: statistics are a few hundred bytes; a peer cannot make us hold more

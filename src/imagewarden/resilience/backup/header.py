@@ -24,6 +24,15 @@ _SHORT_VRS = frozenset(
     {b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO", b"LT", b"PN",
      b"SH", b"SL", b"SS", b"ST", b"TM", b"UI", b"UL", b"US"}
 )  # fmt: skip
+# What an explicit VR says about its element: how its length is encoded, and whether its
+# content (when of undefined length) is walked as explicit VR items.
+_SHORT, _IMPLICIT, _LONG, _LONG_SQ, _LONG_UN = 0, 1, 2, 3, 4
+_VR_KINDS: dict[bytes, int] = {
+    **dict.fromkeys(_SHORT_VRS, _SHORT),
+    **dict.fromkeys(_LONG_VRS, _LONG),
+    b"SQ": _LONG_SQ,
+    b"UN": _LONG_UN,
+}
 _UNDEFINED = 0xFFFFFFFF
 _ITEM = 0xFFFEE000
 _ITEM_END = 0xFFFEE00D
@@ -35,7 +44,7 @@ _WANTED = {
     0x0020000D: "study",
     0x0020000E: "series",
 }
-_TS_TAG = 0x00020010
+_TS_ELEMENT = 0x0010  # (0002,0010) Transfer Syntax UID
 _IMPLICIT_LE = "1.2.840.10008.1.2"
 _EXPLICIT_BE = "1.2.840.10008.1.2.2"
 _DEFLATED = "1.2.840.10008.1.2.1.99"
@@ -47,6 +56,11 @@ _LE_H = struct.Struct("<H")
 _BE_H = struct.Struct(">H")
 _LE_I = struct.Struct("<I")
 _BE_I = struct.Struct(">I")
+# an element's tag, VR and 2-byte length (explicit VR); its tag and 4-byte length (implicit)
+_LE_EXPLICIT = struct.Struct("<HH2sH")
+_BE_EXPLICIT = struct.Struct(">HH2sH")
+_LE_IMPLICIT = struct.Struct("<HHI")
+_BE_IMPLICIT = struct.Struct(">HHI")
 
 
 class HeaderError(Exception):
@@ -94,7 +108,10 @@ def _uid(raw: bytes) -> str:
 class _Walker:
     """Walks data elements of one encoding in ``buf``; raises NeedMore past the end."""
 
-    __slots__ = ("be", "buf", "explicit", "found", "hh", "i32", "n", "u16", "whole")
+    __slots__ = (
+        "be", "buf", "explicit", "explicit_head", "found", "hh", "i32", "implicit_head", "n",
+        "u16", "whole",
+    )  # fmt: skip
 
     def __init__(self, buf: bytes, explicit: bool, big_endian: bool, whole: bool = False) -> None:
         self.buf = buf
@@ -105,6 +122,8 @@ class _Walker:
         self.hh = _BE_HH if big_endian else _LE_HH
         self.u16 = _BE_H if big_endian else _LE_H
         self.i32 = _BE_I if big_endian else _LE_I
+        self.explicit_head = _BE_EXPLICIT if big_endian else _LE_EXPLICIT
+        self.implicit_head = _BE_IMPLICIT if big_endian else _LE_IMPLICIT
         self.found: dict[str, str] = {}
 
     def _element(self, pos: int, explicit: bool) -> tuple[int, int, int, bool]:
@@ -141,54 +160,47 @@ class _Walker:
         """
         if depth > _MAX_DEPTH:
             raise HeaderError("nesting_too_deep")
-        # The element decoding of _element is inlined here: this loop runs ~150 times per
-        # file and is the whole cost of the header check.
+        # This loop runs ~150 times per file and is the whole cost of the header check (and
+        # holds the GIL while the hashing threads wait for it), so each element is decoded
+        # with one struct call and one dict lookup, and nothing that is not needed is built.
         buf, n = self.buf, self.n
-        hh = self.hh.unpack_from
-        u16 = self.u16.unpack_from
         i32 = self.i32.unpack_from
-        long_vrs = _LONG_VRS
+        head = (self.explicit_head if explicit else self.implicit_head).unpack_from
+        kinds = _VR_KINDS
         whole = self.whole and top
         while pos < stop_at:
             if pos + 8 > n:
                 if pos == n and whole:
                     return pos, -1
                 raise NeedMore(pos + 8)
-            group, elem = hh(buf, pos)
+            if explicit:
+                group, elem, vr, length = head(buf, pos)
+                kind = _SHORT if group == 0xFFFE else kinds.get(vr)
+            else:
+                group, elem, length = head(buf, pos)
+                kind = _IMPLICIT
             if group == 0xFFFE:
                 if elem == 0xE00D and not top:
                     return pos + 8, -1
                 raise HeaderError("bad_sequence", f"unexpected delimiter at offset {pos}")
-            if top and group == 0x7FE0 and elem == 0x0010:
+            if group == 0x7FE0 and elem == 0x0010 and top:
                 return pos, pos
-            if explicit:
-                vr = buf[pos + 4 : pos + 6]
-                if vr in long_vrs:
-                    if pos + 12 > n:
-                        raise NeedMore(pos + 12)
-                    value = pos + 12
-                    length = i32(buf, pos + 8)[0]
-                    is_seq = vr == b"SQ"
-                elif vr in _SHORT_VRS:
-                    value = pos + 8
-                    length = u16(buf, pos + 6)[0]
-                    is_seq = False
-                else:
-                    raise HeaderError("bad_vr", f"invalid VR at offset {pos}")
+            if kind is None:
+                raise HeaderError("bad_vr", f"invalid VR at offset {pos}")
+            if kind >= _LONG:
+                if pos + 12 > n:
+                    raise NeedMore(pos + 12)
+                length = i32(buf, pos + 8)[0]
+                value = pos + 12
             else:
                 value = pos + 8
-                length = i32(buf, pos + 4)[0]
-                is_seq = length == _UNDEFINED
             if length == _UNDEFINED:
                 # sequences, and OB/UN elements encapsulated like pixel data, end with a
                 # sequence delimiter after their items; UN content is implicit VR
-                inner = explicit and buf[pos + 4 : pos + 6] != b"UN"
-                pos = self._sequence(value, depth + 1, inner)
+                pos = self._sequence(value, depth + 1, explicit and kind != _LONG_UN)
                 continue
             end = value + length
-            if is_seq:
-                self._defined_sequence(value, end, depth + 1)
-            elif top and (group == 0x0008 or group == 0x0020):
+            if (group == 0x0008 or group == 0x0020) and top and kind != _LONG_SQ:
                 field = _WANTED.get((group << 16) | elem)
                 if field is not None:
                     if end > n:
@@ -214,11 +226,6 @@ class _Walker:
                 pos = value + length
         raise HeaderError("bad_sequence", "too many items")
 
-    def _defined_sequence(self, pos: int, end: int, depth: int) -> None:
-        """Defined-length sequences are skipped whole; only bounds are checked."""
-        if end < pos:
-            raise HeaderError("bad_length", f"sequence length overflows at {pos}")
-
     def _defined_sequence_item(self, pos: int, end: int, depth: int) -> None:
         if end < pos:
             raise HeaderError("bad_length", f"item length overflows at {pos}")
@@ -229,20 +236,29 @@ def _meta(buf: bytes) -> tuple[int, str]:
     pos = PREAMBLE + 4
     n = len(buf)
     syntax = ""
-    walker = _Walker(buf, explicit=True, big_endian=False)
+    head = _LE_EXPLICIT.unpack_from
     for _ in range(1000):
         if pos + 8 > n:
             raise NeedMore(pos + 8)
-        group = _LE_H.unpack_from(buf, pos)[0]
+        group, elem, vr, length = head(buf, pos)
         if group != 0x0002:
             return pos, syntax
-        tag, value, length, _seq = walker._element(pos, True)
+        kind = _VR_KINDS.get(vr)
+        if kind is None:
+            raise HeaderError("bad_vr", f"invalid VR at offset {pos}")
+        if kind >= _LONG:
+            if pos + 12 > n:
+                raise NeedMore(pos + 12)
+            length = _LE_I.unpack_from(buf, pos + 8)[0]
+            value = pos + 12
+        else:
+            value = pos + 8
         if length == _UNDEFINED:
             raise HeaderError("bad_meta", "undefined length in file meta group")
         end = value + length
         if end > n:
             raise NeedMore(end)
-        if tag == _TS_TAG:
+        if elem == _TS_ELEMENT:
             syntax = _uid(buf[value:end])
         pos = end
     raise HeaderError("bad_meta", "file meta group too long")

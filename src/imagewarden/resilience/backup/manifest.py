@@ -21,6 +21,8 @@ VERSION = 1
 
 Record = dict[str, Any]
 _REQUIRED = ("path", "size", "sha256", "status")
+# one encoder for every record: json.dumps with separators builds a new one per call
+_encode_compact = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def partial_path(path: Path) -> Path:
@@ -36,7 +38,7 @@ def write_header(stream: TextIO, root: Path, created: str) -> None:
 
 def write_record(stream: TextIO, record: Record) -> None:
     """One file's record, one line."""
-    stream.write(json.dumps(record, separators=(",", ":")) + "\n")
+    stream.write(_encode_compact(record) + "\n")
 
 
 def read_records(path: Path, *, tolerate_torn_tail: bool = False) -> Iterator[Record]:

@@ -40,7 +40,7 @@ class VerifyRequest:
 
     root: Path
     jobs: int | None = None
-    """Worker processes (None: one per core)."""
+    """Hashing threads (None: one per core)."""
     manifest_out: Path | None = None
     against: Path | None = None
     """An earlier manifest to compare with."""

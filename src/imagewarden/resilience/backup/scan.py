@@ -1,17 +1,20 @@
 """Check one file: hash the whole of it and read its DICOM header, in one pass.
 
-This runs in worker processes. It never raises for a bad file: every failure becomes a
-problem code in the returned record, so one unreadable file never stops a run.
+``FileScan`` does it in steps, so that the hashing of a large file's rest can run in another
+thread (``pool``). It never raises for a bad file: every failure becomes a problem code in
+the returned record, so one unreadable file never stops a run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import hashlib
 import io
 import os
 import stat
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,9 +27,11 @@ from imagewarden.resilience.backup.classify import (
 )
 from imagewarden.resilience.backup.header import HeaderError, NeedMore, has_magic, read_header
 
-FIRST_READ = 1 << 20
-"""The first read covers the header of nearly every file and all of a typical small file."""
+FIRST_READ = 64 << 10
+"""The first read covers the header of nearly every file and all of a typical small file;
+it is a fresh bytes object (the header parser needs one), so it is kept small."""
 CHUNK = 1 << 20
+"""The rest of a file is read in chunks into one reused buffer, without allocating."""
 MAX_HEADER = 64 << 20
 """A header that needs more than this is treated as corrupt rather than read on."""
 _SEQ_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
@@ -39,6 +44,10 @@ Record = dict[str, Any]
 # O_NONBLOCK: a FIFO (or a device) swapped in after listing must not block the open; it is
 # refused by fstat on the opened descriptor, which is what is read, whatever the name is now
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+class Stopped(Exception):
+    """The run stopped (a fatal error elsewhere) while this file was being read."""
 
 
 class FileRefused(Exception):
@@ -72,16 +81,23 @@ def _opened_path(fd: int, fallback: str) -> str:
 def open_for_reading(root: str, rel: str, *, follow_links: bool = False) -> io.FileIO:
     """Open ``root/rel`` without blocking; refuse what is not a regular file and, unless
     ``follow_links``, a file whose real path leaves ``root`` (``FileRefused``)."""
+    fd, _st = _open_checked(root, rel, follow_links)
+    return io.FileIO(fd, "rb", closefd=True)
+
+
+def _open_checked(root: str, rel: str, follow_links: bool) -> tuple[int, os.stat_result]:
+    """``open_for_reading`` as a descriptor and its stat (the caller closes it)."""
     # str paths, not pathlib: this line runs once per file in the hot loop
     path = os.path.join(root, rel)  # noqa: PTH118
     fd = os.open(path, _OPEN_FLAGS)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             raise FileRefused("not_regular_file")
         if not follow_links and not inside_tree(root, _opened_path(fd, path)):
             raise FileRefused("link_outside_tree")
         os.set_blocking(fd, True)
-        return io.FileIO(fd, "rb", closefd=True)
+        return fd, st
     except BaseException:
         os.close(fd)
         raise
@@ -107,7 +123,10 @@ def _name_problems(rel: str) -> list[str]:
     return problems
 
 
-def _header_problems(first: bytes, size: int, read_at: ReadAt, record: Record) -> list[str]:
+def _header_problems(
+    first: bytes, size: int, read_at: ReadAt, path: str, fields: Record
+) -> list[str]:
+    """The header's problems; the UIDs it names go into ``fields``."""
     whole = len(first) >= size
     try:
         info = read_header(first, whole=whole)
@@ -121,15 +140,15 @@ def _header_problems(first: bytes, size: int, read_at: ReadAt, record: Record) -
             if entropy(sample) >= HIGH_ENTROPY:
                 return ["encrypted_suspect"]
             # a file named like DICOM that is not DICOM is damaged; a readme is just a readme
-            if record["path"].lower().endswith(_DICOM_NAMES):
+            if path.lower().endswith(_DICOM_NAMES):
                 return ["bad_header:no_magic"]
             return ["not_dicom"]
         return [f"bad_header:{exc.code}"]
-    record["transfer_syntax"] = info.transfer_syntax
-    record["sop_class"] = info.sop_class
-    record["sop_instance"] = info.sop_instance
-    record["study"] = info.study
-    record["series"] = info.series
+    fields["transfer_syntax"] = info.transfer_syntax
+    fields["sop_class"] = info.sop_class
+    fields["sop_instance"] = info.sop_instance
+    fields["study"] = info.study
+    fields["series"] = info.series
     problems = []
     if info.walked and not (info.sop_class and info.sop_instance and info.study and info.series):
         problems.append("missing_uid")
@@ -168,55 +187,148 @@ def _fragments_complete(read_at: ReadAt, offset: int, size: int) -> bool:
 
 def scan_file(root: str, rel: str, *, follow_links: bool = False) -> Record:
     """Hash ``root/rel`` and check its header; return its manifest record."""
-    record: Record = {"path": rel, "size": -1, "mtime_ns": 0, "sha256": "", "status": "ok"}
-    problems = _name_problems(rel)
-    try:
-        stream = open_for_reading(root, rel, follow_links=follow_links)
-    except FileRefused as refused:
-        return _finish(record, [*problems, refused.code])
-    except OSError as exc:
-        return _finish(record, [*problems, _os_problem(exc)])
-    with stream:
+    scan = FileScan(root, rel, follow_links)
+    if scan.read_first():
+        scan.hash_rest()
+    scan.check_header()
+    return scan.finish()
+
+
+_buffers = threading.local()
+
+
+def _thread_buffer() -> tuple[bytearray, memoryview]:
+    """This thread's read buffer: one per thread, reused for every file it reads."""
+    buffer: tuple[bytearray, memoryview] | None = getattr(_buffers, "buffer", None)
+    if buffer is None:
+        data = bytearray(CHUNK)
+        buffer = _buffers.buffer = (data, memoryview(data))
+    return buffer
+
+
+class FileScan:
+    """One file's check in steps, so that a caller can spread them over time and threads:
+    open (with the safety checks) and ask the kernel to start reading it; read and hash the
+    first bytes; hash the rest (``hash_rest``, the long part: a hashing thread may do it);
+    check the header from the first bytes; ``finish``. No step raises for a bad file: a
+    failure becomes a problem code of the record."""
+
+    __slots__ = ("before", "digest", "error", "fd", "fields", "first", "header", "names",
+                 "record", "total")  # fmt: skip
+
+    def __init__(self, root: str, rel: str, follow_links: bool, prefetch: bool = False) -> None:
+        self.record: Record = {
+            "path": rel, "size": -1, "mtime_ns": 0, "sha256": "", "status": "ok"
+        }  # fmt: skip
+        self.names = _name_problems(rel)
+        self.error = ""
+        """Why the file could not be read (refused, or an error while reading it)."""
+        self.header: list[str] | None = None
+        self.fields: Record = {}
+        self.first = b""
+        self.total = 0
+        self.digest: Any = None
+        self.fd = -1
         try:
-            problems += _scan_open(stream, record)
+            self.fd, self.before = _open_checked(root, rel, follow_links)
+        except FileRefused as refused:
+            self.error = refused.code
+            return
         except OSError as exc:
-            problems.append(_os_problem(exc))
-    return _finish(record, problems)
+            self.error = _os_problem(exc)
+            return
+        self.record["size"] = self.before.st_size
+        self.record["mtime_ns"] = self.before.st_mtime_ns
+        if prefetch and self.before.st_size > 0:
+            # the kernel reads ahead while earlier files are hashed: a cold disk gets many
+            # requests at once instead of one file at a time
+            with contextlib.suppress(OSError):
+                os.posix_fadvise(self.fd, 0, 0, os.POSIX_FADV_WILLNEED)
 
+    def read_first(self) -> bool:
+        """Read and hash the first bytes; True when the file goes on after them."""
+        if self.fd < 0 or self.error:
+            return False
+        try:
+            self.first = os.read(self.fd, FIRST_READ)
+        except OSError as exc:
+            return self._fail(exc)
+        self.digest = hashlib.sha256(self.first)
+        self.total = len(self.first)
+        return self.total == FIRST_READ
 
-def _scan_open(stream: io.FileIO, record: Record) -> list[str]:
-    fd = stream.fileno()
-    before = os.fstat(fd)
-    size = before.st_size
-    record["size"], record["mtime_ns"] = size, before.st_mtime_ns
-    digest = hashlib.sha256()
-    first = stream.read(FIRST_READ)
-    digest.update(first)
-    total = len(first)
-    if total == FIRST_READ:
-        buffer = bytearray(CHUNK)
-        view = memoryview(buffer)
-        while n := stream.readinto(buffer):
-            digest.update(view[:n])
-            total += n
-    after = os.fstat(fd)
-    record["sha256"] = digest.hexdigest()
-    if (after.st_size, after.st_mtime_ns) != (size, before.st_mtime_ns) or total != size:
-        return ["changed_during_scan"]
-    if size == 0:
-        return ["empty"]
-    if is_ransom_note(record["path"].rsplit("/", 1)[-1]) and not has_magic(first):
-        return []
+    def hash_rest(self, stop: threading.Event | None = None) -> None:
+        """Read and hash the file to its end; ``stop`` (when set) ends a long read early with
+        ``Stopped``."""
+        buffer, view = _thread_buffer()
+        fd, digest, size = self.fd, self.digest, self.before.st_size
+        try:
+            # up to the size fstat gave, not to the end: one read fewer per file (and one
+            # hand-over of the GIL fewer); a file that grew has another size in ``finish``
+            while self.total < size and (n := os.readv(fd, (buffer,))):
+                digest.update(view[:n])
+                self.total += n
+                if stop is not None and stop.is_set():
+                    raise Stopped
+        except OSError as exc:
+            self._fail(exc)
 
-    def read_at(offset: int, length: int) -> bytes:
-        if offset + length <= len(first):
-            return first[offset : offset + length]
-        return os.pread(fd, length, offset)
+    def check_header(self) -> None:
+        """Check the header in the first bytes (before or while the rest is hashed)."""
+        if self.error or not self.first:
+            return
+        first, fd, size = self.first, self.fd, self.before.st_size
 
-    try:
-        return _header_problems(first, size, read_at, record)
-    except NeedMore as more:
-        return _header_problems(os.pread(fd, more.size, 0), size, read_at, record)
+        def read_at(offset: int, length: int) -> bytes:
+            if offset + length <= len(first):
+                return first[offset : offset + length]
+            return os.pread(fd, length, offset)
+
+        path = self.record["path"]
+        if is_ransom_note(path.rsplit("/", 1)[-1]) and not has_magic(first):
+            self.header = []
+            return
+        try:
+            try:
+                self.header = _header_problems(first, size, read_at, path, self.fields)
+            except NeedMore as more:
+                head = os.pread(fd, more.size, 0)
+                self.header = _header_problems(head, size, read_at, path, self.fields)
+        except OSError as exc:
+            self._fail(exc)
+
+    def finish(self) -> Record:
+        """Complete the record (after ``hash_rest`` has returned) and close the file."""
+        if self.fd >= 0 and not self.error:
+            try:
+                self.names += self._content_problems()
+            except OSError as exc:
+                self.error = _os_problem(exc)
+        self.close()
+        return _finish(self.record, [*self.names, self.error] if self.error else self.names)
+
+    def _content_problems(self) -> list[str]:
+        after = os.fstat(self.fd)
+        before, record = self.before, self.record
+        record["sha256"] = self.digest.hexdigest()
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or (
+            self.total != before.st_size
+        ):
+            return ["changed_during_scan"]
+        if before.st_size == 0:
+            return ["empty"]
+        record.update(self.fields)
+        return self.header or []
+
+    def close(self) -> None:
+        """Close the file (``finish`` does; a run that stops early calls it)."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def _fail(self, exc: OSError) -> bool:
+        self.error = _os_problem(exc)
+        return False
 
 
 def _finish(record: Record, problems: list[str]) -> Record:
@@ -224,13 +336,3 @@ def _finish(record: Record, problems: list[str]) -> Record:
         record["status"] = "problem"
         record["problems"] = problems
     return record
-
-
-Task = tuple[str, list[str], bool]
-"""A worker's task: the archive root, a batch of relative paths, whether to follow links."""
-
-
-def scan_batch(task: Task) -> list[Record]:
-    """Worker entry point: one task is a batch of files, to keep IPC per file small."""
-    root, rels, follow_links = task
-    return [scan_file(root, rel, follow_links=follow_links) for rel in rels]

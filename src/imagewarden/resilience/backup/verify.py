@@ -1,8 +1,8 @@
 """``backup verify``: check every file of an archive copy in parallel, with constant memory.
 
-The parent process lists files and writes the manifest; a pool of worker processes hashes
-files and reads headers in batches. Results come back in listing order (``imap``), so the
-manifest is deterministic and a resumed run appends exactly where the last one stopped.
+The calling thread lists files, checks them (``pool``: hashing threads hash large files) and
+writes the manifest. Records come in listing order, so the manifest is deterministic and a
+resumed run appends exactly where the last one stopped.
 """
 
 from __future__ import annotations
@@ -11,13 +11,9 @@ import contextlib
 import datetime as dt
 import errno
 import hashlib
-import multiprocessing
 import os
-import signal
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -33,12 +29,12 @@ from imagewarden.resilience.backup.manifest import (
     write_header,
     write_record,
 )
+from imagewarden.resilience.backup.pool import HashingPool, scan_in_order
 from imagewarden.resilience.backup.results import MAX_PROBLEMS_KEPT, FileProblem
-from imagewarden.resilience.backup.scan import Task, scan_batch
 from imagewarden.resilience.backup.walk import is_orthanc_storage, walk
 
-BATCH = 64
-"""Files per worker task: big enough to amortise IPC, small enough to keep cores busy."""
+PROGRESS_EVERY = 64
+"""Files between two progress reports."""
 
 _PARTIAL = partial_path(Path("m")).name.removeprefix("m")
 EMPTY_ARCHIVE = "empty_archive"
@@ -161,18 +157,6 @@ def _load_resume(path: Path) -> dict[str, Record]:
     if not path.exists():
         return {}
     return {r["path"]: r for r in read_records(path, tolerate_torn_tail=True)}
-
-
-def _tasks(root: Path, pending: Iterator[str], follow_links: bool) -> Iterator[Task]:
-    """Batches of files, listed lazily: the listing advances only as batches are taken."""
-    batch: list[str] = []
-    for rel in pending:
-        batch.append(rel)
-        if len(batch) == BATCH:
-            yield str(root), batch, follow_links
-            batch = []
-    if batch:
-        yield str(root), batch, follow_links
 
 
 def verify(
@@ -313,7 +297,7 @@ def _run(
 ) -> None:
     # The listing is interleaved with results: entries that need no worker (listing
     # problems, files kept from the resumed manifest) are emitted in order between batches.
-    # The listing runs lazily in this thread: at most a few batches ahead of the results.
+    # The listing runs lazily in this thread: a bounded number of files ahead (pool).
     ordered: deque[Record | None] = deque()  # None: "the next result comes from the pool"
 
     def pending() -> Iterator[str]:
@@ -348,84 +332,29 @@ def _run(
             if record is not None:
                 emit(record)
 
-    tasks = _tasks(root, pending(), follow_links)
-    if workers == 1:
-        _consume(map(scan_batch, tasks), ordered, emit, drain_until_pool, tally, progress)
-        return
-    with _hashing_processes(workers) as executor:
-        results = _in_order(executor, tasks, workers * 4)
-        _consume(results, ordered, emit, drain_until_pool, tally, progress)
-
-
-@contextlib.contextmanager
-def _hashing_processes(workers: int) -> Iterator[ProcessPoolExecutor]:
-    """Processes that hash batches. A process that dies (killed, out of memory) breaks the
-    pool and the run stops with an error, instead of waiting for its batch forever; the
-    first fatal error stops the rest (queued batches are cancelled, running ones finish)."""
-    executor = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("fork"), initializer=_default_signals
-    )
-    try:
-        yield executor
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-
-
-def _in_order(
-    executor: ProcessPoolExecutor, tasks: Iterator[Task], most: int
-) -> Iterator[list[Record]]:
-    """Each task's result in listing order, with at most ``most`` batches in flight (so the
-    listing, and memory, advance only as results are consumed)."""
-    in_flight: deque[Future[list[Record]]] = deque()
-    try:
-        for task in tasks:
-            in_flight.append(executor.submit(scan_batch, task))
-            if len(in_flight) >= most:
-                yield _result(in_flight.popleft())
-        while in_flight:
-            yield _result(in_flight.popleft())
-    finally:
-        for future in in_flight:
-            future.cancel()
-
-
-def _result(future: Future[list[Record]]) -> list[Record]:
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        raise InfrastructureError(
-            "a hashing process ended abruptly (killed, or out of memory); the verification "
-            "stopped (run it again; with --manifest-out and --resume it continues)"
-        ) from None
-
-
-def _default_signals() -> None:
-    """Give a hashing process the default signal handlers, whatever its parent set (a site
-    worker runs inside a Celery pool process, whose handlers would outlive the fork)."""
-    for name in ("SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"):
-        number = getattr(signal, name, None)
-        if number is not None:
-            signal.signal(number, signal.SIG_DFL)
-    # Ctrl-C reaches the whole process group: the parent handles it and stops the pool.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    hashing = HashingPool(workers) if workers > 1 else None
+    with (
+        hashing or contextlib.nullcontext(),
+        contextlib.closing(scan_in_order(str(root), pending(), follow_links, hashing)) as records,
+    ):
+        _consume(records, ordered, emit, drain_until_pool, tally, progress)
 
 
 def _consume(
-    results: Iterator[list[Record]],
+    records: Iterator[Record],
     ordered: deque[Record | None],
     emit: Callable[[Record], None],
     drain_until_pool: Callable[[], None],
     tally: _Tally,
     progress: Progress | None,
 ) -> None:
-    for batch in results:
-        for record in batch:
-            drain_until_pool()
-            if ordered:
-                ordered.popleft()  # the placeholder this record fills
-            emit(record)
+    for count, record in enumerate(records, 1):
         drain_until_pool()
-        if progress is not None:
+        if ordered:
+            ordered.popleft()  # the placeholder this record fills
+        emit(record)
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            drain_until_pool()
             progress(tally.result.files, tally.result.bytes)
     drain_until_pool()
     if progress is not None:
