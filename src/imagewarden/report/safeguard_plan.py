@@ -7,9 +7,9 @@ score speak the same language: the first item recovers the most.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Set
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Set
+from dataclasses import dataclass, field
 
 from imagewarden.model import DefenseLayer, Safeguard, SafeguardType, Severity
 from imagewarden.report.readiness import SEVERITY_WEIGHT
@@ -26,13 +26,25 @@ class PlanItem:
     sites: int
     highest_severity: Severity
     impact: float
-    finding_ids: frozenset[str]
-    high_or_critical_ids: frozenset[str]
+    high_or_critical: int
+    """High or critical findings this safeguard addresses."""
 
-    @property
-    def high_or_critical(self) -> int:
-        """High or critical findings this safeguard addresses."""
-        return len(self.high_or_critical_ids)
+
+@dataclass(frozen=True, slots=True)
+class FindingKind:
+    """Current findings with the same recommended safeguards, high or critical or not.
+
+    Which findings a set of safeguards addresses depends only on these, so the asks are
+    chosen over kinds (a few hundred) rather than over each finding's id.
+    """
+
+    safeguards: frozenset[str]
+    high_or_critical: bool
+    findings: int
+
+    def addressed_by(self, safeguard_ids: Set[str]) -> bool:
+        """Whether any of these safeguards is recommended for the findings of this kind."""
+        return not self.safeguards.isdisjoint(safeguard_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +79,8 @@ class SafeguardPlan:
     governance inward to recovery, each group highest impact first."""
     unknown: tuple[str, ...]
     """Safeguard URNs recommended by findings but missing from the loaded catalog."""
+    kinds: tuple[FindingKind, ...] = ()
+    """The current findings with a safeguard of the plan, by kind."""
 
 
 def impact_order(item: PlanItem) -> tuple[float, int, int, str]:
@@ -74,51 +88,80 @@ def impact_order(item: PlanItem) -> tuple[float, int, int, str]:
     return (-item.impact, -item.highest_severity.rank, -item.findings, item.safeguard.title)
 
 
-def safeguard_plan(
-    current: Iterable[FindingView], site_ids: Set[str] | None = None
-) -> SafeguardPlan:
-    """Plan from current findings only; resolved findings need no safeguard.
+@dataclass(slots=True)
+class _Addressed:
+    """What one safeguard addresses so far."""
 
-    ``site_ids``: the inventory sites, the only ones a plan item counts in its ``sites``
-    (findings elsewhere, e.g. enterprise-wide, still count in its findings); None: all.
-    """
-    safeguards: dict[str, Safeguard] = {}
-    addressed: dict[str, list[FindingView]] = defaultdict(list)
-    unknown: set[str] = set()
-    for view in current:
+    safeguard: Safeguard
+    findings: int = 0
+    assets: set[str] = field(default_factory=set)
+    sites: set[str] = field(default_factory=set)
+    highest: Severity = Severity.INFO
+    impact: float = 0.0
+    high_or_critical: int = 0
+
+
+class PlanTally:
+    """The plan's counts, one current finding at a time (no finding is kept)."""
+
+    def __init__(self) -> None:
+        self.addressed: dict[str, _Addressed] = {}
+        self.unknown: set[str] = set()
+        self.kinds: Counter[tuple[frozenset[str], bool]] = Counter()
+        self.ids: dict[tuple[str, ...], frozenset[str]] = {}
+        """Known safeguard ids per recommendation list, shared by the findings that have it."""
+
+    def add(self, view: FindingView) -> None:
+        """Count one current finding."""
+        f = view.finding
+        high = f.severity.rank >= Severity.HIGH.rank
+        if view.safeguards:
+            ids = self.ids.get(f.safeguards)
+            if ids is None:
+                ids = self.ids[f.safeguards] = frozenset(s.id for s in view.safeguards)
+            self.kinds[(ids, high)] += 1
         for safeguard in view.safeguards:
-            safeguards[safeguard.id] = safeguard
-            addressed[safeguard.id].append(view)
-        unknown.update(view.unknown_safeguards)
-    items = []
-    for urn, views in addressed.items():
-        findings = [v.finding for v in views]
-        items.append(
+            item = self.addressed.get(safeguard.id)
+            if item is None:
+                item = self.addressed[safeguard.id] = _Addressed(safeguard)
+            item.safeguard = safeguard
+            item.findings += 1
+            if f.asset_id is not None:
+                item.assets.add(f.asset_id)
+            item.sites.add(f.site_id)
+            if f.severity.rank > item.highest.rank:
+                item.highest = f.severity
+            item.impact += SEVERITY_WEIGHT[f.severity]
+            item.high_or_critical += high
+        self.unknown.update(view.unknown_safeguards)
+
+    def plan(self, site_ids: Set[str] | None = None) -> SafeguardPlan:
+        """The plan of the findings added (see ``safeguard_plan``)."""
+        items = [
             PlanItem(
-                safeguard=safeguards[urn],
-                findings=len(findings),
-                assets=len({f.asset_id for f in findings if f.asset_id is not None}),
-                sites=len(
-                    {f.site_id for f in findings if site_ids is None or f.site_id in site_ids}
-                ),
-                highest_severity=max((f.severity for f in findings), key=lambda s: s.rank),
-                impact=sum(SEVERITY_WEIGHT[f.severity] for f in findings),
-                finding_ids=frozenset(f.id for f in findings),
-                high_or_critical_ids=frozenset(
-                    f.id for f in findings if f.severity.rank >= Severity.HIGH.rank
-                ),
+                safeguard=a.safeguard,
+                findings=a.findings,
+                assets=len(a.assets),
+                sites=len(a.sites if site_ids is None else a.sites & site_ids),
+                highest_severity=a.highest,
+                impact=a.impact,
+                high_or_critical=a.high_or_critical,
             )
-        )
-    items.sort(key=impact_order)
-    groups = []
-    for safeguard_type in SafeguardType:
-        layers = []
-        for layer in DefenseLayer:
-            members = tuple(
-                i for i in items if (i.safeguard.type, i.safeguard.layer) == (safeguard_type, layer)
-            )
-            if members:
-                layers.append(LayerGroup(layer, members))
-        if layers:
-            groups.append(TypeGroup(safeguard_type, tuple(layers)))
-    return SafeguardPlan(tuple(items), tuple(groups), tuple(sorted(unknown)))
+            for a in self.addressed.values()
+        ]
+        items.sort(key=impact_order)
+        groups = []
+        for safeguard_type in SafeguardType:
+            layers = []
+            for layer in DefenseLayer:
+                members = tuple(
+                    i
+                    for i in items
+                    if (i.safeguard.type, i.safeguard.layer) == (safeguard_type, layer)
+                )
+                if members:
+                    layers.append(LayerGroup(layer, members))
+            if layers:
+                groups.append(TypeGroup(safeguard_type, tuple(layers)))
+        kinds = tuple(FindingKind(ids, high, n) for (ids, high), n in self.kinds.items())
+        return SafeguardPlan(tuple(items), tuple(groups), tuple(sorted(self.unknown)), kinds)

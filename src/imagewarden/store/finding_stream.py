@@ -1,0 +1,95 @@
+"""Findings streamed in risk order: what a report of a large assessment reads, a batch at a time.
+
+A report of 50,000 assets has half a million findings. Holding them all costs about 2 KiB
+each; read as a stream, the report holds one batch and what it aggregates. Each pass over a
+``StoredFindings`` runs its query again on the same connection, so every pass of one report
+sees the same rows (one snapshot: see ``Store.snapshot``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Connection, case, func, literal, select
+
+from imagewarden.model import Finding, FindingStatus, Severity
+from imagewarden.store import codec
+from imagewarden.store.findings import _finding_columns
+from imagewarden.store.schema import FindingRow
+
+BATCH = 2000
+"""Rows fetched at a time."""
+
+
+def _risk_order(dialect: str) -> tuple[Any, ...]:
+    """Highest risk first, then highest severity, then title and id in code-point order: the
+    order of ``report.views.risk_order`` (PostgreSQL's "C" collation compares as Python)."""
+    rank = case(*((FindingRow.severity == s.value, s.rank) for s in Severity), else_=0)
+
+    def text(column: Any) -> Any:
+        return column.collate("C") if dialect == "postgresql" else column
+
+    return (FindingRow.risk_score.desc(), rank.desc(), text(FindingRow.title), text(FindingRow.id))
+
+
+@dataclass(frozen=True)
+class StoredFindings:
+    """Findings of the store, read again on each iteration, highest risk first.
+
+    Narrow with ``only``; ``evidence=False`` reads an empty evidence for each finding.
+    """
+
+    connection: Connection
+    evidence: bool = False
+    checks: tuple[str, ...] | None = None
+    statuses: tuple[FindingStatus, ...] | None = None
+    asset_ids: tuple[str, ...] | None = None
+
+    def only(
+        self,
+        *,
+        checks: Collection[str] | None = None,
+        statuses: Collection[FindingStatus] | None = None,
+        asset_ids: Collection[str] | None = None,
+        evidence: bool | None = None,
+    ) -> StoredFindings:
+        """These findings narrowed (the database selects them), with or without evidence."""
+        return replace(
+            self,
+            checks=tuple(sorted(checks)) if checks is not None else self.checks,
+            statuses=tuple(statuses) if statuses is not None else self.statuses,
+            asset_ids=tuple(sorted(asset_ids)) if asset_ids is not None else self.asset_ids,
+            evidence=self.evidence if evidence is None else evidence,
+        )
+
+    def _where(self, query: Any) -> Any:
+        if self.checks is not None:
+            query = query.where(FindingRow.check_id.in_(self.checks))
+        if self.statuses is not None:
+            query = query.where(FindingRow.status.in_([s.value for s in self.statuses]))
+        if self.asset_ids is not None:
+            # an empty list matches nothing; IN () is not valid SQL everywhere
+            query = query.where(
+                FindingRow.asset_id.in_(self.asset_ids) if self.asset_ids else literal(False)
+            )
+        return query
+
+    def __len__(self) -> int:
+        count = self._where(select(func.count()).select_from(FindingRow))
+        return int(self.connection.scalar(count) or 0)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self) -> Iterator[Finding]:
+        dialect = self.connection.dialect.name
+        query = self._where(select(*_finding_columns(evidence=self.evidence)))
+        query = query.order_by(*_risk_order(dialect))
+        rows = self.connection.execution_options(yield_per=BATCH).execute(query)
+        try:
+            for row in rows:
+                yield codec.finding_from_row(row)
+        finally:
+            rows.close()
