@@ -55,7 +55,7 @@ def write_report(
     with workspace.store.snapshot() as snapshot:
         # Above the HTML report's detail limit the findings are streamed from one snapshot
         # of the store on each pass, and the HTML shows evidence for the top-risk assets only.
-        stored = StoredFindings(snapshot, evidence=fmt is not ReportFormat.HTML)
+        stored = StoredFindings(snapshot, complete=fmt is not ReportFormat.HTML)
         context = gather_context(
             workspace.store,
             workspace.catalog,

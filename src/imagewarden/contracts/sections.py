@@ -34,10 +34,11 @@ class FindingSet(Protocol):
         checks: Collection[str] | None = None,
         statuses: Collection[FindingStatus] | None = None,
         asset_ids: Collection[str] | None = None,
-        evidence: bool | None = None,
+        complete: bool | None = None,
     ) -> FindingSet:
         """The findings of these checks, statuses and assets only (selected by the database
-        when read from it); ``evidence=True`` with their evidence."""
+        when read from it); ``complete=True`` with their evidence and times, which a
+        large assessment's findings are otherwise read without."""
         ...
 
 
@@ -52,10 +53,10 @@ class HeldFindings(tuple["Finding", ...]):
         checks: Collection[str] | None = None,
         statuses: Collection[FindingStatus] | None = None,
         asset_ids: Collection[str] | None = None,
-        evidence: bool | None = None,
+        complete: bool | None = None,
     ) -> HeldFindings:
-        """These findings narrowed; held findings keep the evidence they have."""
-        del evidence
+        """These findings narrowed; held findings are as complete as they were given."""
+        del complete
         return HeldFindings(
             f
             for f in self

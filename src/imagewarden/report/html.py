@@ -311,59 +311,67 @@ class _SiteTally:
     checks: dict[str, CheckTally] = field(default_factory=dict)
 
 
-def _site_blocks(
-    summary: Summary, detail: bool, grouped: bool, anchored: set[str], asset_names: int
-) -> Iterable[SiteFindings]:
-    """One block per site with findings, in the order of the site counts: findings one by one
-    when ``detail``, grouped by check when ``grouped`` (both when the page shows one and
-    prints the other).
+class SiteTallies:
+    """The findings section's blocks, fed every finding in risk order by the summary's pass.
 
-    Grouped only (a large assessment), the blocks are built when the template reaches them,
-    in one pass over the findings that keeps counts and a few names per check, never the
-    findings: the findings section streams. In detail, every block is built first, since
-    each gives anchors the earlier sections link to.
+    Findings one by one when ``detail``, grouped by check when ``grouped`` (both when the
+    page shows one and prints the other). Grouped only (a large assessment), it keeps counts
+    and a few names per check, never the findings.
     """
-    blocks = _each_site_block(summary, detail, grouped, anchored, asset_names)
-    return tuple(blocks) if detail else blocks
 
+    def __init__(self, detail: bool, grouped: bool, asset_names: int) -> None:
+        self.detail = detail
+        self.grouped = grouped
+        self.asset_names = asset_names
+        self.sites: dict[str, _SiteTally] = {}
 
-def _each_site_block(
-    summary: Summary, detail: bool, grouped: bool, anchored: set[str], asset_names: int
-) -> Iterator[SiteFindings]:
-    sites: dict[str, _SiteTally] = {}
-    for view in summary.findings:
+    def add(self, view: FindingView) -> None:
+        """Count (or hold) one finding, any status."""
         f = view.finding
-        site = sites.get(f.site_id)
+        site = self.sites.get(f.site_id)
         if site is None:
-            site = sites[f.site_id] = _SiteTally(view.site_name)
+            site = self.sites[f.site_id] = _SiteTally(view.site_name)
         if not view.is_current:
             site.resolved_count += 1
-            if detail:
+            if self.detail:
                 site.resolved.append(view)
-            continue
+            return
         site.by_severity[f.severity] += 1
-        if detail:
+        if self.detail:
             site.current.append(view)
-        if grouped:
+        if self.grouped:
             check = site.checks.get(f.check_id)
             if check is None:
-                check = site.checks[f.check_id] = CheckTally(view, asset_names)
+                check = site.checks[f.check_id] = CheckTally(view, self.asset_names)
             check.add(view)
-    order = [row.site_id for row in summary.by_site]
-    order += sorted((s for s in sites if s not in order), key=lambda s: sites[s].name)
-    for site_id in order:
-        site = sites.pop(site_id, None)
-        if site is None:
-            continue
-        yield SiteFindings(
-            site_id,
-            site.name,
-            {s: site.by_severity.get(s, 0) for s in SEVERITIES_DESC},
-            site.resolved_count,
-            current=group_by_asset(site.current, anchored) if detail else (),
-            resolved=group_by_asset(site.resolved, anchored) if detail else (),
-            checks=group_by_check(site.checks.values()) if grouped else (),
-        )
+
+    def blocks(self, summary: Summary, anchored: set[str]) -> Iterable[SiteFindings]:
+        """One block per site with findings, in the order of the site counts.
+
+        Grouped only, each block is built when the template reaches it: the findings section
+        streams. In detail, every block is built first, since each gives anchors the earlier
+        sections link to.
+        """
+        blocks = self._each_block(summary, anchored)
+        return tuple(blocks) if self.detail else blocks
+
+    def _each_block(self, summary: Summary, anchored: set[str]) -> Iterator[SiteFindings]:
+        sites = self.sites
+        order = [row.site_id for row in summary.by_site]
+        order += sorted((s for s in sites if s not in order), key=lambda s: sites[s].name)
+        for site_id in order:
+            site = sites.pop(site_id, None)
+            if site is None:
+                continue
+            yield SiteFindings(
+                site_id,
+                site.name,
+                {s: site.by_severity.get(s, 0) for s in SEVERITIES_DESC},
+                site.resolved_count,
+                current=group_by_asset(site.current, anchored) if self.detail else (),
+                resolved=group_by_asset(site.resolved, anchored) if self.detail else (),
+                checks=group_by_check(site.checks.values()) if self.grouped else (),
+            )
 
 
 def apart_note(summary: Summary) -> str:
@@ -394,23 +402,25 @@ def _ref_titles(context: ReportContext) -> dict[tuple[str, str], str]:
 
 def page_model(context: ReportContext, *, printed: bool = False) -> dict[str, Any]:
     """Everything the template reads; ``printed`` for a document that is only printed (PDF)."""
-    summary = build_summary(context)
+    count = len(context.findings)
+    detail = count <= (PRINT_DETAIL_LIMIT if printed else DETAIL_LIMIT)
+    grouped = not detail or count > PRINT_DETAIL_LIMIT
+    asset_names = PRINT_GROUP_ASSET_NAMES if printed or detail else GROUP_ASSET_NAMES
+    sites = SiteTallies(detail, grouped, asset_names)
+    # one pass over the findings feeds the summary and the findings section
+    summary = build_summary(context, observe=sites.add)
     ref_titles = _ref_titles(context)
 
     def ref_title(ref: FrameworkRef) -> str:
         return ref_titles.get((ref.framework, ref.id), "")
 
-    count = len(summary.findings)
-    detail = count <= (PRINT_DETAIL_LIMIT if printed else DETAIL_LIMIT)
-    grouped = not detail or count > PRINT_DETAIL_LIMIT
     anchored: set[str] = set()
     top_groups: tuple[AssetGroup, ...] = ()
     if not detail and not printed:  # on paper the grouped findings are enough
         top_ids = {t.finding.asset_id for t in summary.top_risks if t.finding.asset_id}
         top_views = current_views_of(context, top_ids)
         top_groups = group_by_asset(top_views, anchored)
-    asset_names = PRINT_GROUP_ASSET_NAMES if printed or detail else GROUP_ASSET_NAMES
-    blocks = _site_blocks(summary, detail, grouped, anchored, asset_names)
+    blocks = sites.blocks(summary, anchored)
     assessment = context.assessment
     return {
         "context": context,

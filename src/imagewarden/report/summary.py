@@ -8,7 +8,7 @@ All functions here are pure: same context in, same summary out.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from imagewarden.model import (
@@ -284,12 +284,20 @@ def _current_and_resolved(views: FindingViews) -> tuple[FindingViews, FindingVie
     return tuple(v for v in views if v.is_current), tuple(v for v in views if not v.is_current)
 
 
-def build_summary(context: ReportContext, top_n: int = TOP_RISKS) -> Summary:
-    """The summary of ``context`` (pure)."""
+def build_summary(
+    context: ReportContext,
+    top_n: int = TOP_RISKS,
+    *,
+    observe: Callable[[FindingView], None] | None = None,
+) -> Summary:
+    """The summary of ``context`` (pure); ``observe`` sees every finding of the summary's
+    one pass over them, in risk order (a renderer's own tally rides along)."""
     views = view_findings(context)
     tally = _Tally(context, top_n)
     for view in views:
         tally.add(view)
+        if observe is not None:
+            observe(view)
     current, resolved = _current_and_resolved(views)
     sites = counted_sites(context)
     managed = [a for a in context.assets if a.managed]

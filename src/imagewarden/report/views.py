@@ -162,6 +162,6 @@ class _Join:
 def current_views_of(context: ReportContext, asset_ids: Collection[str]) -> list[FindingView]:
     """The current findings of these assets with their evidence, joined, in risk order
     (read from the store, by asset, when the context streams its findings)."""
-    findings = context.findings.only(statuses=CURRENT_STATUSES, asset_ids=asset_ids, evidence=True)
+    findings = context.findings.only(statuses=CURRENT_STATUSES, asset_ids=asset_ids, complete=True)
     join = _Join(context.sites, context.assets, context.catalog)
     return sorted(map(join, findings), key=risk_order)

@@ -8,7 +8,7 @@ sees the same rows (one snapshot: see ``Store.snapshot``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -38,11 +38,12 @@ def _risk_order(dialect: str) -> tuple[Any, ...]:
 class StoredFindings:
     """Findings of the store, read again on each iteration, highest risk first.
 
-    Narrow with ``only``; ``evidence=False`` reads an empty evidence for each finding.
+    Narrow with ``only``. Unless ``complete``, each finding is read without what a report
+    shows only for the few it lists one by one: no evidence, no first/last-seen times.
     """
 
     connection: Connection
-    evidence: bool = False
+    complete: bool = False
     checks: tuple[str, ...] | None = None
     statuses: tuple[FindingStatus, ...] | None = None
     asset_ids: tuple[str, ...] | None = None
@@ -53,15 +54,15 @@ class StoredFindings:
         checks: Collection[str] | None = None,
         statuses: Collection[FindingStatus] | None = None,
         asset_ids: Collection[str] | None = None,
-        evidence: bool | None = None,
+        complete: bool | None = None,
     ) -> StoredFindings:
-        """These findings narrowed (the database selects them), with or without evidence."""
+        """These findings narrowed (the database selects them), complete or not."""
         return replace(
             self,
             checks=tuple(sorted(checks)) if checks is not None else self.checks,
             statuses=tuple(statuses) if statuses is not None else self.statuses,
             asset_ids=tuple(sorted(asset_ids)) if asset_ids is not None else self.asset_ids,
-            evidence=self.evidence if evidence is None else evidence,
+            complete=self.complete if complete is None else complete,
         )
 
     def _where(self, query: Any) -> Any:
@@ -84,12 +85,16 @@ class StoredFindings:
         return len(self) > 0
 
     def __iter__(self) -> Iterator[Finding]:
-        dialect = self.connection.dialect.name
-        query = self._where(select(*_finding_columns(evidence=self.evidence)))
-        query = query.order_by(*_risk_order(dialect))
+        decode: Callable[[Any], Finding] = codec.finding_from_row
+        columns = _finding_columns()
+        if not self.complete:
+            by_name = {c.name: c for c in _finding_columns(evidence=False)}
+            columns = [by_name[name] for name in codec.REPORT_FINDING_COLUMNS]
+            decode = codec.report_finding_from_row
+        query = self._where(select(*columns)).order_by(*_risk_order(self.connection.dialect.name))
         rows = self.connection.execution_options(yield_per=BATCH).execute(query)
         try:
             for row in rows:
-                yield codec.finding_from_row(row)
+                yield decode(row)
         finally:
             rows.close()
