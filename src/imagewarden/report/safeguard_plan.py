@@ -94,7 +94,6 @@ class _Addressed:
 
     safeguard: Safeguard
     findings: int = 0
-    assets: set[str] = field(default_factory=set)
     sites: set[str] = field(default_factory=set)
     highest: Severity = Severity.INFO
     impact: float = 0.0
@@ -110,6 +109,10 @@ class PlanTally:
         self.kinds: Counter[tuple[frozenset[str], bool]] = Counter()
         self.ids: dict[tuple[str, ...], frozenset[str]] = {}
         """Known safeguard ids per recommendation list, shared by the findings that have it."""
+        self.by_asset: dict[str, frozenset[str]] = {}
+        """Per asset, the safeguards recommended for any of its findings: few distinct sets,
+        each held once (``shared``), instead of a set of assets per safeguard."""
+        self.shared: dict[frozenset[str], frozenset[str]] = {}
 
     def add(self, view: FindingView) -> None:
         """Count one current finding."""
@@ -120,14 +123,14 @@ class PlanTally:
             if ids is None:
                 ids = self.ids[f.safeguards] = frozenset(s.id for s in view.safeguards)
             self.kinds[(ids, high)] += 1
+            if f.asset_id is not None:
+                self._add_to_asset(f.asset_id, ids)
         for safeguard in view.safeguards:
             item = self.addressed.get(safeguard.id)
             if item is None:
                 item = self.addressed[safeguard.id] = _Addressed(safeguard)
             item.safeguard = safeguard
             item.findings += 1
-            if f.asset_id is not None:
-                item.assets.add(f.asset_id)
             item.sites.add(f.site_id)
             if f.severity.rank > item.highest.rank:
                 item.highest = f.severity
@@ -135,19 +138,30 @@ class PlanTally:
             item.high_or_critical += high
         self.unknown.update(view.unknown_safeguards)
 
+    def _add_to_asset(self, asset_id: str, ids: frozenset[str]) -> None:
+        held = self.by_asset.get(asset_id)
+        if held is not None and ids <= held:
+            return
+        union = ids if held is None else held | ids
+        self.by_asset[asset_id] = self.shared.setdefault(union, union)
+
     def plan(self, site_ids: Set[str] | None = None) -> SafeguardPlan:
         """The plan of the findings added (see ``safeguard_plan``)."""
+        assets: Counter[str] = Counter()
+        for union, n in Counter(self.by_asset.values()).items():
+            for safeguard_id in union:
+                assets[safeguard_id] += n
         items = [
             PlanItem(
                 safeguard=a.safeguard,
                 findings=a.findings,
-                assets=len(a.assets),
+                assets=assets[urn],
                 sites=len(a.sites if site_ids is None else a.sites & site_ids),
                 highest_severity=a.highest,
                 impact=a.impact,
                 high_or_critical=a.high_or_critical,
             )
-            for a in self.addressed.values()
+            for urn, a in self.addressed.items()
         ]
         items.sort(key=impact_order)
         groups = []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from imagewarden.catalog import Catalog
-from imagewarden.contracts import FindingSet, HeldFindings
+from imagewarden.contracts import FindingSet
 from imagewarden.model import (
     ENTERPRISE_SITE_ID,
     ENTERPRISE_SITE_NAME,
@@ -26,6 +26,7 @@ from imagewarden.model import (
 )
 from imagewarden.render.labels import SITE_WIDE
 from imagewarden.report.interface import ReportContext
+from imagewarden.store.finding_stream import StoredFindings
 
 CURRENT_STATUSES = frozenset({FindingStatus.OPEN, FindingStatus.ACCEPTED})
 """Statuses that are current risk. Mitigated and false-positive findings are history."""
@@ -117,13 +118,13 @@ FindingViews = tuple[FindingView, ...] | StreamedViews
 def view_findings(context: ReportContext) -> FindingViews:
     """Every finding of the context, joined, in risk order.
 
-    Findings held in memory are joined and sorted; findings read from the store arrive in
-    risk order and are joined as they are read, on each pass.
+    Findings held in memory are joined and sorted; findings read from the store are read in
+    risk order and joined as they are read, on each pass.
     """
     join = _Join(context.sites, context.assets, context.catalog)
-    if isinstance(context.findings, HeldFindings):
-        return tuple(sorted(map(join, context.findings), key=risk_order))
-    return StreamedViews(context.findings, join)
+    if isinstance(context.findings, StoredFindings):
+        return StreamedViews(context.findings.in_risk_order(), join)
+    return tuple(sorted(map(join, context.findings), key=risk_order))
 
 
 class _Join:

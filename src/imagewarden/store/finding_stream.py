@@ -36,7 +36,9 @@ def _risk_order(dialect: str) -> tuple[Any, ...]:
 
 @dataclass(frozen=True)
 class StoredFindings:
-    """Findings of the store, read again on each iteration, highest risk first.
+    """Findings of the store, read again on each iteration, highest risk first: by score
+    then id as ``Store.findings`` lists them, or in the report's full risk order
+    (``in_risk_order``).
 
     Narrow with ``only``. Unless ``complete``, each finding is read without what a report
     shows only for the few it lists one by one: no evidence, no first/last-seen times.
@@ -47,6 +49,11 @@ class StoredFindings:
     checks: tuple[str, ...] | None = None
     statuses: tuple[FindingStatus, ...] | None = None
     asset_ids: tuple[str, ...] | None = None
+    risk_order: bool = False
+
+    def in_risk_order(self) -> StoredFindings:
+        """The same findings, ordered as ``report.views.risk_order`` sorts them."""
+        return replace(self, risk_order=True)
 
     def only(
         self,
@@ -91,7 +98,12 @@ class StoredFindings:
             by_name = {c.name: c for c in _finding_columns(evidence=False)}
             columns = [by_name[name] for name in codec.REPORT_FINDING_COLUMNS]
             decode = codec.report_finding_from_row
-        query = self._where(select(*columns)).order_by(*_risk_order(self.connection.dialect.name))
+        order = (
+            _risk_order(self.connection.dialect.name)
+            if self.risk_order
+            else (FindingRow.risk_score.desc(), FindingRow.id)
+        )
+        query = self._where(select(*columns)).order_by(*order)
         rows = self.connection.execution_options(yield_per=BATCH).execute(query)
         try:
             for row in rows:
