@@ -146,7 +146,11 @@ class PlanTally:
         self.by_asset[asset_id] = self.shared.setdefault(union, union)
 
     def plan(self, site_ids: Set[str] | None = None) -> SafeguardPlan:
-        """The plan of the findings added (see ``safeguard_plan``)."""
+        """The plan of the current findings added; resolved findings need no safeguard.
+
+        ``site_ids``: the inventory sites, the only ones a plan item counts in its ``sites``
+        (findings elsewhere, e.g. enterprise-wide, still count in its findings); None: all.
+        """
         assets: Counter[str] = Counter()
         for union, n in Counter(self.by_asset.values()).items():
             for safeguard_id in union:

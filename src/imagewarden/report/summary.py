@@ -8,7 +8,7 @@ All functions here are pure: same context in, same summary out.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from imagewarden.model import (
@@ -120,12 +120,6 @@ class Summary:
     risk_factors: Mapping[str, float]
     """The risk factors the engine used in this assessment, with their weights."""
     executive: ExecutiveSummary
-
-
-def counts_by_severity(views: Iterable[FindingView]) -> dict[Severity, int]:
-    """Every severity, critical first, including those with no findings."""
-    counts = Counter(v.finding.severity for v in views)
-    return {s: counts.get(s, 0) for s in SEVERITIES_DESC}
 
 
 def counted_sites(context: ReportContext) -> tuple[Site, ...]:
