@@ -101,12 +101,18 @@ class _Addressed:
 
 
 class PlanTally:
-    """The plan's counts, one current finding at a time (no finding is kept)."""
+    """The plan's counts, one current finding at a time (no finding is kept).
+
+    Each finding only adds one to the count of its kind (its recommendations, severity and
+    site) and its safeguards to its asset's; the items are made from those counts at the end.
+    """
 
     def __init__(self) -> None:
-        self.addressed: dict[str, _Addressed] = {}
-        self.unknown: set[str] = set()
-        self.kinds: Counter[tuple[frozenset[str], bool]] = Counter()
+        self.counts: Counter[tuple[tuple[str, ...], Severity, str]] = Counter()
+        """Findings per (recommended safeguard URNs, severity, site), in order of appearance."""
+        self.recommended: dict[tuple[str, ...], tuple[tuple[Safeguard, ...], tuple[str, ...]]]
+        self.recommended = {}
+        """Per recommendation list: its safeguards in the catalog, and the URNs it lacks."""
         self.ids: dict[tuple[str, ...], frozenset[str]] = {}
         """Known safeguard ids per recommendation list, shared by the findings that have it."""
         self.by_asset: dict[str, frozenset[str]] = {}
@@ -117,26 +123,14 @@ class PlanTally:
     def add(self, view: FindingView) -> None:
         """Count one current finding."""
         f = view.finding
-        high = f.severity.rank >= Severity.HIGH.rank
-        if view.safeguards:
-            ids = self.ids.get(f.safeguards)
-            if ids is None:
-                ids = self.ids[f.safeguards] = frozenset(s.id for s in view.safeguards)
-            self.kinds[(ids, high)] += 1
-            if f.asset_id is not None:
-                self._add_to_asset(f.asset_id, ids)
-        for safeguard in view.safeguards:
-            item = self.addressed.get(safeguard.id)
-            if item is None:
-                item = self.addressed[safeguard.id] = _Addressed(safeguard)
-            item.safeguard = safeguard
-            item.findings += 1
-            item.sites.add(f.site_id)
-            if f.severity.rank > item.highest.rank:
-                item.highest = f.severity
-            item.impact += SEVERITY_WEIGHT[f.severity]
-            item.high_or_critical += high
-        self.unknown.update(view.unknown_safeguards)
+        urns = f.safeguards
+        ids = self.ids.get(urns)
+        if ids is None:
+            ids = self.ids[urns] = frozenset(s.id for s in view.safeguards)
+            self.recommended[urns] = (view.safeguards, view.unknown_safeguards)
+        self.counts[(urns, f.severity, f.site_id)] += 1
+        if ids and f.asset_id is not None:
+            self._add_to_asset(f.asset_id, ids)
 
     def _add_to_asset(self, asset_id: str, ids: frozenset[str]) -> None:
         held = self.by_asset.get(asset_id)
@@ -155,6 +149,25 @@ class PlanTally:
         for union, n in Counter(self.by_asset.values()).items():
             for safeguard_id in union:
                 assets[safeguard_id] += n
+        addressed: dict[str, _Addressed] = {}
+        unknown: set[str] = set()
+        kinds: Counter[tuple[frozenset[str], bool]] = Counter()
+        for (urns, severity, site_id), n in self.counts.items():
+            known, missing = self.recommended[urns]
+            unknown.update(missing)
+            high = severity.rank >= Severity.HIGH.rank
+            if known:
+                kinds[(self.ids[urns], high)] += n
+            for safeguard in known:
+                item = addressed.get(safeguard.id)
+                if item is None:
+                    item = addressed[safeguard.id] = _Addressed(safeguard)
+                item.findings += n
+                item.sites.add(site_id)
+                if severity.rank > item.highest.rank:
+                    item.highest = severity
+                item.impact += SEVERITY_WEIGHT[severity] * n
+                item.high_or_critical += n if high else 0
         items = [
             PlanItem(
                 safeguard=a.safeguard,
@@ -165,7 +178,7 @@ class PlanTally:
                 impact=a.impact,
                 high_or_critical=a.high_or_critical,
             )
-            for urn, a in self.addressed.items()
+            for urn, a in addressed.items()
         ]
         items.sort(key=impact_order)
         groups = []
@@ -181,5 +194,9 @@ class PlanTally:
                     layers.append(LayerGroup(layer, members))
             if layers:
                 groups.append(TypeGroup(safeguard_type, tuple(layers)))
-        kinds = tuple(FindingKind(ids, high, n) for (ids, high), n in self.kinds.items())
-        return SafeguardPlan(tuple(items), tuple(groups), tuple(sorted(self.unknown)), kinds)
+        return SafeguardPlan(
+            tuple(items),
+            tuple(groups),
+            tuple(sorted(unknown)),
+            tuple(FindingKind(ids, high, n) for (ids, high), n in kinds.items()),
+        )

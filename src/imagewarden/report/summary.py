@@ -167,6 +167,8 @@ class _Tally:
         self.by_status: Counter[FindingStatus] = Counter()
         self.by_severity: Counter[Severity] = Counter()
         self.by_layer: Counter[DefenseLayer] = Counter()
+        self.layers: dict[tuple[str, ...], frozenset[DefenseLayer]] = {}
+        """The layers of each recommendation list, shared by the findings that have it."""
         self.without_layer = 0
         self.by_category: Counter[str] = Counter()
         self.per_site: dict[str, Counter[Severity]] = defaultdict(Counter)
@@ -198,8 +200,11 @@ class _Tally:
         self.accepted += f.status is FindingStatus.ACCEPTED
         self.loads.add(f)
         self.plan.add(view)
-        layers = view.layers
-        self.by_layer.update(layers)
+        layers = self.layers.get(f.safeguards)
+        if layers is None:
+            layers = self.layers[f.safeguards] = view.layers
+        for layer in layers:
+            self.by_layer[layer] += 1
         self.without_layer += not layers
         self.by_category[view.category] += 1
         key = subject_key(view)
