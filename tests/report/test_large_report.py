@@ -27,7 +27,7 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
         yield opened
 
 
-def test_findings_read_without_evidence_and_completed_by_id(workspace: Workspace) -> None:
+def test_findings_read_without_evidence(workspace: Workspace) -> None:
     store = workspace.store
     complete = {f.id: f for f in store.findings()}
     assert any(f.evidence for f in complete.values())
@@ -35,7 +35,6 @@ def test_findings_read_without_evidence_and_completed_by_id(workspace: Workspace
     assert [f.id for f in light] == list(complete)
     assert all(f.evidence == {} for f in light)
     assert {f.id: f.title for f in light} == {f.id: f.title for f in complete.values()}
-    assert store.findings_with_ids([*complete, "iwf-unknown"]) == complete
     assert store.finding_count() == len(complete)
 
 

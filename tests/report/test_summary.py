@@ -10,7 +10,7 @@ from imagewarden.model import DefenseLayer, FindingStatus, SafeguardType, Severi
 from imagewarden.render.labels import SITE_WIDE
 from imagewarden.report.interface import ReportContext
 from imagewarden.report.readiness import CRITICAL_CEILING, readiness
-from imagewarden.report.safeguard_plan import PlanItem
+from imagewarden.report.safeguard_plan import FindingKind, PlanItem
 from imagewarden.report.summary import build_summary
 from imagewarden.report.views import view_findings
 
@@ -44,8 +44,9 @@ def test_mitigated_and_false_positive_are_not_risk(enterprise: Enterprise) -> No
     assert sum(s.total for s in summary.by_site) == len(current_ids)
     assert sum(summary.by_category.values()) == len(current_ids)
     assert not {v.finding.id for v in summary.top_risks} & enterprise.mitigated_ids
+    current = [f for f in enterprise.context.findings if f.id not in enterprise.mitigated_ids]
     for item in summary.plan.items:
-        assert not item.finding_ids & enterprise.mitigated_ids
+        assert item.findings == sum(item.safeguard.id in f.safeguards for f in current)
 
 
 def test_counts_by_site_include_sites_without_findings(context: ReportContext) -> None:
@@ -243,8 +244,13 @@ def test_executive_summary_sentences(context: ReportContext) -> None:
     assert len({a.safeguard.id for a in asks}) == len(asks)
 
     # Chosen for joint coverage: never fewer high/critical findings than the top three alone.
+    high = [
+        f for f in context.findings if f.status in CURRENT and f.severity.rank >= Severity.HIGH.rank
+    ]
+
     def covered(items: tuple[PlanItem, ...]) -> int:
-        return len(frozenset().union(*(i.high_or_critical_ids for i in items)))
+        ids = {i.safeguard.id for i in items}
+        return sum(1 for f in high if ids & set(f.safeguards))
 
     assert covered(asks) >= covered(summary.plan.items[:3])
     ask_sentences = [s for s in sentences if "would address" in s]
@@ -257,22 +263,27 @@ def test_asks_prefer_safeguards_that_cover_different_findings(catalog: Catalog) 
 
     safeguard = next(iter(catalog.safeguards.values()))
 
-    def item(name: str, ids: set[str], impact: float) -> PlanItem:
+    def item(name: str, findings: int, impact: float) -> PlanItem:
         return PlanItem(
             safeguard=safeguard.model_copy(update={"id": f"{safeguard.id}-{name}"}),
-            findings=len(ids),
-            assets=len(ids),
+            findings=findings,
+            assets=findings,
             sites=1,
             highest_severity=Severity.HIGH,
             impact=impact,
-            finding_ids=frozenset(ids),
-            high_or_critical_ids=frozenset(ids),
+            high_or_critical=findings,
         )
 
-    a = item("a", {"f1", "f2", "f3"}, 15)
-    a_twin = item("a-twin", {"f1", "f2", "f3"}, 15)
-    b = item("b", {"f4", "f5"}, 10)
-    c = item("c", {"f6"}, 5)
-    asks = choose_asks([a, a_twin, b, c])
+    a = item("a", 3, 15)
+    a_twin = item("a-twin", 3, 15)
+    b = item("b", 2, 10)
+    c = item("c", 1, 5)
+
+    def kind(findings: int, *items: PlanItem) -> FindingKind:
+        return FindingKind(frozenset(i.safeguard.id for i in items), True, findings)
+
+    # three high findings for which a and its twin are recommended, two for b, one for c
+    kinds = [kind(3, a, a_twin), kind(2, b), kind(1, c)]
+    asks = choose_asks([a, a_twin, b, c], kinds)
     assert [x.safeguard.id for x in asks] == [a.safeguard.id, b.safeguard.id, c.safeguard.id]
-    assert choose_asks([a, a_twin]) == (a,)  # the twin adds nothing
+    assert choose_asks([a, a_twin], kinds) == (a,)  # the twin adds nothing

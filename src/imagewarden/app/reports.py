@@ -13,6 +13,7 @@ from imagewarden.report import html as html_report
 from imagewarden.report import render_report
 from imagewarden.report.board import write_board as write_board_files
 from imagewarden.report.gather import gather_context
+from imagewarden.store.finding_stream import StoredFindings
 
 DEFAULT_TITLE = "Imaging cybersecurity readiness"
 
@@ -51,17 +52,20 @@ def write_report(
 ) -> WrittenFiles:
     """Write the latest assessment's report as ``fmt`` to ``out``, atomically."""
     _writable_file(out)
-    context = gather_context(
-        workspace.store,
-        workspace.catalog,
-        workspace.capabilities,
-        title=title,
-        enterprise=enterprise,
-        now=now,
-        # Above its detail limit the HTML report shows evidence for the top-risk assets only.
-        evidence_up_to=html_report.DETAIL_LIMIT if fmt is ReportFormat.HTML else None,
-    )
-    render_report(context, fmt.value, out)
+    with workspace.store.snapshot() as snapshot:
+        # Above the HTML report's detail limit the findings are streamed from one snapshot
+        # of the store on each pass, and the HTML shows evidence for the top-risk assets only.
+        stored = StoredFindings(snapshot, complete=fmt is not ReportFormat.HTML)
+        context = gather_context(
+            workspace.store,
+            workspace.catalog,
+            workspace.capabilities,
+            title=title,
+            enterprise=enterprise,
+            now=now,
+            findings=stored if len(stored) > html_report.DETAIL_LIMIT else None,
+        )
+        render_report(context, fmt.value, out)
     return WrittenFiles((out,))
 
 

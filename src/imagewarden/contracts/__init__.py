@@ -18,7 +18,7 @@ from imagewarden.contracts.capability import (
 )
 from imagewarden.contracts.plan import ImprovementAction
 from imagewarden.contracts.producers import EnterpriseView, Facts, FindingProducer, ProducerContext
-from imagewarden.contracts.sections import ReportSection, SectionSource
+from imagewarden.contracts.sections import FindingSet, HeldFindings, ReportSection, SectionSource
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -27,6 +27,8 @@ __all__ = [
     "EnterpriseView",
     "Facts",
     "FindingProducer",
+    "FindingSet",
+    "HeldFindings",
     "ImprovementAction",
     "Persistence",
     "ProducerContext",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +58,7 @@ def governance_data(
     catalog: Catalog,
     today: dt.date,
     *,
-    findings: Sequence[Finding],
+    findings: Iterable[Finding],
     site_ids: Sequence[str],
     site_names: Mapping[str, str] | None = None,
 ) -> dict[str, Any] | None:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from imagewarden.catalog import Catalog
-from imagewarden.contracts import Capability, SectionSource
+from imagewarden.contracts import Capability, FindingSet, HeldFindings, SectionSource
 from imagewarden.model import Asset, FactValue, SubjectKind, UserInputError
 from imagewarden.report.interface import ReportContext
 from imagewarden.report.sections import sections_for, template_packages
@@ -35,13 +35,12 @@ def gather_context(
     enterprise: str = "",
     now: dt.datetime | None = None,
     board: bool = False,
-    evidence_up_to: int | None = None,
+    findings: FindingSet | None = None,
 ) -> ReportContext:
     """Everything a report of the latest assessment shows; refuses when there is none.
 
-    With ``evidence_up_to``, findings are read without their evidence when there are more
-    than that many (a renderer that shows evidence for a few only, like the HTML report
-    above its detail limit); ``ReportContext.with_evidence`` reads it for those few.
+    ``findings``: the findings as the report should read them (e.g. streamed from the store
+    for a large assessment); by default every finding is read into memory.
     """
     now = now or dt.datetime.now(dt.UTC)
     run = store.latest_assessment()
@@ -51,8 +50,8 @@ def gather_context(
     assets = tuple(store.assets())
     derived = store.derived_facts(SubjectKind.ASSET)
     asset_facts = {a.id: {**_record_facts(a), **derived.get(a.id, {})} for a in assets}
-    light = evidence_up_to is not None and store.finding_count() > evidence_up_to
-    findings = tuple(store.findings(evidence=not light))
+    if findings is None:
+        findings = HeldFindings(store.findings())
     source = SectionSource(store, catalog, sites, assets, findings, run, now)
     return ReportContext(
         title=title,
@@ -66,5 +65,4 @@ def gather_context(
         enterprise=enterprise,
         sections=sections_for(source, capabilities, board=board),
         templates=template_packages(capabilities),
-        with_evidence=store.findings_with_ids if light else None,
     )

@@ -6,13 +6,12 @@ from ``summary.build_summary`` so the HTML and the JSON export cannot disagree.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -44,8 +43,8 @@ from imagewarden.render.labels import (
 from imagewarden.render.pdf import html_to_pdf
 from imagewarden.report.interface import ReportContext
 from imagewarden.report.readiness import FORMULA
-from imagewarden.report.summary import Summary, build_summary, counts_by_severity
-from imagewarden.report.views import FindingView, risk_order
+from imagewarden.report.summary import Summary, build_summary
+from imagewarden.report.views import FindingView, current_views_of, risk_order
 
 LAYER_COLOUR = "#2f5d8a"
 CATEGORY_COLOUR = "#4a5b8c"
@@ -270,72 +269,114 @@ def group_by_asset(
     return tuple(result)
 
 
-def group_by_check(
-    views: Iterable[FindingView], names: int = GROUP_ASSET_NAMES
-) -> tuple[CheckGroup, ...]:
-    """Views grouped by check, the most severe and riskiest group first, each naming at most
-    ``names`` affected assets."""
-    groups: dict[str, list[FindingView]] = defaultdict(list)
-    for view in views:
-        groups[view.finding.check_id].append(view)
-    result = []
-    for check_id, members in groups.items():
-        members.sort(key=risk_order)
-        first = members[0].finding
-        affected = {(v.finding.asset_id, v.asset_name or "whole site"): None for v in members}
-        result.append(
-            CheckGroup(
-                check_id,
-                first.title,
-                first.severity,
-                len(members),
-                first.risk.score,
-                tuple(AffectedAsset(a, n) for a, n in affected)[:names],
-            )
+@dataclass(slots=True)
+class CheckTally:
+    """The current findings of one check at one site so far, added in risk order."""
+
+    first: FindingView
+    """The riskiest: its title, severity and risk score stand for the group."""
+    names: int
+    count: int = 0
+    affected: dict[tuple[str | None, str], None] = field(default_factory=dict)
+    """The first ``names`` distinct affected assets, riskiest first."""
+
+    def add(self, view: FindingView) -> None:
+        """Count one more finding of this check (no riskier than those before)."""
+        self.count += 1
+        if len(self.affected) < self.names:
+            self.affected[(view.finding.asset_id, view.asset_name or "whole site")] = None
+
+
+def group_by_check(checks: Iterable[CheckTally]) -> tuple[CheckGroup, ...]:
+    """Each check's group, the most severe and riskiest group first."""
+    result = [
+        CheckGroup(
+            c.first.finding.check_id,
+            c.first.finding.title,
+            c.first.finding.severity,
+            c.count,
+            c.first.finding.risk.score,
+            tuple(AffectedAsset(a, n) for a, n in c.affected),
         )
+        for c in checks
+    ]
     result.sort(key=lambda g: (-g.severity.rank, -g.highest_risk, g.title))
     return tuple(result)
 
 
-def _site_blocks(
-    summary: Summary, detail: bool, grouped: bool, anchored: set[str], asset_names: int
-) -> Iterable[SiteFindings]:
-    """One block per site with findings, in the order of the site counts: findings one by one
-    when ``detail``, grouped by check when ``grouped`` (both when the page shows one and
-    prints the other).
+@dataclass(slots=True)
+class _SiteTally:
+    """One site's findings so far: counted, grouped by check, or held (detail)."""
 
-    Grouped only (a large assessment), each block is built when the template reaches it and
-    released once written: the findings section streams. In detail, every block is built
-    first, since each gives anchors the earlier sections link to.
+    name: str
+    by_severity: Counter[Severity] = field(default_factory=Counter)
+    resolved_count: int = 0
+    current: list[FindingView] = field(default_factory=list)
+    resolved: list[FindingView] = field(default_factory=list)
+    checks: dict[str, CheckTally] = field(default_factory=dict)
+
+
+class SiteTallies:
+    """The findings section's blocks, fed every finding in risk order by the summary's pass.
+
+    Findings one by one when ``detail``, grouped by check when ``grouped`` (both when the
+    page shows one and prints the other). Grouped only (a large assessment), it keeps counts
+    and a few names per check, never the findings.
     """
-    blocks = _each_site_block(summary, detail, grouped, anchored, asset_names)
-    return tuple(blocks) if detail else blocks
 
+    def __init__(self, detail: bool, grouped: bool, asset_names: int) -> None:
+        self.detail = detail
+        self.grouped = grouped
+        self.asset_names = asset_names
+        self.sites: dict[str, _SiteTally] = {}
 
-def _each_site_block(
-    summary: Summary, detail: bool, grouped: bool, anchored: set[str], asset_names: int
-) -> Iterator[SiteFindings]:
-    current: dict[str, list[FindingView]] = defaultdict(list)
-    resolved: dict[str, list[FindingView]] = defaultdict(list)
-    names: dict[str, str] = {}
-    for view in summary.findings:
-        names.setdefault(view.finding.site_id, view.site_name)
-        (current if view.is_current else resolved)[view.finding.site_id].append(view)
-    order = [row.site_id for row in summary.by_site]
-    order += sorted((s for s in names if s not in order), key=lambda s: names[s])
-    for site_id in order:
-        now, gone = current.pop(site_id, []), resolved.pop(site_id, [])
-        if not (now or gone):
-            continue
-        yield SiteFindings(
-            site_id,
-            names[site_id],
-            counts_by_severity(now),
-            len(gone),
-            current=group_by_asset(now, anchored) if detail else (),
-            resolved=group_by_asset(gone, anchored) if detail else (),
-            checks=group_by_check(now, asset_names) if grouped else (),
-        )
+    def add(self, view: FindingView) -> None:
+        """Count (or hold) one finding, any status."""
+        f = view.finding
+        site = self.sites.get(f.site_id)
+        if site is None:
+            site = self.sites[f.site_id] = _SiteTally(view.site_name)
+        if not view.is_current:
+            site.resolved_count += 1
+            if self.detail:
+                site.resolved.append(view)
+            return
+        site.by_severity[f.severity] += 1
+        if self.detail:
+            site.current.append(view)
+        if self.grouped:
+            check = site.checks.get(f.check_id)
+            if check is None:
+                check = site.checks[f.check_id] = CheckTally(view, self.asset_names)
+            check.add(view)
+
+    def blocks(self, summary: Summary, anchored: set[str]) -> Iterable[SiteFindings]:
+        """One block per site with findings, in the order of the site counts.
+
+        Grouped only, each block is built when the template reaches it: the findings section
+        streams. In detail, every block is built first, since each gives anchors the earlier
+        sections link to.
+        """
+        blocks = self._each_block(summary, anchored)
+        return tuple(blocks) if self.detail else blocks
+
+    def _each_block(self, summary: Summary, anchored: set[str]) -> Iterator[SiteFindings]:
+        sites = self.sites
+        order = [row.site_id for row in summary.by_site]
+        order += sorted((s for s in sites if s not in order), key=lambda s: sites[s].name)
+        for site_id in order:
+            site = sites.pop(site_id, None)
+            if site is None:
+                continue
+            yield SiteFindings(
+                site_id,
+                site.name,
+                {s: site.by_severity.get(s, 0) for s in SEVERITIES_DESC},
+                site.resolved_count,
+                current=group_by_asset(site.current, anchored) if self.detail else (),
+                resolved=group_by_asset(site.resolved, anchored) if self.detail else (),
+                checks=group_by_check(site.checks.values()) if self.grouped else (),
+            )
 
 
 def apart_note(summary: Summary) -> str:
@@ -364,42 +405,27 @@ def _ref_titles(context: ReportContext) -> dict[tuple[str, str], str]:
     }
 
 
-def _risk_factor_weights(summary: Summary) -> dict[str, float]:
-    """The factors the engine used in this assessment, with their weights."""
-    weights: dict[str, float] = {}
-    for view in summary.findings:
-        for factor in view.finding.risk.factors:
-            weights.setdefault(factor.name, factor.weight)
-    return weights
-
-
-def with_evidence(context: ReportContext, views: list[FindingView]) -> list[FindingView]:
-    """The views with their findings' evidence, read now if the context was read without."""
-    if context.with_evidence is None:
-        return views
-    complete = context.with_evidence(v.finding.id for v in views)
-    return [dataclasses.replace(v, finding=complete.get(v.finding.id, v.finding)) for v in views]
-
-
 def page_model(context: ReportContext, *, printed: bool = False) -> dict[str, Any]:
     """Everything the template reads; ``printed`` for a document that is only printed (PDF)."""
-    summary = build_summary(context)
+    count = len(context.findings)
+    detail = count <= (PRINT_DETAIL_LIMIT if printed else DETAIL_LIMIT)
+    grouped = not detail or count > PRINT_DETAIL_LIMIT
+    asset_names = PRINT_GROUP_ASSET_NAMES if printed or detail else GROUP_ASSET_NAMES
+    sites = SiteTallies(detail, grouped, asset_names)
+    # one pass over the findings feeds the summary and the findings section
+    summary = build_summary(context, observe=sites.add)
     ref_titles = _ref_titles(context)
 
     def ref_title(ref: FrameworkRef) -> str:
         return ref_titles.get((ref.framework, ref.id), "")
 
-    count = len(summary.findings)
-    detail = count <= (PRINT_DETAIL_LIMIT if printed else DETAIL_LIMIT)
-    grouped = not detail or count > PRINT_DETAIL_LIMIT
     anchored: set[str] = set()
     top_groups: tuple[AssetGroup, ...] = ()
     if not detail and not printed:  # on paper the grouped findings are enough
         top_ids = {t.finding.asset_id for t in summary.top_risks if t.finding.asset_id}
-        top_views = [v for v in summary.current if v.finding.asset_id in top_ids]
-        top_groups = group_by_asset(with_evidence(context, top_views), anchored)
-    asset_names = PRINT_GROUP_ASSET_NAMES if printed or detail else GROUP_ASSET_NAMES
-    blocks = _site_blocks(summary, detail, grouped, anchored, asset_names)
+        top_views = current_views_of(context, top_ids)
+        top_groups = group_by_asset(top_views, anchored)
+    blocks = sites.blocks(summary, anchored)
     assessment = context.assessment
     return {
         "context": context,
@@ -415,7 +441,7 @@ def page_model(context: ReportContext, *, printed: bool = False) -> dict[str, An
         "findings_in_detail": detail,
         "print_grouped": detail and grouped,
         "printed": printed,
-        "risk_factors": _risk_factor_weights(summary),
+        "risk_factors": summary.risk_factors,
         "risk_formula": tuple(assessment.method.get("risk_formula", ())) if assessment else (),
         "formula": FORMULA,
         "severities": SEVERITIES_DESC,

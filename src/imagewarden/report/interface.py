@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from imagewarden.catalog import Catalog
-from imagewarden.contracts import ReportSection
-from imagewarden.model import AssessmentRun, Asset, FactValue, Finding, Site
+from imagewarden.contracts import FindingSet, HeldFindings, ReportSection
+from imagewarden.model import AssessmentRun, Asset, FactValue, Site
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,10 @@ class ReportContext:
     catalog: Catalog
     sites: tuple[Site, ...]
     assets: tuple[Asset, ...]
-    findings: tuple[Finding, ...]
-    """All findings of the latest assessment, any status; renderers choose what to show."""
+    findings: FindingSet
+    """All findings of the latest assessment, any status; renderers choose what to show.
+    A plain sequence of findings is held as given; a large assessment's are read from the
+    store on each pass (see ``report.views.view_findings``)."""
     asset_facts: Mapping[str, Mapping[str, FactValue]]
     """Per asset id: its record facts and the facts the assessment derived and stored
     (e.g. os.end_of_support)."""
@@ -34,9 +36,10 @@ class ReportContext:
     """Sections contributed by capabilities (see report/sections.py)."""
     templates: Mapping[str, str] = field(default_factory=dict)
     """Capability name -> package with the ``templates`` folder of its sections."""
-    with_evidence: Callable[[Iterable[str]], Mapping[str, Finding]] | None = None
-    """Set when ``findings`` were read without their evidence (a large assessment): the
-    complete findings with the given ids, for the few a renderer shows in detail."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.findings, (tuple, list)) and not isinstance(self.findings, HeldFindings):
+            object.__setattr__(self, "findings", HeldFindings(self.findings))
 
 
 class Renderer(Protocol):

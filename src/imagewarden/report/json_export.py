@@ -213,7 +213,8 @@ def summary_record(summary: Summary) -> dict[str, Any]:
 
 
 def findings_document(context: ReportContext) -> dict[str, Any]:
-    """The whole JSON export of ``context`` (see the module docstring)."""
+    """The whole JSON export of ``context`` (see the module docstring); its ``findings``
+    are made one at a time as they are written (a large assessment's are streamed)."""
     summary = build_summary(context)
     a = context.assessment
     return {
@@ -235,7 +236,7 @@ def findings_document(context: ReportContext) -> dict[str, Any]:
         },
         "summary": summary_record(summary),
         "sections": {s.key: dict(s.data) for s in context.sections},
-        "findings": [finding_record(v) for v in summary.findings],
+        "findings": map(finding_record, summary.findings),
     }
 
 

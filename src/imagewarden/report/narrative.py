@@ -6,14 +6,15 @@ renderer say exactly the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
-from imagewarden.model import FindingStatus, Severity
+from imagewarden.model import Severity
 from imagewarden.render.labels import SEVERITIES_DESC, number_word, plural
 from imagewarden.report.end_of_life import EndOfLifeAsset
 from imagewarden.report.readiness import CRITICAL_CEILING, Readiness
-from imagewarden.report.safeguard_plan import PlanItem, SafeguardPlan
+from imagewarden.report.safeguard_plan import FindingKind, PlanItem, SafeguardPlan
 from imagewarden.report.views import FindingView
 
 TOP_ASKS = 3
@@ -29,32 +30,48 @@ class ExecutiveSummary:
     leadership is asked to fund or mandate."""
 
 
-def choose_asks(items: Sequence[PlanItem], n: int = TOP_ASKS) -> tuple[PlanItem, ...]:
+def addressed(
+    asks: Sequence[PlanItem], kinds: Iterable[FindingKind], *, high_or_critical: bool = False
+) -> int:
+    """Current findings (only high or critical ones, if asked) that any of ``asks`` addresses."""
+    ids = {a.safeguard.id for a in asks}
+    return sum(
+        k.findings
+        for k in kinds
+        if (k.high_or_critical or not high_or_critical) and k.addressed_by(ids)
+    )
+
+
+def _gain(item: PlanItem, kinds: Iterable[FindingKind]) -> tuple[int, int, float]:
+    """(high or critical findings, findings) of ``kinds`` the item addresses, and its impact."""
+    mine = [k for k in kinds if item.safeguard.id in k.safeguards]
+    return (
+        sum(k.findings for k in mine if k.high_or_critical),
+        sum(k.findings for k in mine),
+        item.impact,
+    )
+
+
+def choose_asks(
+    items: Sequence[PlanItem], kinds: Sequence[FindingKind], n: int = TOP_ASKS
+) -> tuple[PlanItem, ...]:
     """The ``n`` safeguards that together address the most high or critical findings.
 
     Greedy set cover: each pick is the safeguard that adds the most high or critical findings
     not yet addressed by earlier picks (then the most findings, then the highest impact), so
-    two safeguards for the same findings do not take two of the three asks.
+    two safeguards for the same findings do not take two of the three asks. ``kinds`` are
+    the current findings by kind (see ``FindingKind``).
     """
     chosen: list[PlanItem] = []
-    covered_hc: frozenset[str] = frozenset()
-    covered: frozenset[str] = frozenset()
+    open_kinds = list(kinds)
     remaining = list(items)
     while remaining and len(chosen) < n:
-        best = max(
-            remaining,
-            key=lambda i: (
-                len(i.high_or_critical_ids - covered_hc),
-                len(i.finding_ids - covered),
-                i.impact,
-            ),
-        )
-        if not best.finding_ids - covered:
+        best = max(remaining, key=partial(_gain, kinds=open_kinds))
+        if not _gain(best, open_kinds)[1]:
             break
         chosen.append(best)
         remaining.remove(best)
-        covered_hc |= best.high_or_critical_ids
-        covered |= best.finding_ids
+        open_kinds = [k for k in open_kinds if best.safeguard.id not in k.safeguards]
     return tuple(chosen)
 
 
@@ -144,17 +161,19 @@ def _top_risk_sentence(view: FindingView) -> str:
     )
 
 
-def _asks_sentence(asks: Sequence[PlanItem], current: Sequence[FindingView]) -> str:
-    hc_total = sum(1 for v in current if v.finding.severity.rank >= Severity.HIGH.rank)
+def _asks_sentence(
+    asks: Sequence[PlanItem], kinds: Sequence[FindingKind], by_severity: Mapping[Severity, int]
+) -> str:
+    hc_total = sum(n for s, n in by_severity.items() if s.rank >= Severity.HIGH.rank)
     titles = [_lower_first(a.safeguard.title) for a in asks]
     count = number_word(len(asks), capital=True)
     verb = plural(len(asks), "action", "actions")
     if hc_total:
-        closed = len(frozenset().union(*(a.high_or_critical_ids for a in asks)))
+        closed = addressed(asks, kinds, high_or_critical=True)
         total, kind = hc_total, "high or critical"
     else:
-        closed = len(frozenset().union(*(a.finding_ids for a in asks)))
-        total, kind = len(current), "open"
+        closed = addressed(asks, kinds)
+        total, kind = sum(by_severity.values()), "open"
     share = f"all {total}" if closed == total else f"{closed} of the {total}"
     scope = f"{share} {kind} {plural(total, 'finding')}"
     return f"{count} {verb} would address {scope}: {_join(titles, '; ')}."
@@ -165,17 +184,16 @@ def executive_summary(
     readiness: Readiness,
     assets: int,
     sites: int,
-    current: Sequence[FindingView],
+    by_severity: Mapping[Severity, int],
+    accepted: int,
+    top: FindingView | None,
     end_of_life: Sequence[EndOfLifeAsset],
     plan: SafeguardPlan,
     unmanaged: int = 0,
     unmanaged_findings: int = 0,
 ) -> ExecutiveSummary:
-    """Three to five sentences, most important first; ``current`` is in risk order."""
-    by_severity = dict.fromkeys(SEVERITIES_DESC, 0)
-    for view in current:
-        by_severity[view.finding.severity] += 1
-    accepted = sum(1 for v in current if v.finding.status is FindingStatus.ACCEPTED)
+    """Three to five sentences, most important first: ``by_severity`` counts the current
+    findings, of which ``accepted`` are accepted risks; ``top`` is the riskiest of them."""
     sentences = [
         _readiness_sentence(readiness, assets, sites),
         _findings_sentence(by_severity, accepted),
@@ -185,9 +203,9 @@ def executive_summary(
     end_of_life_text = _end_of_life_sentence(end_of_life, assets)
     if end_of_life_text:
         sentences.append(end_of_life_text)
-    if current:
-        sentences.append(_top_risk_sentence(current[0]))
-    asks = choose_asks(plan.items)
+    if top is not None:
+        sentences.append(_top_risk_sentence(top))
+    asks = choose_asks(plan.items, plan.kinds)
     if asks:
-        sentences.append(_asks_sentence(asks, current))
+        sentences.append(_asks_sentence(asks, plan.kinds, by_severity))
     return ExecutiveSummary(tuple(sentences), asks)

@@ -89,6 +89,32 @@ def _capped_loads(loads: Mapping[str, float]) -> float:
     return sum(min(load, LOAD_CAP) for load in loads.values())
 
 
+class Loads:
+    """The severity loads of current findings per asset and per site, added one by one."""
+
+    def __init__(self) -> None:
+        self.asset: dict[str, float] = defaultdict(float)
+        self.site: dict[str, float] = defaultdict(float)
+        self.any_critical = False
+
+    def add(self, f: Finding) -> None:
+        """Count one current finding."""
+        weight = SEVERITY_WEIGHT[f.severity]
+        self.any_critical = self.any_critical or f.severity is Severity.CRITICAL
+        if f.asset_id is not None:
+            self.asset[f.asset_id] += weight
+        else:
+            self.site[f.site_id] += weight
+
+    def score(self, asset_ids: Iterable[str], site_ids: Iterable[str]) -> Readiness:
+        """The readiness of the findings added, against the inventory."""
+        assets = len(set(asset_ids) | set(self.asset))
+        sites = len(set(site_ids) | set(self.site))
+        return score_loads(
+            _capped_loads(self.asset), _capped_loads(self.site), assets, sites, self.any_critical
+        )
+
+
 def readiness(
     current: Iterable[Finding], asset_ids: Iterable[str], site_ids: Iterable[str]
 ) -> Readiness:
@@ -97,21 +123,10 @@ def readiness(
     ``current`` must hold only open and accepted findings. Findings about assets or sites not
     in the inventory still count, and widen the denominator so the share stays within 0-1.
     """
-    asset_load: dict[str, float] = defaultdict(float)
-    site_load: dict[str, float] = defaultdict(float)
-    any_critical = False
+    loads = Loads()
     for f in current:
-        weight = SEVERITY_WEIGHT[f.severity]
-        any_critical = any_critical or f.severity is Severity.CRITICAL
-        if f.asset_id is not None:
-            asset_load[f.asset_id] += weight
-        else:
-            site_load[f.site_id] += weight
-    assets = len(set(asset_ids) | set(asset_load))
-    sites = len(set(site_ids) | set(site_load))
-    return score_loads(
-        _capped_loads(asset_load), _capped_loads(site_load), assets, sites, any_critical
-    )
+        loads.add(f)
+    return loads.score(asset_ids, site_ids)
 
 
 def score_loads(

@@ -7,8 +7,8 @@ All functions here are pure: same context in, same summary out.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping, Set
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from imagewarden.model import (
@@ -24,9 +24,16 @@ from imagewarden.render.labels import CATEGORY_LABEL, SEVERITIES_DESC
 from imagewarden.report.end_of_life import EndOfLifeAsset, end_of_life_assets
 from imagewarden.report.interface import ReportContext
 from imagewarden.report.narrative import ExecutiveSummary, executive_summary
-from imagewarden.report.readiness import Readiness, readiness
-from imagewarden.report.safeguard_plan import SafeguardPlan, safeguard_plan
-from imagewarden.report.views import FindingView, risk_order, site_names, view_findings
+from imagewarden.report.readiness import Loads, Readiness
+from imagewarden.report.safeguard_plan import PlanTally, SafeguardPlan
+from imagewarden.report.views import (
+    CURRENT_STATUSES,
+    FindingView,
+    FindingViews,
+    StreamedViews,
+    site_names,
+    view_findings,
+)
 
 TOP_RISKS = 10
 
@@ -77,11 +84,11 @@ class UnmanagedHost:
 class Summary:
     """What every report shows, computed once from a context."""
 
-    findings: tuple[FindingView, ...]
-    """Every finding, any status, in risk order."""
-    current: tuple[FindingView, ...]
+    findings: FindingViews
+    """Every finding, any status, in risk order (held, or streamed on each pass)."""
+    current: FindingViews
     """Open and accepted findings, in risk order: the current risk."""
-    resolved: tuple[FindingView, ...]
+    resolved: FindingViews
     """Mitigated and false-positive findings, in risk order."""
     asset_count: int
     """Managed assets: the inventory."""
@@ -110,30 +117,9 @@ class Summary:
     """Distinct assets (or whole sites), highest risk first."""
     end_of_life: tuple[EndOfLifeAsset, ...]
     plan: SafeguardPlan
+    risk_factors: Mapping[str, float]
+    """The risk factors the engine used in this assessment, with their weights."""
     executive: ExecutiveSummary
-
-
-def split_current(
-    views: Iterable[FindingView],
-) -> tuple[tuple[FindingView, ...], tuple[FindingView, ...]]:
-    """(current, resolved), each keeping the input order."""
-    current: list[FindingView] = []
-    resolved: list[FindingView] = []
-    for view in views:
-        (current if view.is_current else resolved).append(view)
-    return tuple(current), tuple(resolved)
-
-
-def counts_by_severity(views: Iterable[FindingView]) -> dict[Severity, int]:
-    """Every severity, critical first, including those with no findings."""
-    counts = Counter(v.finding.severity for v in views)
-    return {s: counts.get(s, 0) for s in SEVERITIES_DESC}
-
-
-def counts_by_status(views: Iterable[FindingView]) -> dict[FindingStatus, int]:
-    """Findings per status, every status included."""
-    counts = Counter(v.finding.status for v in views)
-    return {s: counts.get(s, 0) for s in FindingStatus}
 
 
 def counted_sites(context: ReportContext) -> tuple[Site, ...]:
@@ -156,93 +142,10 @@ def on_unmanaged(view: FindingView) -> bool:
     return view.asset is not None and not view.asset.managed
 
 
-def _bucket(view: FindingView, apart_sites: Set[str]) -> str | None:
-    """Where a current finding counts: its site id, or None when it is counted apart
-    (on an unmanaged host, enterprise-wide, or at a site of unmanaged hosts only)."""
-    site_id = view.finding.site_id
-    if on_unmanaged(view) or site_id == ENTERPRISE_SITE_ID or site_id in apart_sites:
-        return None
-    return site_id
-
-
 def apart_site_ids(context: ReportContext) -> frozenset[str]:
     """Sites of the context that are not inventory sites (they hold only unmanaged hosts)."""
     counted = {s.id for s in counted_sites(context)}
     return frozenset(s.id for s in context.sites if s.id not in counted)
-
-
-def counts_by_site(
-    context: ReportContext, current: Iterable[FindingView]
-) -> tuple[SiteCounts, ...]:
-    """Every inventory site (with or without findings), most findings first.
-
-    Findings on unmanaged hosts and enterprise-wide findings are not counted here (see
-    ``Summary.unmanaged_findings`` and ``Summary.enterprise_findings``). A finding whose site
-    is no longer in the inventory still counts, under its site id.
-    """
-    sites = counted_sites(context)
-    apart = apart_site_ids(context)
-    names = {s.id: s.name for s in sites}
-    per_site: dict[str, Counter[Severity]] = {s.id: Counter() for s in sites}
-    for view in current:
-        site_id = _bucket(view, apart)
-        if site_id is None:
-            continue
-        names.setdefault(site_id, view.site_name)
-        per_site.setdefault(site_id, Counter())[view.finding.severity] += 1
-    assets = Counter(a.site_id for a in context.assets if a.managed)
-    rows = [
-        SiteCounts(
-            site_id=site_id,
-            name=names[site_id],
-            assets=assets.get(site_id, 0),
-            by_severity={s: counts.get(s, 0) for s in SEVERITIES_DESC},
-        )
-        for site_id, counts in per_site.items()
-    ]
-    return tuple(sorted(rows, key=lambda r: (-r.total, r.name)))
-
-
-def unmanaged_hosts(
-    context: ReportContext, current: Iterable[FindingView]
-) -> tuple[UnmanagedHost, ...]:
-    """Every unmanaged asset with its current findings, most findings first."""
-    names = site_names(context.sites)
-    counts: Counter[str] = Counter()
-    highest: dict[str, Severity] = {}
-    for view in current:
-        asset_id = view.finding.asset_id
-        if view.asset is None or view.asset.managed or asset_id is None:
-            continue
-        counts[asset_id] += 1
-        severity = view.finding.severity
-        if asset_id not in highest or severity.rank > highest[asset_id].rank:
-            highest[asset_id] = severity
-    hosts = [
-        UnmanagedHost(a, names.get(a.site_id, a.site_id), counts.get(a.id, 0), highest.get(a.id))
-        for a in context.assets
-        if not a.managed
-    ]
-    return tuple(sorted(hosts, key=lambda h: (-h.findings, h.site_name, h.asset.name)))
-
-
-def counts_by_layer(current: Iterable[FindingView]) -> tuple[dict[DefenseLayer, int], int]:
-    """(findings per layer in defense-in-depth order, findings with no known layer)."""
-    counts: Counter[DefenseLayer] = Counter()
-    without = 0
-    for view in current:
-        layers = view.layers
-        counts.update(layers)
-        without += not layers
-    return {layer: counts.get(layer, 0) for layer in DefenseLayer}, without
-
-
-def counts_by_category(current: Iterable[FindingView]) -> dict[str, int]:
-    """Findings per asset category, in the order of ``CATEGORY_LABEL``; empty ones omitted."""
-    counts = Counter(v.category for v in current)
-    ordered = {key: counts[key] for key in CATEGORY_LABEL if counts.get(key)}
-    ordered.update({k: n for k, n in counts.items() if k not in ordered})
-    return ordered
 
 
 def subject_key(view: FindingView) -> tuple[str, str]:
@@ -251,44 +154,159 @@ def subject_key(view: FindingView) -> tuple[str, str]:
     return ("asset", f.asset_id) if f.asset_id is not None else ("site", f.site_id)
 
 
-def top_risks(current: Iterable[FindingView], n: int = TOP_RISKS) -> tuple[TopRisk, ...]:
-    """The ``n`` assets (or whole sites) with the highest-risk current findings, each with
-    its riskiest finding and its number of current findings: one row per asset."""
-    best: dict[tuple[str, str], FindingView] = {}
-    counts: Counter[tuple[str, str]] = Counter()
-    for view in current:
+class _Tally:
+    """Everything the summary counts, in one pass over the findings in risk order.
+
+    It keeps counts per site, asset and safeguard, never the findings themselves, so a
+    report streamed from the store holds one batch of findings at a time.
+    """
+
+    def __init__(self, context: ReportContext, top_n: int) -> None:
+        self.apart = apart_site_ids(context)
+        self.top_n = top_n
+        self.by_status: Counter[FindingStatus] = Counter()
+        self.by_severity: Counter[Severity] = Counter()
+        self.by_layer: Counter[DefenseLayer] = Counter()
+        self.layers: dict[tuple[str, ...], frozenset[DefenseLayer]] = {}
+        """The layers of each recommendation list, shared by the findings that have it."""
+        self.without_layer = 0
+        self.by_category: Counter[str] = Counter()
+        self.per_site: dict[str, Counter[Severity]] = defaultdict(Counter)
+        self.site_names: dict[str, str] = {}
+        self.unmanaged: Counter[str] = Counter()
+        self.unmanaged_highest: dict[str, Severity] = {}
+        self.enterprise = 0
+        self.other_site = 0
+        self.accepted = 0
+        self.subjects: Counter[tuple[str, str]] = Counter()
+        self.top: dict[tuple[str, str], FindingView] = {}
+        """The riskiest finding of the first ``top_n`` subjects: findings come in risk order."""
+        self.factor_weights: dict[str, float] = {}
+        self.loads = Loads()
+        self.plan = PlanTally()
+
+    def add(self, view: FindingView) -> None:
+        """Count one finding, any status."""
+        f = view.finding
+        self.by_status[f.status] += 1
+        for factor in f.risk.factors:
+            self.factor_weights.setdefault(factor.name, factor.weight)
+        if view.is_current:
+            self._add_current(view)
+
+    def _add_current(self, view: FindingView) -> None:
+        f = view.finding
+        self.by_severity[f.severity] += 1
+        self.accepted += f.status is FindingStatus.ACCEPTED
+        self.loads.add(f)
+        self.plan.add(view)
+        layers = self.layers.get(f.safeguards)
+        if layers is None:
+            layers = self.layers[f.safeguards] = view.layers
+        for layer in layers:
+            self.by_layer[layer] += 1
+        self.without_layer += not layers
+        self.by_category[view.category] += 1
         key = subject_key(view)
-        counts[key] += 1
-        held = best.get(key)
-        if held is None or risk_order(view) < risk_order(held):
-            best[key] = view
-    ranked = sorted(best.items(), key=lambda item: risk_order(item[1]))[:n]
-    return tuple(TopRisk(view, counts[key]) for key, view in ranked)
+        self.subjects[key] += 1
+        if key not in self.top and len(self.top) < self.top_n:
+            self.top[key] = view
+        if on_unmanaged(view):
+            if f.asset_id is not None:
+                self.unmanaged[f.asset_id] += 1
+                held = self.unmanaged_highest.get(f.asset_id)
+                if held is None or f.severity.rank > held.rank:
+                    self.unmanaged_highest[f.asset_id] = f.severity
+        elif f.site_id == ENTERPRISE_SITE_ID:
+            self.enterprise += 1
+        elif f.site_id in self.apart:
+            self.other_site += 1
+        else:
+            self.site_names.setdefault(f.site_id, view.site_name)
+            self.per_site[f.site_id][f.severity] += 1
+
+    def by_site(self, context: ReportContext, sites: tuple[Site, ...]) -> tuple[SiteCounts, ...]:
+        """Every inventory site (with or without findings), most findings first.
+
+        Findings on unmanaged hosts and enterprise-wide findings are not counted here. A
+        finding whose site is no longer in the inventory still counts, under its site id.
+        """
+        names = {s.id: s.name for s in sites}
+        per_site: dict[str, Counter[Severity]] = {s.id: Counter() for s in sites}
+        for site_id, counts in self.per_site.items():
+            names.setdefault(site_id, self.site_names[site_id])
+            per_site.setdefault(site_id, Counter()).update(counts)
+        assets = Counter(a.site_id for a in context.assets if a.managed)
+        rows = [
+            SiteCounts(
+                site_id=site_id,
+                name=names[site_id],
+                assets=assets.get(site_id, 0),
+                by_severity={s: counts.get(s, 0) for s in SEVERITIES_DESC},
+            )
+            for site_id, counts in per_site.items()
+        ]
+        return tuple(sorted(rows, key=lambda r: (-r.total, r.name)))
+
+    def unmanaged_hosts(self, context: ReportContext) -> tuple[UnmanagedHost, ...]:
+        """Every unmanaged asset with its current findings, most findings first."""
+        names = site_names(context.sites)
+        hosts = [
+            UnmanagedHost(
+                a,
+                names.get(a.site_id, a.site_id),
+                self.unmanaged.get(a.id, 0),
+                self.unmanaged_highest.get(a.id),
+            )
+            for a in context.assets
+            if not a.managed
+        ]
+        return tuple(sorted(hosts, key=lambda h: (-h.findings, h.site_name, h.asset.name)))
+
+    def top_risks(self) -> tuple[TopRisk, ...]:
+        """The ``top_n`` assets (or whole sites) with the highest-risk current findings."""
+        return tuple(TopRisk(view, self.subjects[key]) for key, view in self.top.items())
+
+    def categories(self) -> dict[str, int]:
+        """Findings per asset category, in the order of ``CATEGORY_LABEL``; empty ones omitted."""
+        counts = self.by_category
+        ordered = {key: counts[key] for key in CATEGORY_LABEL if counts.get(key)}
+        ordered.update({k: n for k, n in counts.items() if k not in ordered})
+        return ordered
 
 
-def build_summary(context: ReportContext, top_n: int = TOP_RISKS) -> Summary:
-    """The summary of ``context`` (pure)."""
+def _current_and_resolved(views: FindingViews) -> tuple[FindingViews, FindingViews]:
+    """(current, resolved), each in risk order; streamed views are narrowed by the store."""
+    if isinstance(views, StreamedViews):
+        resolved = tuple(s for s in FindingStatus if s not in CURRENT_STATUSES)
+        return views.only(statuses=CURRENT_STATUSES), views.only(statuses=resolved)
+    return tuple(v for v in views if v.is_current), tuple(v for v in views if not v.is_current)
+
+
+def build_summary(
+    context: ReportContext,
+    top_n: int = TOP_RISKS,
+    *,
+    observe: Callable[[FindingView], None] | None = None,
+) -> Summary:
+    """The summary of ``context`` (pure); ``observe`` sees every finding of the summary's
+    one pass over them, in risk order (a renderer's own tally rides along)."""
     views = view_findings(context)
-    current, resolved = split_current(views)
+    tally = _Tally(context, top_n)
+    for view in views:
+        tally.add(view)
+        if observe is not None:
+            observe(view)
+    current, resolved = _current_and_resolved(views)
     sites = counted_sites(context)
     managed = [a for a in context.assets if a.managed]
-    score = readiness(
-        (v.finding for v in current),
-        (a.id for a in managed),
-        (s.id for s in sites),
-    )
+    score = tally.loads.score((a.id for a in managed), (s.id for s in sites))
     end_of_life = end_of_life_assets(context)
-    plan = safeguard_plan(current, frozenset(s.id for s in sites))
-    by_layer, without_layer = counts_by_layer(current)
-    unmanaged = unmanaged_hosts(context, current)
+    plan = tally.plan.plan(frozenset(s.id for s in sites))
+    unmanaged = tally.unmanaged_hosts(context)
     unmanaged_findings = sum(h.findings for h in unmanaged)
-    apart = apart_site_ids(context)
-    enterprise_findings = sum(
-        1 for v in current if v.finding.site_id == ENTERPRISE_SITE_ID and not on_unmanaged(v)
-    )
-    other_site_findings = sum(
-        1 for v in current if v.finding.site_id in apart and not on_unmanaged(v)
-    )
+    by_severity = {s: tally.by_severity.get(s, 0) for s in SEVERITIES_DESC}
+    top = tally.top_risks()
     return Summary(
         findings=views,
         current=current,
@@ -297,23 +315,26 @@ def build_summary(context: ReportContext, top_n: int = TOP_RISKS) -> Summary:
         site_count=len(sites),
         unmanaged=unmanaged,
         unmanaged_findings=unmanaged_findings,
-        enterprise_findings=enterprise_findings,
-        other_site_findings=other_site_findings,
-        by_severity=counts_by_severity(current),
-        by_status=counts_by_status(views),
-        by_site=counts_by_site(context, current),
-        by_layer=by_layer,
-        without_layer=without_layer,
-        by_category=counts_by_category(current),
+        enterprise_findings=tally.enterprise,
+        other_site_findings=tally.other_site,
+        by_severity=by_severity,
+        by_status={s: tally.by_status.get(s, 0) for s in FindingStatus},
+        by_site=tally.by_site(context, sites),
+        by_layer={layer: tally.by_layer.get(layer, 0) for layer in DefenseLayer},
+        without_layer=tally.without_layer,
+        by_category=tally.categories(),
         readiness=score,
-        top_risks=top_risks(current, top_n),
+        top_risks=top,
         end_of_life=end_of_life,
         plan=plan,
+        risk_factors=tally.factor_weights,
         executive=executive_summary(
             readiness=score,
             assets=len(managed),
             sites=len(sites),
-            current=current,
+            by_severity=by_severity,
+            accepted=tally.accepted,
+            top=top[0].view if top else None,
             end_of_life=end_of_life,
             plan=plan,
             unmanaged=len(unmanaged),

@@ -6,10 +6,12 @@ the store holds a finding whose site or asset was since removed from the invento
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from imagewarden.catalog import Catalog
+from imagewarden.contracts import FindingSet
 from imagewarden.model import (
     ENTERPRISE_SITE_ID,
     ENTERPRISE_SITE_NAME,
@@ -24,6 +26,7 @@ from imagewarden.model import (
 )
 from imagewarden.render.labels import SITE_WIDE
 from imagewarden.report.interface import ReportContext
+from imagewarden.store.finding_stream import StoredFindings
 
 CURRENT_STATUSES = frozenset({FindingStatus.OPEN, FindingStatus.ACCEPTED})
 """Statuses that are current risk. Mitigated and false-positive findings are history."""
@@ -83,32 +86,83 @@ def site_names(sites: Iterable[Site]) -> dict[str, str]:
     return {ENTERPRISE_SITE_ID: ENTERPRISE_SITE_NAME, **{s.id: s.name for s in sites}}
 
 
-def view_findings(context: ReportContext) -> tuple[FindingView, ...]:
-    """Every finding of the context, joined, in risk order."""
-    return join_findings(context.findings, context.sites, context.assets, context.catalog)
+class StreamedViews:
+    """Views of findings read from the store on each pass, already in risk order: a report
+    of a large assessment holds one batch of them at a time."""
+
+    def __init__(self, findings: FindingSet, join: _Join) -> None:
+        self._findings = findings
+        self._join = join
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = len(self._findings)
+        return self._count
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self) -> Iterator[FindingView]:
+        return map(self._join, self._findings)
+
+    def only(self, **narrowing: Any) -> StreamedViews:
+        """These views narrowed as ``FindingSet.only`` narrows findings."""
+        return StreamedViews(self._findings.only(**narrowing), self._join)
 
 
-def join_findings(
-    findings: Iterable[Finding],
-    sites: Iterable[Site],
-    assets: Iterable[Asset],
-    catalog: Catalog,
-) -> tuple[FindingView, ...]:
-    """Findings joined with their sites, assets and catalog entries, in risk order."""
-    names = site_names(sites)
-    by_id = {a.id: a for a in assets}
-    views = []
-    for f in findings:
-        known = tuple(catalog.safeguards[s] for s in f.safeguards if s in catalog.safeguards)
-        unknown = tuple(s for s in f.safeguards if s not in catalog.safeguards)
-        views.append(
-            FindingView(
-                finding=f,
-                site_name=names.get(f.site_id, f.site_id),
-                asset=by_id.get(f.asset_id) if f.asset_id is not None else None,
-                check=catalog.checks.get(f.check_id),
-                safeguards=known,
-                unknown_safeguards=unknown,
+FindingViews = tuple[FindingView, ...] | StreamedViews
+"""Views in risk order: held (a small assessment) or streamed (a large one)."""
+
+
+def view_findings(context: ReportContext) -> FindingViews:
+    """Every finding of the context, joined, in risk order.
+
+    Findings held in memory are joined and sorted; findings read from the store are read in
+    risk order and joined as they are read, on each pass.
+    """
+    join = _Join(context.sites, context.assets, context.catalog)
+    if isinstance(context.findings, StoredFindings):
+        return StreamedViews(context.findings.in_risk_order(), join)
+    return tuple(sorted(map(join, context.findings), key=risk_order))
+
+
+class _Join:
+    """Joins one finding with its site name, asset and catalog entries."""
+
+    def __init__(self, sites: Iterable[Site], assets: Iterable[Asset], catalog: Catalog) -> None:
+        self.names = site_names(sites)
+        self.by_id = {a.id: a for a in assets}
+        self.catalog = catalog
+        self.safeguards: dict[tuple[str, ...], tuple[tuple[Safeguard, ...], tuple[str, ...]]] = {}
+
+    def _safeguards(self, urns: tuple[str, ...]) -> tuple[tuple[Safeguard, ...], tuple[str, ...]]:
+        """(known, unknown), shared by every finding with the same recommendations."""
+        held = self.safeguards.get(urns)
+        if held is None:
+            known = self.catalog.safeguards
+            held = (
+                tuple(known[s] for s in urns if s in known),
+                tuple(s for s in urns if s not in known),
             )
+            self.safeguards[urns] = held
+        return held
+
+    def __call__(self, f: Finding) -> FindingView:
+        known, unknown = self._safeguards(f.safeguards)
+        return FindingView(
+            finding=f,
+            site_name=self.names.get(f.site_id, f.site_id),
+            asset=self.by_id.get(f.asset_id) if f.asset_id is not None else None,
+            check=self.catalog.checks.get(f.check_id),
+            safeguards=known,
+            unknown_safeguards=unknown,
         )
-    return tuple(sorted(views, key=risk_order))
+
+
+def current_views_of(context: ReportContext, asset_ids: Collection[str]) -> list[FindingView]:
+    """The current findings of these assets with their evidence, joined, in risk order
+    (read from the store, by asset, when the context streams its findings)."""
+    findings = context.findings.only(statuses=CURRENT_STATUSES, asset_ids=asset_ids, complete=True)
+    join = _Join(context.sites, context.assets, context.catalog)
+    return sorted(map(join, findings), key=risk_order)

@@ -328,3 +328,71 @@ def finding_from_row(row: FindingRow | Row[Any]) -> Finding:
         mitigated_at=utc(row.mitigated_at) if row.mitigated_at else None,
         revision=row.revision,
     )
+
+
+REPORT_FINDING_COLUMNS = (
+    "id",
+    "check_id",
+    "subject_kind",
+    "subject_id",
+    "site_id",
+    "asset_id",
+    "title",
+    "severity",
+    "risk_score",
+    "risk_factors",
+    "safeguards",
+    "extra",
+    "status",
+    "status_reason",
+    "accepted_until",
+    "revision",
+)
+"""What a report reads of every finding: no evidence, no first/last-seen or mitigation
+times (shown only for the few findings a report lists one by one, read complete)."""
+
+
+@lru_cache(maxsize=8192)
+def _risk(score: int, factors: str) -> RiskScore:
+    return RiskScore(score, _risk_from_json(factors))
+
+
+def report_finding_from_row(row: tuple[Any, ...]) -> Finding:
+    """A finding from a row of ``REPORT_FINDING_COLUMNS`` (JSON columns as text): its
+    evidence empty and its times unset."""
+    (
+        finding_id,
+        check_id,
+        subject_kind,
+        subject_id,
+        site_id,
+        asset_id,
+        title,
+        severity,
+        score,
+        factors,
+        safeguards,
+        extra,
+        status,
+        status_reason,
+        accepted_until,
+        revision,
+    ) = row
+    return Finding(
+        id=finding_id,
+        check_id=check_id,
+        subject_kind=_SUBJECT_KINDS[subject_kind],
+        subject_id=subject_id,
+        site_id=site_id,
+        asset_id=asset_id,
+        title=title,
+        severity=_SEVERITIES[severity],
+        risk=_risk(score, factors),
+        evidence={},
+        safeguards=_strings_from_json(safeguards),
+        extra=dict(_decoded(extra)),
+        status=_STATUSES[status],
+        status_reason=status_reason,
+        accepted_until=accepted_until,
+        revision=revision,
+    )

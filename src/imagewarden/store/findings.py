@@ -103,7 +103,7 @@ class FindingRecords:
         """Findings matching ``where``, highest risk first; at most ``limit`` (0: all).
 
         ``evidence=False`` leaves every finding's evidence empty without reading or decoding
-        it: a report of many findings shows evidence for a few only (``findings_with_ids``).
+        it (e.g. a listing that shows no evidence).
         """
         where = where or FindingFilter()
         query = select(*_finding_columns(evidence=evidence))
@@ -386,11 +386,6 @@ class FindingRecords:
         """How many findings the store holds, any status."""
         with self.connection() as connection:
             return int(connection.scalar(select(func.count()).select_from(FindingRow)) or 0)
-
-    def findings_with_ids(self, ids: Iterable[str]) -> dict[str, Finding]:
-        """The findings with these ids, complete with evidence, by id (unknown ids left out)."""
-        with self.connection() as connection:
-            return _findings_by_id(connection, sorted(set(ids)))
 
     @staticmethod
     def _findings_by_id(session: Session, ids: Sequence[str]) -> dict[str, Finding]:

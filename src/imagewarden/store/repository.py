@@ -240,6 +240,17 @@ class Store(FindingRecords):
         with translated(), self.engine.connect() as connection:
             yield connection
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A Core connection whose reads all see the store as it was at the first one: one
+        read transaction (repeatable read on PostgreSQL), so a report that reads in several
+        passes sees the same findings in each."""
+        with translated(), self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield connection
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -19,9 +19,12 @@ def _producers(context: ProducerContext) -> Sequence[FindingProducer]:
 
 
 def _section(source: SectionSource) -> ReportSection | None:
+    from imagewarden.vulns.details import VULN_CHECKS
     from imagewarden.vulns.report_section import vulnerabilities_section
 
-    return vulnerabilities_section(source.findings, source.sites, source.assets)
+    # The database selects the CVE findings: the section reads no other finding.
+    cves = source.findings.only(checks=VULN_CHECKS)
+    return vulnerabilities_section(cves, source.sites, source.assets)
 
 
 CAPABILITY = Capability(

@@ -4,7 +4,7 @@ asset, and the CVEs to handle first."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from imagewarden.contracts import ReportSection
@@ -111,9 +111,10 @@ def _cve_rows(active: list[VulnFinding]) -> list[dict[str, Any]]:
 
 
 def vulnerabilities_section(
-    all_findings: Sequence[Finding], sites: Sequence[Site], assets: Sequence[Asset]
+    all_findings: Iterable[Finding], sites: Sequence[Site], assets: Sequence[Asset]
 ) -> ReportSection | None:
-    """The section, or None when no CVE finding was ever raised."""
+    """The section, or None when no CVE finding was ever raised (``all_findings`` may hold
+    others: they are left out)."""
     findings = [VulnFinding.of(f) for f in all_findings if is_vuln_finding(f)]
     if not findings:
         return None
