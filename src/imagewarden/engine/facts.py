@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from imagewarden.catalog import Catalog
 from imagewarden.contracts.producers import EnterpriseView, Facts
@@ -152,7 +152,17 @@ def build_view(
     today: dt.date,
 ) -> EnterpriseView:
     """The facts of every site, asset and service as of ``today``, derived ones included."""
-    observed = _latest(observations)
+    return view_of(catalog, sites, assets, _latest(observations), today)
+
+
+def view_of(
+    catalog: Catalog,
+    sites: Iterable[Site],
+    assets: Iterable[Asset],
+    observed: Mapping[tuple[SubjectKind, str], Facts],
+    today: dt.date,
+) -> EnterpriseView:
+    """``build_view`` from the newest observed facts per subject (``Store.latest_facts``)."""
     site_map = {s.id: s for s in sites}
     asset_map = {a.id: a for a in assets}
     asset_facts: dict[str, Facts] = {}
