@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from imagewarden.app import open_workspace
+from imagewarden.app import open_store, open_workspace
 from imagewarden.app.workspace import Workspace
-from imagewarden.contracts import ProducerContext
+from imagewarden.catalog import Catalog
+from imagewarden.contracts import EnterpriseView, ProducerContext
 from imagewarden.demo.enterprise import demo_inventory, generate_enterprise
 from imagewarden.engine import build_view, evaluate, run_assessment
 from imagewarden.engine.lifecycle import merge
@@ -36,6 +38,7 @@ from imagewarden.model import (
 )
 from imagewarden.store import ObservationBatch
 from imagewarden.store.codec import encode_evidence
+from tests.factories import asset, inventory
 
 FIRST = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
 LATER = FIRST + dt.timedelta(days=9)
@@ -129,3 +132,23 @@ def test_assessments_store_what_the_definition_gives(
     reasons = {f.status_reason for f in stored.values()}
     assert fixed > 0
     assert {"risk acceptance expired", "observed again", "no longer observed"} <= reasons
+
+
+class _Failing:
+    name = "failing"
+
+    def produce(self, view: EnterpriseView) -> Iterator[Finding]:
+        assert gc.isenabled() is False  # the collector is kept out while findings are made
+        raise RuntimeError("producer broke")
+        yield  # pragma: no cover - a generator
+
+
+def test_a_failed_assessment_writes_nothing_and_restores_the_collector(
+    sqlite_url: str, catalog: Catalog
+) -> None:
+    with open_store(sqlite_url, create=True) as store:
+        store.save_inventory(inventory(asset("CT-1")))
+        with pytest.raises(RuntimeError, match="producer broke"):
+            run_assessment(store, catalog, [_Failing()], now=FIRST)
+        assert store.counts()["assessments"] == 0 and store.finding_count() == 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0

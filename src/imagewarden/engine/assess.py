@@ -25,6 +25,7 @@ from imagewarden.model import (
     SubjectKind,
 )
 from imagewarden.store import StagedFindings, Store
+from imagewarden.store.bulk import no_cyclic_gc
 from imagewarden.store.locks import exclusive
 
 ASSESSMENT_LOCK = "assessment"
@@ -143,7 +144,10 @@ def run_assessment(
     stage as it is produced, so memory holds the facts view and the staged rows, not
     ``Finding`` objects.
     """
-    with exclusive(store.engine, ASSESSMENT_LOCK, wait=lock_wait, on_wait=on_wait):
+    with (
+        exclusive(store.engine, ASSESSMENT_LOCK, wait=lock_wait, on_wait=on_wait),
+        no_cyclic_gc(),
+    ):
         started = now or dt.datetime.now(dt.UTC)
         previous = store.finding_lifecycles()
         view = load_view(store, catalog, started.date())

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from imagewarden.catalog import Catalog
 from imagewarden.model import Location, UserInputError
+from imagewarden.store.bulk import no_cyclic_gc
 from imagewarden.vulns.feeds.csaf import read_csaf
 from imagewarden.vulns.feeds.detect import NOT_A_FEED, Detected, detect_kind, feed_files
 from imagewarden.vulns.feeds.epss import read_epss
@@ -23,26 +22,6 @@ from imagewarden.vulns.store.repository import FileImport, VulnRepository
 log = logging.getLogger(__name__)
 
 _NOTHING = "nothing from this file was imported"
-
-
-@contextlib.contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside the block; the collector's state is restored.
-
-    A feed import allocates millions of short-lived objects without cycles (decoded records,
-    row dicts): each would count towards a collection that scans everything alive, for
-    nothing. ``gc.freeze`` also keeps the objects alive before the import out of any
-    collection that runs anyway. Cycles made meanwhile are collected after the block.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 class FeedImporter:
