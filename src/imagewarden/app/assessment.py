@@ -10,7 +10,7 @@ from imagewarden.app.workspace import Workspace
 from imagewarden.contracts import ProducerContext
 from imagewarden.engine import run_assessment
 from imagewarden.engine.assess import DEFAULT_LOCK_WAIT
-from imagewarden.model import AssessmentRun, FindingStatus, Severity
+from imagewarden.model import AssessmentRun, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +57,10 @@ def assess(
         on_wait=on_wait,
         actor=workspace.actor,
     )
-    by_severity = dict.fromkeys(sorted(Severity, key=lambda s: -s.rank), 0)
-    for finding in result.findings:
-        if finding.status is FindingStatus.OPEN:
-            by_severity[finding.severity] += 1
     return AssessmentSummary(
         run=result.run,
         assets=result.run.assets,
-        open_by_severity=by_severity,
+        open_by_severity=result.open_by_severity,
         new=result.new,
         mitigated=result.mitigated,
         reopened=result.reopened,

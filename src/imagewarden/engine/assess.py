@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from imagewarden.catalog import Catalog
 from imagewarden.contracts import EnterpriseView, FindingProducer
-from imagewarden.engine.facts import build_view
-from imagewarden.engine.lifecycle import merge
+from imagewarden.engine.facts import view_of
+from imagewarden.engine.lifecycle import no_longer_observed, observed_again
 from imagewarden.engine.risk import RISK_FORMULA, WEIGHTS
-from imagewarden.model import AssessmentRun, FactValue, Finding, SubjectKind
-from imagewarden.store import Store
+from imagewarden.engine.rules import CatalogRules
+from imagewarden.model import (
+    AssessmentRun,
+    FactValue,
+    Finding,
+    FindingStatus,
+    Lifecycle,
+    ObservedFinding,
+    Severity,
+    StoredLifecycle,
+    SubjectKind,
+)
+from imagewarden.store import StagedFindings, Store
+from imagewarden.store.bulk import no_cyclic_gc
 from imagewarden.store.locks import exclusive
 
 ASSESSMENT_LOCK = "assessment"
@@ -26,18 +38,25 @@ class AssessmentResult:
     """What one assessment found and wrote."""
 
     run: AssessmentRun
-    findings: list[Finding]
-    """Every finding as stored after this run (a person's concurrent decision included)."""
     new: int
     mitigated: int
     reopened: int
-    conflicts: int = 0
+    conflicts: int
     """Status changes this run did not make because a person changed the finding meanwhile."""
+    open_by_severity: Mapping[Severity, int]
+    """Open findings after the run, every severity (critical first), zeros included."""
+    store: Store = field(repr=False, compare=False)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding as stored (a person's concurrent decision included), read when asked:
+        the assessment itself keeps none in memory."""
+        return self.store.findings()
 
 
 def load_view(store: Store, catalog: Catalog, today: dt.date) -> EnterpriseView:
     """The facts of every site, asset and service as of ``today``."""
-    return build_view(catalog, store.sites(), store.assets(), store.observations(), today)
+    return view_of(catalog, store.sites(), store.assets(), store.latest_facts(), today)
 
 
 def evaluate(view: EnterpriseView, producers: Sequence[FindingProducer]) -> list[Finding]:
@@ -47,6 +66,49 @@ def evaluate(view: EnterpriseView, producers: Sequence[FindingProducer]) -> list
         for finding in producer.produce(view):
             found.setdefault(finding.id, finding)
     return list(found.values())
+
+
+_NEW = Lifecycle(FindingStatus.OPEN)
+
+
+def _observed(
+    view: EnterpriseView, producers: Sequence[FindingProducer]
+) -> Iterator[tuple[ObservedFinding, Lifecycle, int]]:
+    """What ``evaluate`` finds, as tuples with the lifecycle a new finding starts with."""
+    for producer in producers:
+        if isinstance(producer, CatalogRules):
+            for observed in producer.observe(view):
+                yield observed, _NEW, 0
+        else:
+            for finding in producer.produce(view):
+                yield finding.observed(), finding.lifecycle(), finding.revision
+
+
+def _stage(
+    staged: StagedFindings,
+    found: Iterator[tuple[ObservedFinding, Lifecycle, int]],
+    previous: Mapping[str, StoredLifecycle],
+    now: dt.datetime,
+) -> None:
+    """Merge what was found with what was stored (``lifecycle``) into the stage.
+
+    The first producer to report a finding id wins, as in ``evaluate``.
+    """
+    seen: set[str] = set()
+    for observed, lifecycle, revision in found:
+        if observed.id in seen:
+            continue
+        seen.add(observed.id)
+        read = previous.get(observed.id)
+        if read is None:
+            staged.insert(observed, lifecycle, revision)
+        else:
+            staged.update(observed)
+            staged.move(observed.id, read, observed_again(read.lifecycle, now))
+    for finding_id, read in previous.items():
+        if finding_id not in seen:
+            staged.keep(finding_id)
+            staged.move(finding_id, read, no_longer_observed(read.lifecycle, now))
 
 
 def method(producers: Sequence[FindingProducer]) -> dict[str, Any]:
@@ -78,18 +140,22 @@ def run_assessment(
 
     A second assessment waits (``on_wait`` is told once) up to ``lock_wait`` seconds, then
     raises LockTimeout. Findings are updated in place: lifecycle decisions recorded while this
-    run evaluated are kept (see ``Store.record_assessment``).
+    run evaluated are kept (see ``Store.record_staged``). Each finding is encoded into the
+    stage as it is produced, so memory holds the facts view and the staged rows, not
+    ``Finding`` objects.
     """
-    with exclusive(store.engine, ASSESSMENT_LOCK, wait=lock_wait, on_wait=on_wait):
+    with (
+        exclusive(store.engine, ASSESSMENT_LOCK, wait=lock_wait, on_wait=on_wait),
+        no_cyclic_gc(),
+    ):
         started = now or dt.datetime.now(dt.UTC)
-        previous = {f.id: f for f in store.findings()}
+        previous = store.finding_lifecycles()
         view = load_view(store, catalog, started.date())
-        current = evaluate(view, producers)
-        merged = merge(previous, current, started)
+        staged = store.staged_findings(started)
+        _stage(staged, _observed(view, producers), previous, started)
         finished = max(started, dt.datetime.now(dt.UTC)) if now is None else started
-        recorded = store.record_assessment(
-            merged.findings,
-            previous,
+        recorded = store.record_staged(
+            staged,
             started_at=started,
             finished_at=finished,
             catalog_version=catalog.version,
@@ -100,9 +166,10 @@ def run_assessment(
         )
     return AssessmentResult(
         recorded.run,
-        recorded.findings,
         recorded.new,
         recorded.mitigated,
         recorded.reopened,
         recorded.conflicts,
+        recorded.open_by_severity,
+        store,
     )

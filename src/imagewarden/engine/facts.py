@@ -8,16 +8,19 @@ those with the catalog's reference tables (OS end of support, shared segments, d
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from imagewarden.catalog import Catalog
 from imagewarden.contracts.producers import EnterpriseView, Facts
 from imagewarden.model import (
     Asset,
     AssetCategory,
+    AssetType,
     Criticality,
     FactValue,
+    NetworkZone,
     Observation,
     Service,
     Site,
@@ -38,12 +41,19 @@ def _latest(observations: Iterable[Observation]) -> dict[tuple[SubjectKind, str]
     return grouped
 
 
+# Enum values by member, looked up per asset (``.value`` is a descriptor call).
+_TYPES = {t: (t.value, t.category.value) for t in AssetType}
+_CRITICALITIES = {c: c.value for c in Criticality}
+_ZONES = {z: z.value for z in NetworkZone}
+
+
 def _record_facts(asset: Asset) -> Facts:
+    kind, category = _TYPES[asset.type]
     facts: Facts = {
-        "asset.type": asset.type.value,
-        "asset.category": asset.type.category.value,
-        "asset.criticality": asset.criticality.value,
-        "asset.network_zone": asset.network_zone.value,
+        "asset.type": kind,
+        "asset.category": category,
+        "asset.criticality": _CRITICALITIES[asset.criticality],
+        "asset.network_zone": _ZONES[asset.network_zone],
         "asset.managed": asset.managed,
     }
     optional: dict[str, FactValue | None] = {
@@ -65,10 +75,19 @@ def _days_since(value: FactValue | None, today: dt.date) -> int | None:
     return (today - value).days if isinstance(value, dt.date) else None
 
 
-def _derive_asset(facts: Facts, asset: Asset, catalog: Catalog, today: dt.date) -> Facts:
+class _Lookups:
+    """The catalog's reference tables, each distinct question asked once per view."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.os_row = functools.cache(catalog.os_table.lookup)
+        vendor = catalog.products.vendor
+        self.known_vendor = functools.cache(lambda name: vendor(name) is not None)
+
+
+def _derive_asset(facts: Facts, asset: Asset, lookups: _Lookups, today: dt.date) -> Facts:
     """Facts the engine derives for an asset from its record, observations and the catalog."""
     derived: Facts = {}
-    row = catalog.os_table.lookup(asset.os, asset.os_version)
+    row = lookups.os_row(asset.os, asset.os_version)
     derived["os.known"] = row is not None
     if row is not None:
         derived["os.end_of_support"] = row.end_of_support
@@ -77,10 +96,10 @@ def _derive_asset(facts: Facts, asset: Asset, catalog: Catalog, today: dt.date) 
     if asset.end_of_support is not None:
         derived["device.days_to_end_of_support"] = (asset.end_of_support - today).days
         derived["device.past_end_of_support"] = asset.end_of_support < today
-    if asset.network_zone.value != "unknown":
+    if asset.network_zone is not NetworkZone.UNKNOWN:
         derived["network.shared_segment"] = asset.network_zone.is_shared
     if asset.vendor:
-        derived["vendor.known"] = catalog.products.vendor(asset.vendor) is not None
+        derived["vendor.known"] = lookups.known_vendor(asset.vendor)
     mode = facts.get("remote_access.mode")
     if isinstance(mode, str):
         derived["remote_access.enabled"] = mode != "none"
@@ -152,7 +171,17 @@ def build_view(
     today: dt.date,
 ) -> EnterpriseView:
     """The facts of every site, asset and service as of ``today``, derived ones included."""
-    observed = _latest(observations)
+    return view_of(catalog, sites, assets, _latest(observations), today)
+
+
+def view_of(
+    catalog: Catalog,
+    sites: Iterable[Site],
+    assets: Iterable[Asset],
+    observed: Mapping[tuple[SubjectKind, str], Facts],
+    today: dt.date,
+) -> EnterpriseView:
+    """``build_view`` from the newest observed facts per subject (``Store.latest_facts``)."""
     site_map = {s.id: s for s in sites}
     asset_map = {a.id: a for a in assets}
     asset_facts: dict[str, Facts] = {}
@@ -160,10 +189,11 @@ def build_view(
     members: dict[str, list[Facts]] = defaultdict(list)
     asset_derived: dict[str, Facts] = {}
     site_derived: dict[str, Facts] = {}
+    lookups = _Lookups(catalog)
     for asset in asset_map.values():
         facts = _record_facts(asset)
         facts.update(observed.get((SubjectKind.ASSET, asset.id), {}))
-        derived = _derive_asset(facts, asset, catalog, today)
+        derived = _derive_asset(facts, asset, lookups, today)
         facts.update(derived)
         asset_facts[asset.id] = facts
         asset_derived[asset.id] = derived

@@ -14,7 +14,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from imagewarden.model import Finding, FindingStatus
+from imagewarden.model import Finding, FindingStatus, Lifecycle, reopens
+
+OBSERVED_AGAIN = "observed again"
+ACCEPTANCE_EXPIRED = "risk acceptance expired"
+NO_LONGER_OBSERVED = "no longer observed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,23 +31,35 @@ class Merge:
     reopened: int
 
 
-def _carry(previous: Finding, current: Finding, now: dt.datetime) -> tuple[Finding, bool]:
-    status, reason, until = previous.status, previous.status_reason, previous.accepted_until
-    reopened = False
+def observed_again(before: Lifecycle, now: dt.datetime) -> Lifecycle:
+    """The lifecycle of a stored finding that this assessment observes again."""
+    status, reason, until = before.status, before.status_reason, before.accepted_until
     if status is FindingStatus.MITIGATED:
-        status, reason, until, reopened = FindingStatus.OPEN, "observed again", None, True
+        status, reason, until = FindingStatus.OPEN, OBSERVED_AGAIN, None
     elif status is FindingStatus.ACCEPTED and (until is None or until < now.date()):
-        status, reason, until, reopened = FindingStatus.OPEN, "risk acceptance expired", None, True
-    merged = dataclasses.replace(
-        current,
-        status=status,
-        status_reason=reason,
-        accepted_until=until,
-        first_seen=previous.first_seen or now,
-        last_seen=now,
-        mitigated_at=None,
+        status, reason, until = FindingStatus.OPEN, ACCEPTANCE_EXPIRED, None
+    after = Lifecycle(status, reason, until, None)
+    return before if after == before else after
+
+
+def no_longer_observed(before: Lifecycle, now: dt.datetime) -> Lifecycle:
+    """The lifecycle of a stored finding that this assessment does not observe."""
+    if before.status in (FindingStatus.OPEN, FindingStatus.ACCEPTED):
+        return before._replace(
+            status=FindingStatus.MITIGATED, status_reason=NO_LONGER_OBSERVED, mitigated_at=now
+        )
+    return before
+
+
+def _with(finding: Finding, lifecycle: Lifecycle, **dates: dt.datetime | None) -> Finding:
+    return dataclasses.replace(
+        finding,
+        status=lifecycle.status,
+        status_reason=lifecycle.status_reason,
+        accepted_until=lifecycle.accepted_until,
+        mitigated_at=lifecycle.mitigated_at,
+        **dates,  # type: ignore[arg-type]
     )
-    return merged, reopened
 
 
 def merge(previous: Mapping[str, Finding], current: Iterable[Finding], now: dt.datetime) -> Merge:
@@ -58,20 +74,16 @@ def merge(previous: Mapping[str, Finding], current: Iterable[Finding], now: dt.d
             new += 1
             result.append(dataclasses.replace(finding, first_seen=now, last_seen=now))
             continue
-        merged, was_reopened = _carry(before, finding, now)
-        reopened += was_reopened
-        result.append(merged)
+        after = observed_again(before.lifecycle(), now)
+        reopened += reopens(before.lifecycle(), after)
+        result.append(_with(finding, after, first_seen=before.first_seen or now, last_seen=now))
     mitigated = 0
     for finding_id, before in previous.items():
         if finding_id in seen:
             continue
-        if before.status in (FindingStatus.OPEN, FindingStatus.ACCEPTED):
+        after = no_longer_observed(before.lifecycle(), now)
+        if after != before.lifecycle():
             mitigated += 1
-            before = dataclasses.replace(
-                before,
-                status=FindingStatus.MITIGATED,
-                status_reason="no longer observed",
-                mitigated_at=now,
-            )
+            before = _with(before, after)
         result.append(before)
     return Merge(result, new=new, mitigated=mitigated, reopened=reopened)

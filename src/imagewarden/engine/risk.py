@@ -117,11 +117,25 @@ _SCORED_FACTS = (
 )
 
 
+ScoredFacts = tuple["FactValue | None", ...]
+"""The values of the facts a score reads, in a fixed order (see ``scored_facts``)."""
+
+
 def score(
     check: Check, facts: Mapping[str, FactValue], subject: SubjectKind = SubjectKind.ASSET
 ) -> RiskScore:
     """The explainable 0-100 risk score of a check on a subject with these facts."""
-    values = tuple(facts.get(name) for name in _SCORED_FACTS)
+    return score_of(check, scored_facts(facts), subject)
+
+
+def scored_facts(facts: Mapping[str, FactValue]) -> ScoredFacts:
+    """What of ``facts`` a score reads: taken once per subject, whatever checks match it."""
+    get = facts.get
+    return tuple([get(name) for name in _SCORED_FACTS])
+
+
+def score_of(check: Check, values: ScoredFacts, subject: SubjectKind) -> RiskScore:
+    """``score`` from the subject's ``scored_facts``."""
     return _score(check.severity, check.exploitability, subject, values)
 
 

@@ -28,7 +28,17 @@ from imagewarden.model.enums import (
 )
 from imagewarden.model.errors import InfrastructureError, Location, UserInputError
 from imagewarden.model.facts import FACTS, FactSpec, FactType, FactValue
-from imagewarden.model.finding import Finding, RiskFactor, RiskScore, finding_fingerprint
+from imagewarden.model.finding import (
+    Finding,
+    Lifecycle,
+    ObservedFinding,
+    RiskFactor,
+    RiskScore,
+    StoredLifecycle,
+    finding_fingerprint,
+    mitigates,
+    reopens,
+)
 from imagewarden.model.inventory import (
     ENTERPRISE_SITE_ID,
     ENTERPRISE_SITE_NAME,
@@ -65,10 +75,12 @@ __all__ = [
     "FrameworkRef",
     "InfrastructureError",
     "Inventory",
+    "Lifecycle",
     "Location",
     "NetworkZone",
     "Observation",
     "ObservationSource",
+    "ObservedFinding",
     "OsLifecycle",
     "ProductAlias",
     "ProductEntry",
@@ -80,8 +92,11 @@ __all__ = [
     "ServiceProtocol",
     "Severity",
     "Site",
+    "StoredLifecycle",
     "SubjectKind",
     "UserInputError",
     "finding_fingerprint",
+    "mitigates",
+    "reopens",
     "unmanaged_asset_id",
 ]

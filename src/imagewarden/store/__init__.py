@@ -9,6 +9,7 @@ from imagewarden.store import accounts, triage  # noqa: F401  (their tables join
 from imagewarden.store.audit import AuditEntry, ChainCheck, Change
 from imagewarden.store.database import DB_ENV, display_url, mask_credentials, resolve_url
 from imagewarden.store.errors import LockTimeout, StoreUnavailable
+from imagewarden.store.finding_writes import StagedFindings
 from imagewarden.store.findings import FindingFilter, RecordedAssessment
 from imagewarden.store.observations import ObservationBatch, replace_observations
 from imagewarden.store.repository import (
@@ -36,6 +37,7 @@ __all__ = [
     "Schema",
     "SchemaState",
     "SchemaStatus",
+    "StagedFindings",
     "Store",
     "StoreUnavailable",
     "UpgradeOutcome",

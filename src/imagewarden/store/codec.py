@@ -32,6 +32,10 @@ from imagewarden.store.schema import AssetRow, FindingRow, ObservationRow, Servi
 
 # Enum lookups by value, without the Enum constructor's overhead (called per stored row).
 _SUBJECT_KINDS = {k.value: k for k in SubjectKind}
+_PROTOCOLS = {p.value: p for p in ServiceProtocol}
+_ASSET_TYPES = {t.value: t for t in AssetType}
+_ZONES = {z.value: z for z in NetworkZone}
+_CRITICALITIES = {c.value: c for c in Criticality}
 
 
 def utc(value: dt.datetime) -> dt.datetime:
@@ -139,7 +143,7 @@ def service_row(asset_id: str, service: Service) -> dict[str, Any]:
 def service_from_row(row: ServiceRow | Row[Any]) -> Service:
     """A service from its row."""
     return Service(
-        protocol=ServiceProtocol(row.protocol),
+        protocol=_PROTOCOLS[row.protocol],
         port=row.port,
         tls=row.tls,
         ae_title=row.ae_title,
@@ -155,7 +159,7 @@ def asset_from_row(row: AssetRow | Row[Any], services: tuple[Service, ...]) -> A
         id=row.id,
         site_id=row.site_id,
         name=row.name,
-        type=AssetType(row.type),
+        type=_ASSET_TYPES[row.type],
         vendor=row.vendor,
         model=row.model,
         model_family=row.model_family,
@@ -166,8 +170,8 @@ def asset_from_row(row: AssetRow | Row[Any], services: tuple[Service, ...]) -> A
         ip_addresses=tuple(row.ip_addresses),
         hostname=row.hostname,
         segment=row.segment,
-        network_zone=NetworkZone(row.network_zone),
-        criticality=Criticality(row.criticality),
+        network_zone=_ZONES[row.network_zone],
+        criticality=_CRITICALITIES[row.criticality],
         department=row.department,
         owner=row.owner,
         managed=row.managed,
@@ -213,7 +217,7 @@ FINDING_JSON_COLUMNS = ("risk_factors", "evidence", "safeguards", "extra")
 
 
 @lru_cache(maxsize=8192)
-def _risk_json(factors: tuple[RiskFactor, ...]) -> str:
+def risk_json(factors: tuple[RiskFactor, ...]) -> str:
     return json.dumps(
         [
             {
@@ -275,7 +279,7 @@ def finding_rows(findings: Iterable[Finding], assessment_id: int | None) -> list
                 "title": finding.title,
                 "severity": finding.severity.value,
                 "risk_score": finding.risk.score,
-                "risk_factors": once(factors, partial(_risk_json, factors)),
+                "risk_factors": once(factors, partial(risk_json, factors)),
                 "evidence": json.dumps(encode_evidence(finding.evidence)),
                 "safeguards": once(safeguards, partial(_strings_json, safeguards)),
                 "extra": json.dumps(dict(finding.extra)) if finding.extra else "{}",

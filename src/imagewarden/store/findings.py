@@ -12,21 +12,9 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    Table,
-    Text,
-    bindparam,
-    delete,
-    func,
-    insert,
-    literal,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Engine, Text, delete, func, insert, literal, select
 from sqlalchemy import cast as cast_to
 from sqlalchemy.orm import Session
 
@@ -35,31 +23,38 @@ from imagewarden.model import (
     Finding,
     FindingStatus,
     Severity,
+    StoredLifecycle,
     UserInputError,
 )
 from imagewarden.store import audit, codec
 from imagewarden.store.chunks import chunks
+from imagewarden.store.finding_writes import (
+    StagedFindings,
+    open_by_severity,
+    stored_lifecycles,
+    write_staged,
+)
+from imagewarden.store.schema import AssessmentRow, DerivedFactsRow, FindingRow
 
 if TYPE_CHECKING:
     from imagewarden.model import FactValue, SubjectKind
     from imagewarden.store.audit import Change
-from imagewarden.store.schema import AssessmentRow, DerivedFactsRow, FindingRow
 
-if TYPE_CHECKING:
-    pass
+_BY_RANK = sorted(Severity, key=lambda s: -s.rank)
 
 
 @dataclass(frozen=True, slots=True)
 class RecordedAssessment:
-    """What an assessment wrote: the run, the findings as stored, and what changed."""
+    """What an assessment wrote: the run and what changed."""
 
     run: AssessmentRun
-    findings: list[Finding]
     new: int
     mitigated: int
     reopened: int
     conflicts: int
     """Findings whose status a person changed while the assessment ran (their decision kept)."""
+    open_by_severity: Mapping[Severity, int]
+    """Open findings after the run, every severity (critical first), zeros included."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +119,16 @@ class FindingRecords:
         with self.connection() as connection:
             return [codec.finding_from_row(r) for r in connection.execute(query)]
 
+    def finding_lifecycles(self) -> dict[str, StoredLifecycle]:
+        """Every stored finding's lifecycle and the revision guarding it (read before an
+        assessment evaluates; see ``record_staged``)."""
+        with self.connection() as connection:
+            return stored_lifecycles(connection)
+
+    def staged_findings(self, now: dt.datetime) -> StagedFindings:
+        """An empty stage for the findings of an assessment running at ``now``."""
+        return StagedFindings(self.engine.dialect, now)
+
     def record_assessment(
         self,
         findings: Iterable[Finding],
@@ -137,16 +142,51 @@ class FindingRecords:
         derived: Iterable[tuple[SubjectKind, str, Mapping[str, FactValue]]] = (),
         actor: str = "system",
     ) -> RecordedAssessment:
-        """Write the merged result of an assessment in place, in one transaction.
+        """Write merged findings (``engine.lifecycle.merge``) over ``previous``, what was
+        read before evaluating: ``record_staged`` of the same findings."""
+        staged = self.staged_findings(started_at)
+        for finding in findings:
+            before = previous.get(finding.id)
+            if before is None:
+                staged.insert(finding.observed(), finding.lifecycle(), finding.revision)
+                continue
+            if finding.last_seen == started_at:
+                staged.update(finding.observed())
+            else:  # kept from before, not observed by this assessment
+                staged.keep(finding.id)
+            read = StoredLifecycle(before.lifecycle(), before.revision)
+            staged.move(finding.id, read, finding.lifecycle())
+        return self.record_staged(
+            staged,
+            started_at=started_at,
+            finished_at=finished_at,
+            catalog_version=catalog_version,
+            assets=assets,
+            method=method,
+            derived=derived,
+            actor=actor,
+        )
 
-        ``previous`` is what the assessment read before it evaluated. Facts (title, severity,
-        risk, evidence, last_seen) are always updated. Lifecycle fields (status, reason,
-        acceptance date) change only where the merge changed them AND the row's revision is
-        still the one that was read: a decision a person recorded while the assessment ran
-        is never overwritten (compare-and-set). Such findings are reported as conflicts and
-        keep the person's decision.
+    def record_staged(
+        self,
+        staged: StagedFindings,
+        *,
+        started_at: dt.datetime,
+        finished_at: dt.datetime,
+        catalog_version: str,
+        assets: int,
+        method: Mapping[str, Any] | None = None,
+        derived: Iterable[tuple[SubjectKind, str, Mapping[str, FactValue]]] = (),
+        actor: str = "system",
+    ) -> RecordedAssessment:
+        """Write an assessment's staged findings in place, in one transaction.
+
+        Facts (title, severity, risk, evidence, last_seen) are always updated. Lifecycle
+        fields (status, reason, acceptance date) change only where the row's revision is
+        still the one the assessment read: a decision a person recorded while it ran is never
+        overwritten (compare-and-set). Such findings are reported as conflicts and keep the
+        person's decision.
         """
-        findings = list(findings)
         with self.writer() as session, session.begin():
             run = AssessmentRow(
                 started_at=started_at,
@@ -161,30 +201,13 @@ class FindingRecords:
             session.add(run)
             session.flush()
             self._replace_derived_facts(session, derived, run.id)
-            added = [f for f in findings if f.id not in previous]
-            kept = [f for f in findings if f.id in previous]
-            inserted = self._insert_new_findings(session, added, run.id)
-            moved = self._moved_since(session, previous)
-            self._update_finding_facts(session, kept, run.id)
-            changed = [
-                f for f in kept if f.id not in moved and _lifecycle(f) != _lifecycle(previous[f.id])
-            ]
-            self._set_lifecycles(session, changed, previous)
-            conflicts = {
-                f.id for f in kept if f.id in moved and _lifecycle(f) != _lifecycle(previous[f.id])
-            }
-            counted = _status_counts(changed, previous)
-            run.findings_new = len(inserted)
-            run.findings_mitigated = counted["mitigated"]
-            run.findings_open = (
-                session.scalar(
-                    select(func.count())
-                    .select_from(FindingRow)
-                    .where(FindingRow.status == FindingStatus.OPEN.value)
-                )
-                or 0
-            )
-            # Rows another writer touched are returned as stored, not as this run merged them.
+            connection = session.connection()
+            written = write_staged(connection, staged, run.id)
+            by_value = open_by_severity(connection)
+            by_severity = {s: by_value.get(s.value, 0) for s in _BY_RANK}
+            run.findings_new = written.new
+            run.findings_mitigated = written.mitigated
+            run.findings_open = sum(by_severity.values())
             audit.append(
                 audit.Change(
                     session,
@@ -196,21 +219,17 @@ class FindingRecords:
                         "open": run.findings_open,
                         "new": run.findings_new,
                         "mitigated": run.findings_mitigated,
-                        "kept_decisions": len(conflicts),
+                        "kept_decisions": written.conflicts,
                     },
                 )
             )
-            stored = self._findings_by_id(
-                session, sorted(moved | {f.id for f in added if f.id not in inserted})
-            )
-            result = [stored.get(f.id, f) for f in findings]
             return RecordedAssessment(
                 run=_run_from_row(run),
-                findings=result,
-                new=len(inserted),
-                mitigated=counted["mitigated"],
-                reopened=counted["reopened"],
-                conflicts=len(conflicts),
+                new=written.new,
+                mitigated=written.mitigated,
+                reopened=written.reopened,
+                conflicts=written.conflicts,
+                open_by_severity=by_severity,
             )
 
     @staticmethod
@@ -272,116 +291,6 @@ class FindingRecords:
             )
         return found[0]
 
-    def _insert_new_findings(
-        self, session: Session, findings: Sequence[Finding], assessment_id: int
-    ) -> set[str]:
-        """Insert findings never seen before; returns the ids actually inserted (a row that
-        appeared meanwhile is left as it is)."""
-        if not findings:
-            return set()
-        existing = self._existing(session, FindingRow.id, [f.id for f in findings])
-        fresh = [f for f in findings if f.id not in existing]
-        rows = codec.finding_rows(fresh, assessment_id)
-        statement = _finding_insert(self.engine.dialect.name)
-        for start in range(0, len(rows), 5000):
-            session.execute(statement, rows[start : start + 5000])
-        return {f.id for f in fresh}
-
-    @staticmethod
-    def _update_finding_facts(
-        session: Session, findings: Sequence[Finding], assessment_id: int
-    ) -> None:
-        """What the assessment observed, never the lifecycle fields a person may own."""
-        if not findings:
-            return
-        columns = (
-            "check_id",
-            "subject_kind",
-            "subject_id",
-            "title",
-            "severity",
-            "risk_score",
-            "site_id",
-            "asset_id",
-            "last_seen",
-            "assessment_id",
-            *codec.FINDING_JSON_COLUMNS,
-        )
-        # Only these keys: Core adds any other column named in the parameters to the SET
-        # clause, which would write the stale lifecycle fields this update must not touch.
-        rows = [
-            {"key": row["id"]} | {name: row[name] for name in columns}
-            for row in codec.finding_rows(findings, assessment_id)
-        ]
-        table = cast(Table, FindingRow.__table__)
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("key"))
-            .values(
-                {
-                    name: _json_bind(name, session)
-                    if name in codec.FINDING_JSON_COLUMNS
-                    else bindparam(name)
-                    for name in columns
-                }
-            )
-        )
-        for start in range(0, len(rows), 5000):
-            session.connection().execute(statement, rows[start : start + 5000])
-
-    @staticmethod
-    def _moved_since(session: Session, previous: Mapping[str, Finding]) -> set[str]:
-        """Findings whose lifecycle someone changed after the assessment read them.
-
-        Inside the write transaction: SQLite's write lock is held (BEGIN IMMEDIATE) and on
-        PostgreSQL the rows are locked (FOR UPDATE), so nobody can change them until commit.
-        """
-        table = cast(Table, FindingRow.__table__)
-        moved: set[str] = set()
-        connection = session.connection()
-        for chunk in chunks(sorted(previous)):
-            query = (
-                select(table.c.id, table.c.revision).where(table.c.id.in_(chunk)).with_for_update()
-            )
-            for key, revision in connection.execute(query):
-                if revision != previous[key].revision:
-                    moved.add(key)
-        return moved
-
-    @staticmethod
-    def _set_lifecycles(
-        session: Session, findings: Sequence[Finding], previous: Mapping[str, Finding]
-    ) -> None:
-        """Write each changed lifecycle, guarded by the revision that was read."""
-        if not findings:
-            return
-        table = cast(Table, FindingRow.__table__)
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("key"), table.c.revision == bindparam("read"))
-            .values(
-                status=bindparam("status"),
-                status_reason=bindparam("status_reason"),
-                accepted_until=bindparam("accepted_until"),
-                mitigated_at=bindparam("mitigated_at"),
-                revision=table.c.revision + 1,
-            )
-        )
-        rows = [
-            {
-                "key": f.id,
-                "read": previous[f.id].revision,
-                "status": f.status.value,
-                "status_reason": f.status_reason,
-                "accepted_until": f.accepted_until,
-                "mitigated_at": f.mitigated_at,
-            }
-            for f in findings
-        ]
-        connection = session.connection()
-        for start in range(0, len(rows), 5000):
-            connection.execute(statement, rows[start : start + 5000])
-
     def finding_count(self) -> int:
         """How many findings the store holds, any status."""
         with self.connection() as connection:
@@ -434,40 +343,6 @@ def _decision(row: FindingRow) -> dict[str, Any]:
     }
 
 
-def _lifecycle(finding: Finding) -> tuple[object, ...]:
-    return (
-        finding.status,
-        finding.status_reason,
-        finding.accepted_until,
-        finding.mitigated_at,
-    )
-
-
-def _status_counts(changed: Sequence[Finding], previous: Mapping[str, Finding]) -> dict[str, int]:
-    """Mitigations and reopenings this run wrote."""
-    counts = {"mitigated": 0, "reopened": 0}
-    for finding in changed:
-        before = previous[finding.id].status
-        if finding.status is FindingStatus.MITIGATED and before is not FindingStatus.MITIGATED:
-            counts["mitigated"] += 1
-        elif finding.status is FindingStatus.OPEN and before is not FindingStatus.OPEN:
-            counts["reopened"] += 1
-    return counts
-
-
-def _json_bind(name: str, session: Session) -> Any:
-    return _json_text_bind(FindingRow.__table__.c[name], session.get_bind().dialect.name)
-
-
-def _json_text_bind(column: Any, dialect: str) -> Any:
-    """A bind taking the codec's JSON text as is (a JSON-typed bind would encode it again).
-
-    PostgreSQL needs the text cast to its json type; SQLite stores JSON as text already.
-    """
-    text = bindparam(column.name, type_=Text())
-    return cast_to(text, column.type) if dialect == "postgresql" else text
-
-
 def _finding_columns(*, evidence: bool = True) -> list[Any]:
     """Finding columns, the JSON ones as text (decoded, with memoisation, by the codec).
 
@@ -491,18 +366,6 @@ def _findings_by_id(connection: Connection, ids: Sequence[str]) -> dict[str, Fin
         for row in connection.execute(query):
             found[row.id] = codec.finding_from_row(row)
     return found
-
-
-def _finding_insert(dialect: str) -> Any:
-    """INSERT of codec rows, the JSON columns as text."""
-    table = cast(Table, FindingRow.__table__)
-
-    def value(column: Any) -> Any:
-        if column.name not in codec.FINDING_JSON_COLUMNS:
-            return bindparam(column.name)
-        return _json_text_bind(column, dialect)
-
-    return insert(table).values({column.name: value(column) for column in table.columns})
 
 
 def _run_from_row(row: AssessmentRow) -> AssessmentRun:

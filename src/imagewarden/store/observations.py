@@ -14,12 +14,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.orm import Session
 
-from imagewarden.model import Observation, ObservationSource, SubjectKind
+from imagewarden.model import FactValue, Observation, ObservationSource, SubjectKind
 from imagewarden.store import codec
-from imagewarden.store.chunks import chunks
+from imagewarden.store.chunks import chunks, driver_rows
 from imagewarden.store.schema import ObservationRow
 
 
@@ -78,3 +78,52 @@ def _newest(observations: Iterable[Observation]) -> list[Observation]:
         if current is None or obs.observed_at >= current.observed_at:
             newest[key] = obs
     return list(newest.values())
+
+
+SubjectFacts = dict[tuple[SubjectKind, str], dict[str, FactValue]]
+_MISSING = object()
+_DECODED_CACHE = 65536
+"""Distinct (type, text) values remembered while reading: facts repeat across subjects."""
+
+
+def latest_facts(connection: Connection) -> SubjectFacts:
+    """Per subject, the newest value of every observed fact, whichever source saw it.
+
+    Rows are read in the order they were written and each fact is kept from its one row;
+    only the subjects with a fact seen by several sources (the table holds one row per
+    subject, fact and source) are read again, in time order, so that the newest wins (a tie
+    goes to the later row, as in ``Store.observations`` order).
+    """
+    table = ObservationRow.__table__.c
+    columns = (table.subject_kind, table.subject_id, table.name, table.value_type, table.value)
+    kinds = {kind.value: kind for kind in SubjectKind}
+    facts: SubjectFacts = {}
+    names: dict[str, str] = {}
+    decoded: dict[tuple[str, str], FactValue] = {}
+    contested: dict[SubjectKind, set[str]] = defaultdict(set)
+    rows = driver_rows(connection, select(*columns).order_by(table.id))
+    for kind, subject_id, name, value_type, text in rows:
+        key = (kinds[kind], subject_id)
+        subject = facts.get(key)
+        if subject is None:
+            subject = facts[key] = {}
+        elif name in subject:
+            contested[key[0]].add(subject_id)
+        value = decoded.get((value_type, text), _MISSING)
+        if value is _MISSING:
+            if len(decoded) >= _DECODED_CACHE:
+                decoded.clear()
+            value = decoded[(value_type, text)] = codec.decode_value(value_type, text)
+        subject[names.setdefault(name, name)] = value  # type: ignore[assignment]
+    for kind, ids in contested.items():
+        for chunk in chunks(sorted(ids)):
+            for key in ((kind, subject_id) for subject_id in chunk):
+                facts[key] = {}
+            query = (
+                select(*columns)
+                .where(table.subject_kind == kind.value, table.subject_id.in_(chunk))
+                .order_by(table.observed_at, table.id)
+            )
+            for _kind, subject_id, name, value_type, text in connection.execute(query):
+                facts[(kind, subject_id)][name] = codec.decode_value(value_type, text)
+    return facts

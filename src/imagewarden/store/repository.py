@@ -38,7 +38,7 @@ from imagewarden.model import (
 )
 from imagewarden.store import audit, codec
 from imagewarden.store.audit import AuditEntry, AuditRow, ChainCheck, Change
-from imagewarden.store.chunks import chunks
+from imagewarden.store.chunks import FETCH, chunks
 from imagewarden.store.database import (
     WRITE,
     create_db_engine,
@@ -49,7 +49,12 @@ from imagewarden.store.database import (
 )
 from imagewarden.store.errors import translated
 from imagewarden.store.findings import FindingRecords
-from imagewarden.store.observations import ObservationBatch, replace_observations
+from imagewarden.store.observations import (
+    ObservationBatch,
+    SubjectFacts,
+    latest_facts,
+    replace_observations,
+)
 from imagewarden.store.schema import (
     AssessmentRow,
     AssetRow,
@@ -389,11 +394,11 @@ class Store(FindingRecords):
         if site_id is not None:
             query = query.where(AssetRow.site_id == site_id)
         with self.connection() as connection:
-            for row in connection.execute(service_query):
+            for row in connection.execute(service_query).yield_per(FETCH):
                 services.setdefault(row.asset_id, []).append(codec.service_from_row(row))
             return [
                 codec.asset_from_row(row, tuple(services.get(row.id, ())))
-                for row in connection.execute(query)
+                for row in connection.execute(query).yield_per(FETCH)
             ]
 
     def observations(
@@ -413,7 +418,13 @@ class Store(FindingRecords):
         if subject_kind is not None:
             query = query.where(ObservationRow.subject_kind == subject_kind.value)
         with self.connection() as connection:
-            return [codec.observation_from_row(r) for r in connection.execute(query)]
+            rows = connection.execute(query).yield_per(FETCH)
+            return [codec.observation_from_row(r) for r in rows]
+
+    def latest_facts(self) -> SubjectFacts:
+        """Per subject, the newest value of every observed fact (see ``observations``)."""
+        with self.connection() as connection:
+            return latest_facts(connection)
 
     def asset(self, asset_id: str) -> Asset:
         """The asset ``asset_id`` (with its services); an unknown id is the user's error,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 from imagewarden.catalog import Catalog
 from imagewarden.model import Location, UserInputError
 from imagewarden.readers.child import read_in_child
+from imagewarden.store.bulk import no_cyclic_gc
 from imagewarden.vulns.feeds.csaf import read_csaf
 from imagewarden.vulns.feeds.detect import NOT_A_FEED, Detected, detect_kind, feed_files
 from imagewarden.vulns.feeds.epss import read_epss
@@ -29,26 +29,6 @@ _NOTHING = "nothing from this file was imported"
 IN_CHILD_BYTES = 8 * 1024 * 1024
 """A feed file this large is read in a child process while this one writes its rows: the
 two halves of an import overlap on two cores. Smaller files are not worth starting it."""
-
-
-@contextlib.contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside the block; the collector's state is restored.
-
-    A feed import allocates millions of short-lived objects without cycles (decoded records,
-    row dicts): each would count towards a collection that scans everything alive, for
-    nothing. ``gc.freeze`` also keeps the objects alive before the import out of any
-    collection that runs anyway. Cycles made meanwhile are collected after the block.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 class FeedImporter:
