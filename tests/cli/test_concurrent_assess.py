@@ -87,7 +87,7 @@ def test_waiting_assessment_runs_once_the_lock_is_free(db_url: str) -> None:
             assert waiting.poll() is None  # still waiting while the lock is held
         _stdout, stderr = waiting.communicate(timeout=120)
     assert waiting.returncode == 0, stderr
-    assert "assessed 5 assets" in stderr
+    assert "assessed 5 managed assets" in stderr
     with open_store(db_url) as store:
         assert store.counts()["assessments"] == 1
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from imagewarden.app import open_store
+from tests.cli_runner import expect
 from tests.cli_runner import invoke as run_cli
+from tests.factories import asset, inventory
 
 COLUMNS = [
     "id",
@@ -102,7 +104,7 @@ def test_import_assess_report_round_trip(db: Path, inventory_csv: Path, tmp_path
     assert "2 assets (2 new, 0 updated)" in err
     code, _, err = invoke(db, "assess")
     assert code == 0, err
-    assert "assessed 2 assets" in err
+    assert "assessed 2 managed assets:" in err
 
     code, out, _ = invoke(db, "findings", "list", "--format", "json")
     findings = json.loads(out)
@@ -264,3 +266,17 @@ def test_catalog_validate_checks_resilience_playbooks(tmp_path: Path) -> None:
     result = run_cli("--catalog", str(root), "catalog", "validate")
     assert result.code == 2
     assert f"unknown role {first_id!r}" in result.stderr
+
+
+def test_assess_counts_unmanaged_hosts_apart_as_the_report_does(tmp_path: Path) -> None:
+    db = tmp_path / "iw.db"
+    expect(0, "init", db=db)
+    found = asset("discovered-10-0-0-9", "north", managed=False, name="Discovered host 10.0.0.9")
+    with open_store(str(db)) as store:
+        store.save_inventory(inventory(asset("CT-1", "north"), asset("MR-1", "north"), found))
+    told = expect(0, "assess", db=db).stderr
+    assert "assessed 2 managed assets and 1 unmanaged host:" in told
+    report = tmp_path / "r.json"
+    expect(0, "report", "--format", "json", "-o", report, db=db)
+    summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
+    assert (summary["assets"], summary["unmanaged_assets"]) == (2, 1)

@@ -19,6 +19,9 @@ class AssessmentSummary:
 
     run: AssessmentRun
     assets: int
+    """Managed assets assessed (the inventory's)."""
+    unmanaged: int
+    """Hosts assessed that are not in the managed inventory, counted apart."""
     open_by_severity: Mapping[Severity, int]
     """Open findings after the run, every severity (critical first), zeros included."""
     new: int
@@ -57,9 +60,11 @@ def assess(
         on_wait=on_wait,
         actor=workspace.actor,
     )
+    managed, unmanaged = workspace.store.managed_counts()
     return AssessmentSummary(
         run=result.run,
-        assets=result.run.assets,
+        assets=managed,
+        unmanaged=unmanaged,
         open_by_severity=result.open_by_severity,
         new=result.new,
         mitigated=result.mitigated,

@@ -48,8 +48,11 @@ def assess(
 
     summary = run_assess(workspace, lock_wait=wait, on_wait=waiting)
     counts = ", ".join(f"{n} {s.value}" for s, n in summary.open_by_severity.items() if n)
+    hosts = summary.unmanaged
+    unmanaged = f" and {hosts} unmanaged host{'' if hosts == 1 else 's'}" if hosts else ""
     err.print(
-        f"assessed {summary.assets} assets: {summary.open_findings} open findings"
+        f"assessed {summary.assets} managed assets{unmanaged}: "
+        f"{summary.open_findings} open findings"
         f"{' (' + counts + ')' if counts else ''}; {summary.new} new, "
         f"{summary.mitigated} mitigated, {summary.reopened} reopened"
     )

@@ -469,6 +469,15 @@ class Store(FindingRecords):
                 )
             }
 
+    def managed_counts(self) -> tuple[int, int]:
+        """Managed assets (the inventory's) and unmanaged hosts (found by discovery, capture
+        analysis or a scan, not in the inventory), read together: counted apart wherever
+        assets are counted."""
+        query = select(AssetRow.managed, func.count()).group_by(AssetRow.managed)
+        with self.reading() as session:
+            counts = {bool(managed): n for managed, n in session.execute(query)}
+        return counts.get(True, 0), counts.get(False, 0)
+
 
 def _nearest(wanted: str, known: Sequence[str], kind: str) -> str:
     """A hint for an unknown id: the closest known ones, or how to list them."""
