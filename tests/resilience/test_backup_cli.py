@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -122,3 +124,28 @@ def test_manifest_to_stdout_with_the_summary_on_stderr(archive: Path, tmp_path: 
         code, stdout, stderr = _run("backup", "verify", str(archive), "--manifest-out", "-",
                                     *refused)  # fmt: skip
         assert code == 2 and stdout == "" and "--manifest-out -" in stderr
+
+
+def test_backup_verify_without_an_asset_never_loads_the_store(
+    archive: Path, tmp_path: Path
+) -> None:
+    """A verification that records nothing starts light: its start-up is part of the figure
+    bench_backup compares with openssl, and the store's imports alone cost more than it."""
+    manifest = tmp_path / "m.jsonl"
+    probe = (
+        "import sys\n"
+        "from imagewarden.cli.app import main\n"
+        "archive, manifest = sys.argv[1:]\n"
+        "sys.argv = ['imagewarden', 'backup', 'verify', archive, '--manifest-out', manifest]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    loaded = sorted(m for m in ('sqlalchemy', 'imagewarden.store') if m in sys.modules)\n"
+        "    print(done.code, loaded, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(archive), str(manifest)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.stderr.strip().splitlines()[-1] == "0 []", result.stderr
+    assert manifest.exists()

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -28,7 +28,6 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from imagewarden.app import Workspace
 from imagewarden.cli import exit_codes
 from imagewarden.cli.formats import STDOUT, print_paths, stdout_file
 from imagewarden.cli.options import DATE, MOMENT, parse_date, parse_moment
@@ -41,6 +40,9 @@ from imagewarden.resilience.backup.counts import CountCheck
 from imagewarden.resilience.drills import DrillLogKind, parse_improvement
 from imagewarden.resilience.planning import plan_as_dict
 from imagewarden.resilience.records import NewTeamMember
+
+if TYPE_CHECKING:  # the store and SQLAlchemy stay unimported for `backup verify`
+    from imagewarden.app import Workspace
 
 logger = logging.getLogger(__name__)
 
