@@ -6,6 +6,7 @@ import typer
 
 from imagewarden.app.database import status as schema_status
 from imagewarden.app.database import upgrade as upgrade_schema
+from imagewarden.cli.formats import print_paths
 from imagewarden.cli.state import err, out, state
 from imagewarden.store import SchemaStatus
 
@@ -29,5 +30,5 @@ def upgrade(ctx: typer.Context) -> None:
         return
     if outcome.backup is not None:
         err.print("copy of the database before the upgrade:")
-        out.print(str(outcome.backup))
+        print_paths([outcome.backup])
     err.print(f"upgraded: {outcome.after.describe()}")

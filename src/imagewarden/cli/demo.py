@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
+from imagewarden.cli.formats import print_paths
 from imagewarden.cli.state import err, out, state
 
 
@@ -48,7 +49,7 @@ def demo(
     )
     if not serve:
         err.print("open the readiness report:")
-        out.print(str(result.report.resolve()))
+        print_paths([result.report.resolve()])
         return
     _serve(ctx, result.database, port)
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from imagewarden.cli.formats import FormatOption, ListFormat
+from imagewarden.cli.formats import FormatOption, ListFormat, print_paths
 from imagewarden.cli.formats import JsonAlias as JsonFlag
 from imagewarden.cli.options import DATE, parse_date
 from imagewarden.cli.state import err, out, state
@@ -67,7 +67,7 @@ def _emit(document: api.CsvDocument, path: Path | None, what: str) -> None:
         return
     written = document.write(path)
     err.print(f"{what} written")
-    out.print(str(written))
+    print_paths([written])
 
 
 def _one_output(csv_path: Path | None, as_json: bool) -> bool:
@@ -283,7 +283,7 @@ def maturity_command(
     if chart is not None:
         written = api.write_maturity_chart(report, chart)
         err.print("trend chart written")
-        out.print(str(written))
+        print_paths([written])
 
 
 # --- culture -------------------------------------------------------------------------------
@@ -481,8 +481,7 @@ def export_oscal(
     """Write OSCAL assessment-results.json and poam.json (plan of action and milestones)."""
     written = api.export_oscal(state(ctx).workspace(), out_dir, title=title)
     err.print("OSCAL written")
-    for path in written.paths:
-        out.print(str(path))
+    print_paths(written.paths)
 
 
 def export_defectdojo(
@@ -498,4 +497,4 @@ def export_defectdojo(
         return
     written = api.export_defectdojo(workspace, out_path)
     err.print("DefectDojo findings written")
-    out.print(str(written))
+    print_paths([written])

@@ -10,7 +10,14 @@ from rich.table import Table
 
 from imagewarden.app.jobs import register_site_key, site_keys
 from imagewarden.app.signing import generate_key_pair
-from imagewarden.cli.formats import FormatOption, JsonAlias, ListFormat, print_json, wants_json
+from imagewarden.cli.formats import (
+    FormatOption,
+    JsonAlias,
+    ListFormat,
+    print_json,
+    print_paths,
+    wants_json,
+)
 from imagewarden.cli.state import err, out, state
 from imagewarden.model import Location, UserInputError
 
@@ -31,8 +38,7 @@ def generate(
         "key on the site's worker only, and register the public key at the centre with "
         f"'imagewarden keys register --site {made.site_id} {made.public_path.name}'"
     )
-    out.print(str(made.private_path))
-    out.print(str(made.public_path))
+    print_paths([made.private_path, made.public_path])
 
 
 @keys_app.command("register")

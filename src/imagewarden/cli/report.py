@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from imagewarden.app.reports import DEFAULT_TITLE, ReportFormat, write_board, write_report
-from imagewarden.cli.formats import STDOUT, stdout_file
-from imagewarden.cli.state import err, out, state
+from imagewarden.cli.formats import STDOUT, print_paths, stdout_file
+from imagewarden.cli.state import err, state
 
 
 def report(
@@ -33,8 +33,7 @@ def report(
         return
     written = write_report(workspace, fmt, output, title=title, enterprise=enterprise)
     err.print(f"{fmt.value} report written")
-    for path in written.paths:
-        out.print(str(path))
+    print_paths(written.paths)
 
 
 def board(
@@ -46,5 +45,4 @@ def board(
     """Write the one-page board summary: readiness, top five risks, trend, three asks."""
     written = write_board(state(ctx).workspace(), out_dir, enterprise=enterprise, pdf=pdf)
     err.print("board one-pager written")
-    for path in written.paths:
-        out.print(str(path))
+    print_paths(written.paths)

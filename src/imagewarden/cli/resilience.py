@@ -29,7 +29,7 @@ from rich.progress import (
 from rich.table import Table
 
 from imagewarden.cli import exit_codes
-from imagewarden.cli.formats import STDOUT, print_paths, stdout_file
+from imagewarden.cli.formats import STDOUT, JsonAlias, print_json, print_paths, stdout_file
 from imagewarden.cli.options import DATE, MOMENT, parse_date, parse_moment
 from imagewarden.cli.state import err, out, state
 from imagewarden.model import UserInputError
@@ -59,7 +59,6 @@ class Format(StrEnum):
 FormatOption = Annotated[
     Format, typer.Option("--format", case_sensitive=False, help="text or json (on stdout).")
 ]
-JsonAlias = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
 FollowLinks = Annotated[
     bool,
     typer.Option(
@@ -73,10 +72,6 @@ def _format(chosen: Format, as_json: bool) -> Format:
     return Format.JSON if as_json else chosen
 
 
-def _print_json(data: Any) -> None:
-    out.file.write(json.dumps(data, indent=2, default=str) + "\n")
-
-
 @contextlib.contextmanager
 def _html_out(path: Path) -> Iterator[Path]:
     """``path``, or for ``--out -`` a temporary file whose HTML goes to stdout."""
@@ -85,11 +80,6 @@ def _html_out(path: Path) -> Iterator[Path]:
         return
     with stdout_file(path.name if path.suffix else "document.html") as temporary:
         yield temporary
-
-
-def _print_paths(paths: tuple[Path, ...]) -> None:
-    for path in paths:
-        out.print(str(path))
 
 
 backup_app = typer.Typer(no_args_is_help=True, help="Verify DICOM backups and test restores.")
@@ -297,7 +287,7 @@ def compare_command(
     """Compare two manifests: missing, changed and added files. Exit 1 on missing/changed."""
     comparison = api.compare_manifests(old, new)
     if output is Format.JSON:
-        _print_json(comparison.to_json())
+        print_json(comparison.to_json())
     else:
         _print_comparison(comparison, show_paths)
     if comparison.missing or comparison.changed:
@@ -341,7 +331,7 @@ def restore_test_command(
     with err.status("restoring a sample"):
         test, stored = api.restore_test_backup(workspace, request)
     if output is Format.JSON:
-        _print_json(test.to_json())
+        print_json(test.to_json())
     else:
         _print_restore(test, rto)
     err.print(
@@ -394,7 +384,7 @@ def recovery_plan_command(
     """
     plans = api.plan_recovery(state(ctx).workspace(), site)
     if _format(output, as_json) is Format.JSON:
-        _print_json([plan_as_dict(p) for p in plans])
+        print_json([plan_as_dict(p) for p in plans])
         return
     for plan in plans:
         verdict = "within" if plan.within_target else "BEYOND"
@@ -446,7 +436,7 @@ def team_list_command(ctx: typer.Context, output: FormatOption = Format.TEXT) ->
     """The incident response team, by role and call order."""
     members = api.team(state(ctx).workspace())
     if output is Format.JSON:
-        _print_json(
+        print_json(
             [
                 {"id": m.id, "role": m.role, "name": m.name, "contact": m.contact,
                  "rank": m.rank, "site": m.site_id}
@@ -468,7 +458,7 @@ def team_roles_command(ctx: typer.Context, output: FormatOption = Format.TEXT) -
     """List the incident response roles."""
     roles = api.roles(state(ctx).catalog)
     if output is Format.JSON:
-        _print_json([{"id": r.id, "title": r.title, "escalates_to": r.escalates_to} for r in roles])
+        print_json([{"id": r.id, "title": r.title, "escalates_to": r.escalates_to} for r in roles])
         return
     for role in roles:
         out.print(f"{role.id}: {role.title}")
@@ -496,7 +486,7 @@ def ir_plan_command(
         f"incident response plan for {written.site_name}: {counts['playbooks']} playbooks, "
         f"{counts['roles without a person']} roles without a person"
     )
-    _print_paths(tuple(p for p in written.paths if out_file != STDOUT or p != html))
+    print_paths(tuple(p for p in written.paths if out_file != STDOUT or p != html))
 
 
 drill_app = typer.Typer(no_args_is_help=True, help="Downtime drills and after-action reports.")
@@ -525,7 +515,7 @@ def drill_list_command(ctx: typer.Context, output: FormatOption = Format.TEXT) -
     """The drill schedule, with open after-action items."""
     overview = api.drill_overview(state(ctx).workspace())
     if output is Format.JSON:
-        _print_json(
+        print_json(
             {
                 "drills": [
                     {"id": d.id, "site": d.site_id, "title": d.title, "scenario": d.scenario,
@@ -616,7 +606,7 @@ def drill_report_command(
         err.print(f"drill {drill_id} finished; after-action report written")
     else:
         err.print(f"drill {drill_id} was already finished; its report was written again")
-    _print_paths(tuple(p for p in report.paths if out_file != STDOUT or p != html))
+    print_paths(tuple(p for p in report.paths if out_file != STDOUT or p != html))
 
 
 @drill_app.command("done")
@@ -659,4 +649,4 @@ def tabletop_generate_command(
         f"tabletop package '{scenario}' for {written.site_name}: "
         f"{counts['injects']} injects, {counts['roles']} roles"
     )
-    _print_paths(written.paths)
+    print_paths(written.paths)

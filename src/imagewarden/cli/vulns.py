@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from imagewarden.cli.formats import STDOUT, stdout_file
+from imagewarden.cli.formats import STDOUT, JsonAlias, print_json, print_paths, stdout_file
 from imagewarden.cli.state import err, out, state
 from imagewarden.model import FindingStatus
 from imagewarden.vulns import api
@@ -35,18 +34,6 @@ class StatusFormat(StrEnum):
 
     TABLE = "table"
     JSON = "json"
-
-
-JsonAlias = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
-
-
-def _print_json(data: Any) -> None:
-    out.file.write(json.dumps(data, indent=2) + "\n")
-
-
-def _print_path(path: Path) -> None:
-    """A written file's path on stdout, literally (no markup, emoji or wrapping)."""
-    out.file.write(f"{path}\n")
 
 
 @feeds_app.command("import")
@@ -97,8 +84,7 @@ def update_feeds(
     result = api.update_feeds(
         state(ctx).workspace(), request, progress=lambda step: err.print(f"{step} ...")
     )
-    for path in result.downloaded:
-        _print_path(path)
+    print_paths(result.downloaded)
     for item in result.imports:
         err.print(f"{item.file}: {item.kind.value}, {item.records} records")
 
@@ -133,7 +119,7 @@ def feeds_status(
             }
             for r in status.latest
         ]
-        _print_json({**numbers, "latest": latest})
+        print_json({**numbers, "latest": latest})
         return
     table = Table(title="stored")
     table.add_column("what")
@@ -208,7 +194,7 @@ def list_vulns(
     )
     rows = api.list_vulns(state(ctx).workspace(), query)
     if as_json or output is ListFormat.JSON:
-        _print_json([_as_json(r) for r in rows])
+        print_json([_as_json(r) for r in rows])
         return
     if output is ListFormat.CSV:
         from imagewarden.render.csv import csv_text
@@ -281,5 +267,5 @@ def export_vex(
         err.print(f"{result.statements} statements ({result.format.value})")
         return
     result = api.export_vex(workspace, output, vex_format, site_id=site)
-    _print_path(result.path)
+    print_paths([result.path])
     err.print(f"{result.path}: {result.statements} statements ({result.format.value})")
