@@ -119,11 +119,11 @@ def test_a_path_swapped_for_a_link_out_after_listing_is_not_read(
 
 _SCAN_LISTED = """
 import json, os, sys
-from imagewarden.resilience.backup.pool import HashingPool, scan_in_order
+from imagewarden.resilience.backup.processes import CheckingProcesses
 from imagewarden.resilience.backup.scan import open_for_reading, FileRefused
 root, rels = sys.argv[1], json.loads(sys.argv[2])
-with HashingPool(2) as pool:
-    records = list(scan_in_order(root, rels, False, pool))
+with CheckingProcesses(root, False, 2) as checkers:
+    records = list(checkers.scan_in_order(rels))
 try:
     open_for_reading(root, rels[1])  # the restore test's copy opens files this way
     refused = ""
@@ -192,9 +192,25 @@ def test_full_disk_for_the_manifest_exits_3_and_leaves_nothing(
     assert "Traceback" not in stderr
 
 
-_FATAL_IN_RUN = """
+_CHILDREN = """
+def children():
+    import os
+    mine = str(os.getpid())
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(") ", 1)[1].split()[1] == mine:
+                    found.append(pid)
+        except (OSError, IndexError):
+            pass
+    return found
+"""
+
+_FATAL_IN_RUN = (
+    _CHILDREN
+    + """
 import sys
-import time
 from pathlib import Path
 from imagewarden.resilience.backup.verify import verify
 
@@ -204,16 +220,17 @@ def fail(files, _size):
 try:
     verify(Path(sys.argv[1]), jobs=2, progress=fail)
 except RuntimeError as exc:
-    print(exc)
+    print(exc, len(children()))
 """
+)
 
 
-def test_first_fatal_error_stops_the_pool(archive: Path) -> None:
-    # more batches than the pool keeps in flight: the listing is still feeding the pool
+def test_first_fatal_error_stops_the_checking_processes(archive: Path) -> None:
+    # more batches than the processes keep in flight: the listing is still feeding them
     for i in range(3000):
         (archive / f"note{i:04d}.txt").write_text("archive note\n")
     code, stdout, stderr = _run_capped([sys.executable, "-c", _FATAL_IN_RUN, str(archive)])
-    assert code == 0 and stdout.strip() == "fatal: stop here", stderr
+    assert code == 0 and stdout.strip() == "fatal: stop here 0", stderr
 
 
 _FULL_SCRATCH = """
@@ -241,43 +258,60 @@ def test_full_scratch_area_stops_the_restore_test_with_exit_3(
     assert "scratch area" in stderr and "is full" in stderr and "Traceback" not in stderr
 
 
-# The real command, real threads and real files, with one fault injected: hashing one large
-# file raises MemoryError, which is what an allocation in a hashing thread raises when the
-# machine runs out of memory (a thread cannot be killed from outside the way a process can).
-_THREAD_OUT_OF_MEMORY = """
-import sys
-from imagewarden.cli.app import main
-from imagewarden.resilience.backup import scan
+# The real command, real processes and real files: one checking process is killed (as the
+# kernel's out-of-memory killer kills a process) while the other hashes a file far too big
+# to finish (a sparse terabyte, hours of hashing).
+_KILL_A_CHECKER = (
+    _CHILDREN
+    + """
+import os, signal, subprocess, sys, time
+command = [sys.executable, "-m", "imagewarden", "backup", "verify", sys.argv[1], "--jobs", "2",
+           "--manifest-out", sys.argv[2]]
+run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
-hash_as_usual = scan.FileScan.hash_rest
+def checkers():
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                parent = stat.read().rsplit(") ", 1)[1].split()[1]
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                if parent == str(run.pid) and b"backup.scanner" in cmdline.read():
+                    found.append(int(pid))
+        except (OSError, IndexError):
+            pass
+    return sorted(found)
 
-def hash_or_run_out_of_memory(self, stop=None):
-    if self.record["path"] == "large.dcm":
-        raise MemoryError
-    return hash_as_usual(self, stop)
-
-scan.FileScan.hash_rest = hash_or_run_out_of_memory
-sys.argv = ["imagewarden", "backup", "verify", sys.argv[1], "--jobs", "2",
-            "--manifest-out", sys.argv[2]]
-main()
+for _ in range(600):  # both processes started, and the first one busy with the huge file
+    if len(checkers()) == 2:
+        break
+    time.sleep(0.05)
+time.sleep(1)
+os.kill(checkers()[1], signal.SIGKILL)
+start = time.monotonic()
+_out, err = run.communicate(timeout=60)
+print(run.returncode, round(time.monotonic() - start), len(checkers()))
+sys.stderr.write(err)
 """
+)
 
 
-def test_a_hashing_thread_failing_mid_run_stops_the_run_with_exit_3(tmp_path: Path) -> None:
-    """A hashing thread runs out of memory while another is busy with a file far too big to
-    finish (a sparse terabyte, hours of hashing): the run ends at once with a clear error,
-    instead of waiting for the busy thread, and leaves no manifest."""
+def test_a_checking_process_killed_mid_run_stops_the_run_with_exit_3(tmp_path: Path) -> None:
+    """The run ends at once with a clear error instead of waiting for the busy process,
+    leaves no manifest, and leaves no process behind."""
     archive = tmp_path / "archive"
     archive.mkdir()
-    for name, size in (("huge.dcm", 1024**4), ("large.dcm", 1024**2)):  # listed in this order
-        with (archive / name).open("wb") as sparse:
-            sparse.truncate(size)
+    with (archive / "huge.dcm").open("wb") as sparse:  # listed first: the first process's
+        sparse.truncate(1024**4)
     for n in range(200):
         (archive / f"small{n:03d}.dcm").write_bytes(b"x" * 100)
     manifest = tmp_path / "m.jsonl"
-    code, _stdout, stderr = _run_capped(
-        [sys.executable, "-c", _THREAD_OUT_OF_MEMORY, str(archive), str(manifest)]
+    code, stdout, stderr = _run_capped(
+        [sys.executable, "-c", _KILL_A_CHECKER, str(archive), str(manifest)]
     )
-    assert code == 3, stderr
-    assert "hashing thread failed (out of memory)" in stderr and "Traceback" not in stderr
+    assert code == 0, stderr
+    exit_code, seconds, left = (int(word) for word in stdout.split())
+    assert exit_code == 3 and seconds < 30 and left == 0, stderr
+    assert "checking process ended unexpectedly (killed by signal 9" in stderr
+    assert "Traceback" not in stderr
     assert not manifest.exists() and not manifest.with_name("m.jsonl.partial").exists()

@@ -100,6 +100,49 @@ def test_runs_give_identical_records(archive: Path, tmp_path: Path) -> None:
     assert list(read_records(one)) == list(read_records(two))
 
 
+def test_checking_processes_give_the_records_of_one_thread_in_order(
+    archive: Path, tmp_path: Path
+) -> None:
+    # many batches over three processes, with listing problems and damaged files among them
+    for i in range(700):
+        (archive / f"note{i:04d}.txt").write_text(f"archive note {i}\n")
+    (archive / "note0100.txt").unlink()
+    (archive / "note0100.txt").symlink_to("nowhere.txt")  # a listing problem mid-run
+    damaged = files_of(archive)[5]
+    damaged.write_bytes(damaged.read_bytes()[:300])
+    one, three = tmp_path / "1.jsonl", tmp_path / "3.jsonl"
+    verify(archive, jobs=1, manifest_out=one)
+    result = verify(archive, jobs=3, manifest_out=three)
+    records = list(read_records(three))
+    assert records == list(read_records(one)) and len(records) == 724
+    assert [r["path"] for r in records] == sorted(r["path"] for r in records)
+    problems = {r["path"]: r.get("problems", []) for r in records}
+    assert problems["note0100.txt"] == ["broken_symlink"]
+    assert problems[damaged.relative_to(archive).as_posix()] == ["truncated"]
+    assert result.files == 724 and result.ok == 23
+
+
+_NOT_PYTHON = """
+import sys
+from pathlib import Path
+from imagewarden.resilience.backup.verify import verify
+sys.executable = "/bin/true"  # as in an embedded interpreter: it cannot run itself
+result = verify(Path(sys.argv[1]), jobs=2)
+print(result.files, result.ok)
+"""
+
+
+def test_an_interpreter_that_cannot_start_processes_checks_in_one_thread(
+    archive: Path,
+) -> None:
+    ran = subprocess.run(
+        [sys.executable, "-c", _NOT_PYTHON, str(archive)],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert ran.stdout.split() == ["24", "24"]
+    assert "cannot start checking processes: checking in one thread" in ran.stderr
+
+
 def test_resume_continues_an_interrupted_manifest(archive: Path, tmp_path: Path) -> None:
     full = tmp_path / "full.jsonl"
     verify(archive, jobs=1, manifest_out=full)

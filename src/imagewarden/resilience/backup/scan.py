@@ -1,8 +1,9 @@
 """Check one file: hash the whole of it and read its DICOM header, in one pass.
 
-``FileScan`` does it in steps, so that the hashing of a large file's rest can run in another
-thread (``pool``). It never raises for a bad file: every failure becomes a problem code in
-the returned record, so one unreadable file never stops a run.
+``FileScan`` does it in steps, so that files can be opened (and their reading started) a
+little ahead of their turn; ``scan_in_order`` checks a list of files that way. Nothing here
+raises for a bad file: every failure becomes a problem code in the returned record, so one
+unreadable file never stops a run.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import io
 import os
 import stat
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
 from imagewarden.resilience.backup.classify import (
@@ -32,6 +34,8 @@ FIRST_READ = 64 << 10
 it is a fresh bytes object (the header parser needs one), so it is kept small."""
 CHUNK = 1 << 20
 """The rest of a file is read in chunks into one reused buffer, without allocating."""
+OPEN_AHEAD = 32
+"""Files opened, and their reading started, ahead of the one being checked."""
 MAX_HEADER = 64 << 20
 """A header that needs more than this is treated as corrupt rather than read on."""
 _SEQ_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
@@ -44,10 +48,6 @@ Record = dict[str, Any]
 # O_NONBLOCK: a FIFO (or a device) swapped in after listing must not block the open; it is
 # refused by fstat on the opened descriptor, which is what is read, whatever the name is now
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
-
-
-class Stopped(Exception):
-    """The run stopped (a fatal error elsewhere) while this file was being read."""
 
 
 class FileRefused(Exception):
@@ -187,18 +187,15 @@ def _fragments_complete(read_at: ReadAt, offset: int, size: int) -> bool:
 
 def scan_file(root: str, rel: str, *, follow_links: bool = False) -> Record:
     """Hash ``root/rel`` and check its header; return its manifest record."""
-    scan = FileScan(root, rel, follow_links)
-    if scan.read_first():
-        scan.hash_rest()
-    scan.check_header()
-    return scan.finish()
+    return FileScan(root, rel, follow_links).run()
 
 
 _buffers = threading.local()
 
 
 def _thread_buffer() -> tuple[bytearray, memoryview]:
-    """This thread's read buffer: one per thread, reused for every file it reads."""
+    """This thread's read buffer, reused for every file it reads (verifications may run in
+    several threads of one process, e.g. a web server's)."""
     buffer: tuple[bytearray, memoryview] | None = getattr(_buffers, "buffer", None)
     if buffer is None:
         data = bytearray(CHUNK)
@@ -206,12 +203,30 @@ def _thread_buffer() -> tuple[bytearray, memoryview]:
     return buffer
 
 
+def scan_in_order(
+    root: str, rels: Iterable[str], follow_links: bool
+) -> Generator[Record, None, None]:
+    """The record of each of ``rels``, in order. Each file is opened OPEN_AHEAD files before
+    its turn and the kernel asked to read it meanwhile, so a cold disk has many requests at
+    once; at most OPEN_AHEAD + 1 files are open."""
+    opened: deque[FileScan] = deque()
+    try:
+        for rel in rels:
+            opened.append(FileScan(root, rel, follow_links, prefetch=True))
+            if len(opened) > OPEN_AHEAD:
+                yield opened.popleft().run()
+        while opened:
+            yield opened.popleft().run()
+    finally:
+        for scan in opened:  # a run that ends early
+            scan.close()
+
+
 class FileScan:
-    """One file's check in steps, so that a caller can spread them over time and threads:
-    open (with the safety checks) and ask the kernel to start reading it; read and hash the
-    first bytes; hash the rest (``hash_rest``, the long part: a hashing thread may do it);
-    check the header from the first bytes; ``finish``. No step raises for a bad file: a
-    failure becomes a problem code of the record."""
+    """One file's check in two steps: open it (with the safety checks) and ask the kernel to
+    start reading it; later, ``run``: read and hash it, check the header from its first
+    bytes, and complete the record. No step raises for a bad file: a failure becomes a
+    problem code of the record."""
 
     __slots__ = ("before", "digest", "error", "fd", "fields", "first", "header", "names",
                  "record", "total")  # fmt: skip
@@ -245,6 +260,16 @@ class FileScan:
             with contextlib.suppress(OSError):
                 os.posix_fadvise(self.fd, 0, 0, os.POSIX_FADV_WILLNEED)
 
+    def run(self) -> Record:
+        """Hash the file, check its header and return its record; the file is closed."""
+        try:
+            if self.read_first():
+                self.hash_rest()
+            self.check_header()
+            return self.finish()
+        finally:
+            self.close()
+
     def read_first(self) -> bool:
         """Read and hash the first bytes; True when the file goes on after them."""
         if self.fd < 0 or self.error:
@@ -257,24 +282,21 @@ class FileScan:
         self.total = len(self.first)
         return self.total == FIRST_READ
 
-    def hash_rest(self, stop: threading.Event | None = None) -> None:
-        """Read and hash the file to its end; ``stop`` (when set) ends a long read early with
-        ``Stopped``."""
+    def hash_rest(self) -> None:
+        """Read and hash the file to its end."""
         buffer, view = _thread_buffer()
         fd, digest, size = self.fd, self.digest, self.before.st_size
         try:
-            # up to the size fstat gave, not to the end: one read fewer per file (and one
-            # hand-over of the GIL fewer); a file that grew has another size in ``finish``
+            # up to the size fstat gave, not to the end: one read fewer per file; a file that
+            # grew has another size in ``finish``
             while self.total < size and (n := os.readv(fd, (buffer,))):
                 digest.update(view[:n])
                 self.total += n
-                if stop is not None and stop.is_set():
-                    raise Stopped
         except OSError as exc:
             self._fail(exc)
 
     def check_header(self) -> None:
-        """Check the header in the first bytes (before or while the rest is hashed)."""
+        """Check the header in the first bytes."""
         if self.error or not self.first:
             return
         first, fd, size = self.first, self.fd, self.before.st_size
@@ -298,7 +320,7 @@ class FileScan:
             self._fail(exc)
 
     def finish(self) -> Record:
-        """Complete the record (after ``hash_rest`` has returned) and close the file."""
+        """Complete the record and close the file."""
         if self.fd >= 0 and not self.error:
             try:
                 self.names += self._content_problems()
@@ -321,7 +343,7 @@ class FileScan:
         return self.header or []
 
     def close(self) -> None:
-        """Close the file (``finish`` does; a run that stops early calls it)."""
+        """Close the file (``finish`` does; a run that stops early calls it); idempotent."""
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1

@@ -1,7 +1,8 @@
 """``backup verify``: check every file of an archive copy in parallel, with constant memory.
 
-The calling thread lists files, checks them (``pool``: hashing threads hash large files) and
-writes the manifest. Records come in listing order, so the manifest is deterministic and a
+The calling thread lists the files and writes the manifest; checking processes
+(``processes``, one per job) hash the files and check their headers, or, with one job, the
+calling thread does. Records come in listing order, so the manifest is deterministic and a
 resumed run appends exactly where the last one stopped.
 """
 
@@ -11,6 +12,7 @@ import contextlib
 import datetime as dt
 import errno
 import hashlib
+import logging
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -29,9 +31,12 @@ from imagewarden.resilience.backup.manifest import (
     write_header,
     write_record,
 )
-from imagewarden.resilience.backup.pool import HashingPool, scan_in_order
+from imagewarden.resilience.backup.processes import CannotStart, CheckingProcesses, can_start
 from imagewarden.resilience.backup.results import MAX_PROBLEMS_KEPT, FileProblem
+from imagewarden.resilience.backup.scan import scan_in_order
 from imagewarden.resilience.backup.walk import is_orthanc_storage, walk
+
+logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 64
 """Files between two progress reports."""
@@ -332,12 +337,28 @@ def _run(
             if record is not None:
                 emit(record)
 
-    hashing = HashingPool(workers) if workers > 1 else None
-    with (
-        hashing or contextlib.nullcontext(),
-        contextlib.closing(scan_in_order(str(root), pending(), follow_links, hashing)) as records,
-    ):
+    checkers = _checking_processes(str(root), follow_links, workers)
+    if checkers is None:
+        with contextlib.closing(scan_in_order(str(root), pending(), follow_links)) as records:
+            _consume(records, ordered, emit, drain_until_pool, tally, progress)
+        return
+    with checkers, contextlib.closing(checkers.scan_in_order(pending())) as records:
         _consume(records, ordered, emit, drain_until_pool, tally, progress)
+
+
+def _checking_processes(root: str, follow_links: bool, workers: int) -> CheckingProcesses | None:
+    """``workers`` checking processes; None to check in this thread (one job, or an
+    interpreter that cannot start processes: slower, but the verification still runs)."""
+    if workers == 1:
+        return None
+    if not can_start():
+        logger.warning("this Python cannot start checking processes: checking in one thread")
+        return None
+    try:
+        return CheckingProcesses(root, follow_links, workers)
+    except CannotStart as exc:
+        logger.warning("%s: checking in one thread", exc)
+        return None
 
 
 def _consume(

@@ -57,6 +57,16 @@ def _leaves_tree(root: Path, entry: os.DirEntry[str]) -> bool:
     return is_link and not inside_tree(str(root), os.path.realpath(entry.path))
 
 
+def _plain_file(entry: os.DirEntry[str]) -> bool:
+    """A regular file, not a link, by the type the directory listing gave (no system call
+    where the file system reports types); a file swapped after listing is refused when it
+    is opened, as for any entry."""
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
+
+
 def walk(root: Path, *, follow_links: bool = False) -> Iterator[Entry]:
     """Yield every regular file under ``root`` (relative POSIX paths), sorted, depth first;
     links leaving the tree are yielded as problems unless ``follow_links``."""
@@ -81,6 +91,9 @@ def walk(root: Path, *, follow_links: bool = False) -> Iterator[Entry]:
                 continue
             if not follow_links and _leaves_tree(root, entry):
                 yield Entry(rel, "link_outside_tree")
+                continue
+            if _plain_file(entry):  # most entries: no stat here (the checker's open has it)
+                yield Entry(rel)
                 continue
             try:
                 st = entry.stat(follow_symlinks=True)
