@@ -10,7 +10,6 @@ Dataset; here one pass over a bytes buffer with precompiled structs is enough.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 
 PREAMBLE = 128
 MAGIC = b"DICM"
@@ -79,21 +78,36 @@ class NeedMore(Exception):
         self.size = size
 
 
-@dataclass(frozen=True, slots=True)
 class HeaderInfo:
-    """The UIDs and pixel data position read from a header."""
+    """The UIDs and pixel data position read from a header. A plain class, not a dataclass:
+    this module is imported by every checking process as it starts, and ``dataclasses``
+    (with ``inspect``) would be most of that start-up."""
 
-    transfer_syntax: str = ""
-    sop_class: str = ""
-    sop_instance: str = ""
-    study: str = ""
-    series: str = ""
-    pixel_data_offset: int = -1
-    """Byte offset of the Pixel Data element, -1 when the data set has none."""
-    pixel_data_end: int = -1
-    """Offset where defined-length pixel data ends; -1 if undefined length or absent."""
-    walked: bool = True
-    """False when the data set could not be walked (deflated transfer syntax)."""
+    __slots__ = ("pixel_data_end", "pixel_data_offset", "series", "sop_class", "sop_instance",
+                 "study", "transfer_syntax", "walked")  # fmt: skip
+
+    def __init__(
+        self,
+        transfer_syntax: str = "",
+        sop_class: str = "",
+        sop_instance: str = "",
+        study: str = "",
+        series: str = "",
+        pixel_data_offset: int = -1,
+        pixel_data_end: int = -1,
+        walked: bool = True,
+    ) -> None:
+        self.transfer_syntax = transfer_syntax
+        self.sop_class = sop_class
+        self.sop_instance = sop_instance
+        self.study = study
+        self.series = series
+        self.pixel_data_offset = pixel_data_offset
+        """Byte offset of the Pixel Data element, -1 when the data set has none."""
+        self.pixel_data_end = pixel_data_end
+        """Offset where defined-length pixel data ends; -1 if undefined length or absent."""
+        self.walked = walked
+        """False when the data set could not be walked (deflated transfer syntax)."""
 
 
 def has_magic(buf: bytes) -> bool:
