@@ -122,8 +122,8 @@ import json, os, sys
 from imagewarden.resilience.backup.processes import CheckingProcesses
 from imagewarden.resilience.backup.scan import open_for_reading, FileRefused
 root, rels = sys.argv[1], json.loads(sys.argv[2])
-with CheckingProcesses(root, False, 2) as checkers:
-    records = list(checkers.scan_in_order(rels))
+with CheckingProcesses(root, False, 2) as checkers:  # three times over: several batches
+    records = list(checkers.scan_in_order(rels * 3))
 try:
     open_for_reading(root, rels[1])  # the restore test's copy opens files this way
     refused = ""
@@ -143,6 +143,7 @@ def test_fifo_swapped_in_after_listing_does_not_block(archive: Path) -> None:
     )
     assert code == 0, stderr
     report = json.loads(stdout)
+    assert len(report["records"]) == 3 * len(listed)
     problems = {r["path"]: r.get("problems", []) for r in report["records"]}
     assert problems[listed[1]] == problems[listed[2]] == ["not_regular_file"]
     assert all(not problems[rel] for rel in listed if rel not in listed[1:3])

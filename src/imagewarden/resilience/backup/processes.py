@@ -18,6 +18,7 @@ and every process is killed, whatever file it was hashing.
 from __future__ import annotations
 
 import contextlib
+import logging
 import marshal
 import os
 import queue
@@ -27,13 +28,15 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
-from itertools import islice
+from itertools import chain, islice
 from types import TracebackType
 
 import imagewarden
 from imagewarden.model import InfrastructureError
-from imagewarden.resilience.backup.scan import Record
+from imagewarden.resilience.backup.scan import Record, scan_in_order
 from imagewarden.resilience.backup.scanner import BrokenFrame, read_frame, write_frame
+
+logger = logging.getLogger(__name__)
 
 BATCH = 48
 """Files per batch: enough to make a message worth sending, few enough that the first
@@ -157,23 +160,31 @@ class CheckingProcesses:
     """
 
     def __init__(self, root: str, follow_links: bool, count: int) -> None:
+        self._root, self._follow_links, self._count = root, follow_links, count
         self._checkers: list[_Checker] = []
         self._outbox: queue.SimpleQueue[tuple[_Checker, list[str]] | None] = queue.SimpleQueue()
         self._sender = threading.Thread(
             target=self._send_all, name="imagewarden-check-sender", daemon=True
         )
-        self._done = False
-        try:
-            for _ in range(count):
-                self._checkers.append(_Checker(root, follow_links))
-        except BaseException:
-            self._end(kill=True)
-            raise
         self._poll = select.poll()
-        self._by_fd = {checker.fileno(): checker for checker in self._checkers}
-        for fd in self._by_fd:
-            self._poll.register(fd, select.POLLIN)
+        self._by_fd: dict[int, _Checker] = {}
+        self._done = False
+
+    def _start(self) -> bool:
+        """Start the processes; False (every one started is ended) when they cannot be."""
+        try:
+            for _ in range(self._count):
+                checker = _Checker(self._root, self._follow_links)
+                self._checkers.append(checker)
+                self._by_fd[checker.fileno()] = checker
+                self._poll.register(checker.fileno(), select.POLLIN)
+        except CannotStart as exc:
+            logger.warning("%s: checking in one thread", exc)
+            self._end(kill=True)
+            self._checkers.clear()
+            return False
         self._sender.start()
+        return True
 
     def __enter__(self) -> CheckingProcesses:
         return self
@@ -198,8 +209,8 @@ class CheckingProcesses:
         if kill:  # first, so that a write blocked on a busy process fails at once
             for checker in self._checkers:
                 checker.kill_process()
-        self._outbox.put(None)
         if self._sender.is_alive():
+            self._outbox.put(None)
             self._sender.join()
         # the sending thread has stopped: the pipes can be closed
         for checker in self._checkers:
@@ -209,11 +220,18 @@ class CheckingProcesses:
                 checker.finish()
 
     def scan_in_order(self, rels: Iterable[str]) -> Generator[Record, None, None]:
-        """The record of each of ``rels``, in order."""
+        """The record of each of ``rels``, in order. A listing of one batch or less is
+        checked in this thread: starting processes would cost more than they save."""
+        listed = iter(rels)
+        first = list(islice(listed, BATCH))
+        if len(first) < BATCH or not self._start():
+            yield from scan_in_order(self._root, chain(first, listed), self._follow_links)
+            self._done = True
+            return
         checkers = self._checkers
         waiting: deque[_Checker] = deque()  # the process of each batch sent, oldest first
         limit = len(checkers) * AHEAD
-        for turn, batch in enumerate(_batches(iter(rels))):
+        for turn, batch in enumerate(chain([first], _batches(listed))):
             checker = checkers[turn % len(checkers)]
             self._outbox.put((checker, batch))
             waiting.append(checker)

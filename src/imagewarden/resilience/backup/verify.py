@@ -31,7 +31,7 @@ from imagewarden.resilience.backup.manifest import (
     write_header,
     write_record,
 )
-from imagewarden.resilience.backup.processes import CannotStart, CheckingProcesses, can_start
+from imagewarden.resilience.backup.processes import CheckingProcesses, can_start
 from imagewarden.resilience.backup.results import MAX_PROBLEMS_KEPT, FileProblem
 from imagewarden.resilience.backup.scan import scan_in_order
 from imagewarden.resilience.backup.walk import is_orthanc_storage, walk
@@ -337,28 +337,17 @@ def _run(
             if record is not None:
                 emit(record)
 
-    checkers = _checking_processes(str(root), follow_links, workers)
-    if checkers is None:
+    if workers == 1 or not can_start():
+        if workers > 1:
+            logger.warning("this Python cannot start checking processes: checking in one thread")
         with contextlib.closing(scan_in_order(str(root), pending(), follow_links)) as records:
             _consume(records, ordered, emit, drain_until_pool, tally, progress)
         return
-    with checkers, contextlib.closing(checkers.scan_in_order(pending())) as records:
+    with (
+        CheckingProcesses(str(root), follow_links, workers) as checkers,
+        contextlib.closing(checkers.scan_in_order(pending())) as records,
+    ):
         _consume(records, ordered, emit, drain_until_pool, tally, progress)
-
-
-def _checking_processes(root: str, follow_links: bool, workers: int) -> CheckingProcesses | None:
-    """``workers`` checking processes; None to check in this thread (one job, or an
-    interpreter that cannot start processes: slower, but the verification still runs)."""
-    if workers == 1:
-        return None
-    if not can_start():
-        logger.warning("this Python cannot start checking processes: checking in one thread")
-        return None
-    try:
-        return CheckingProcesses(root, follow_links, workers)
-    except CannotStart as exc:
-        logger.warning("%s: checking in one thread", exc)
-        return None
 
 
 def _consume(
