@@ -150,6 +150,35 @@ def test_fifo_swapped_in_after_listing_does_not_block(archive: Path) -> None:
     assert report["refused"] == "not_regular_file"
 
 
+_VERIFY_TWICE = """
+import json, sys
+from pathlib import Path
+from imagewarden.resilience.backup.manifest import read_records
+from imagewarden.resilience.backup.verify import verify
+root, out = Path(sys.argv[1]), Path(sys.argv[2])
+verify(root, jobs=1, manifest_out=out / "1.jsonl")
+verify(root, jobs=2, manifest_out=out / "2.jsonl")
+one, two = list(read_records(out / "1.jsonl")), list(read_records(out / "2.jsonl"))
+print(json.dumps({"same": one == two, "records": len(two)}))
+"""
+
+
+def test_batches_of_long_paths_larger_than_a_pipe_do_not_hang(tmp_path: Path) -> None:
+    # each batch of paths (~150 KB) and each batch of records is larger than a pipe holds
+    # (64 KiB): the command must keep reading answers while a batch is still being taken
+    deep = tmp_path / "archive"
+    for level in range(12):
+        deep = deep / (f"{level:02d}" + "d" * 240)
+    deep.mkdir(parents=True)
+    for n in range(150):
+        (deep / (f"{n:03d}" + "f" * 200 + ".txt")).write_text(f"note {n}\n")
+    code, stdout, stderr = _run_capped(
+        [sys.executable, "-c", _VERIFY_TWICE, str(tmp_path / "archive"), str(tmp_path)]
+    )
+    assert code == 0, stderr
+    assert json.loads(stdout) == {"same": True, "records": 150}
+
+
 def _unshare_allowed() -> bool:
     if shutil.which("unshare") is None:
         return False

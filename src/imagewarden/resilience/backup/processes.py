@@ -21,11 +21,9 @@ import contextlib
 import logging
 import marshal
 import os
-import queue
 import select
 import subprocess
 import sys
-import threading
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from itertools import chain, islice
@@ -34,7 +32,7 @@ from types import TracebackType
 import imagewarden
 from imagewarden.model import InfrastructureError
 from imagewarden.resilience.backup.scan import Record, scan_in_order
-from imagewarden.resilience.backup.scanner import BrokenFrame, read_frame, write_frame
+from imagewarden.resilience.backup.scanner import BrokenFrame, frame, read_frame
 
 logger = logging.getLogger(__name__)
 
@@ -82,18 +80,40 @@ class _Checker:
         assert self.process.stdin is not None and self.process.stdout is not None
         self._to = self.process.stdin.fileno()
         self._from = self.process.stdout.fileno()
+        os.set_blocking(self._to, False)
+        self._unsent = bytearray()
         self.answers: deque[list[Record]] = deque()
         """Answers read, not yet taken (at most AHEAD: each answers a batch sent)."""
 
-    def fileno(self) -> int:
+    @property
+    def reads_from(self) -> int:
         """The end its answers are read from."""
         return self._from
 
+    @property
+    def writes_to(self) -> int | None:
+        """The end batches are written to, while part of one is still unsent."""
+        return self._to if self._unsent else None
+
     def send(self, rels: list[str]) -> None:
-        """Send a batch (from the sending thread); a process that ended is noticed when its
-        records are read."""
-        with contextlib.suppress(OSError):
-            write_frame(self._to, marshal.dumps(rels))
+        """Queue a batch and write what the pipe takes now (``flush`` writes the rest)."""
+        self._unsent += frame(marshal.dumps(rels))
+        self.flush()
+
+    def flush(self) -> None:
+        """Write as much of the unsent batches as the pipe takes, without waiting; a process
+        that ended is noticed when its answers are read."""
+        for _ in range(len(self._unsent) + 1):  # every write moves at least one byte
+            if not self._unsent:
+                return
+            try:
+                written = os.write(self._to, self._unsent)
+            except BlockingIOError:
+                return
+            except OSError:
+                self._unsent.clear()
+                return
+            del self._unsent[:written]
 
     def take_answer(self) -> None:
         """Read the process's next answer (it is ready) into ``answers``."""
@@ -154,36 +174,27 @@ class CheckingProcesses:
     ends (done, a failed process, a full disk, Ctrl-C) every process has ended before it
     returns.
 
-    Batches are written by a sending thread while the calling thread reads records: with
-    both in one thread, a batch of long paths could fill a process's input while that
-    process waits for its finished records to be read, and neither would move again.
+    One thread writes batches and reads answers, never waiting on a write: a batch of long
+    paths that does not fit in a process's pipe is finished while waiting for answers, so
+    a process waiting for its answers to be read and a caller waiting for its batch to be
+    taken cannot wait on each other.
     """
 
     def __init__(self, root: str, follow_links: bool, count: int) -> None:
         self._root, self._follow_links, self._count = root, follow_links, count
         self._checkers: list[_Checker] = []
-        self._outbox: queue.SimpleQueue[tuple[_Checker, list[str]] | None] = queue.SimpleQueue()
-        self._sender = threading.Thread(
-            target=self._send_all, name="imagewarden-check-sender", daemon=True
-        )
-        self._poll = select.poll()
-        self._by_fd: dict[int, _Checker] = {}
         self._done = False
 
     def _start(self) -> bool:
         """Start the processes; False (every one started is ended) when they cannot be."""
         try:
             for _ in range(self._count):
-                checker = _Checker(self._root, self._follow_links)
-                self._checkers.append(checker)
-                self._by_fd[checker.fileno()] = checker
-                self._poll.register(checker.fileno(), select.POLLIN)
+                self._checkers.append(_Checker(self._root, self._follow_links))
         except CannotStart as exc:
             logger.warning("%s: checking in one thread", exc)
             self._end(kill=True)
             self._checkers.clear()
             return False
-        self._sender.start()
         return True
 
     def __enter__(self) -> CheckingProcesses:
@@ -197,22 +208,7 @@ class CheckingProcesses:
     ) -> None:
         self._end(kill=not self._done)
 
-    def _send_all(self) -> None:
-        for _ in range(1 << 62):  # until the sentinel
-            item = self._outbox.get()
-            if item is None:
-                return
-            checker, batch = item
-            checker.send(batch)
-
     def _end(self, *, kill: bool) -> None:
-        if kill:  # first, so that a write blocked on a busy process fails at once
-            for checker in self._checkers:
-                checker.kill_process()
-        if self._sender.is_alive():
-            self._outbox.put(None)
-            self._sender.join()
-        # the sending thread has stopped: the pipes can be closed
         for checker in self._checkers:
             if kill:
                 checker.kill()
@@ -233,7 +229,7 @@ class CheckingProcesses:
         limit = len(checkers) * AHEAD
         for turn, batch in enumerate(chain([first], _batches(listed))):
             checker = checkers[turn % len(checkers)]
-            self._outbox.put((checker, batch))
+            checker.send(batch)
             waiting.append(checker)
             if len(waiting) >= limit:
                 yield from self._answer(waiting.popleft())
@@ -243,13 +239,25 @@ class CheckingProcesses:
 
     def _answer(self, checker: _Checker) -> list[Record]:
         """``checker``'s oldest answer. While waiting for it, every process's answers are
-        read as they come: a process that fails or dies stops the run at once, even while
-        the one waited for hashes a file for hours."""
+        read as they come (a process that fails or dies stops the run at once, even while
+        the one waited for hashes a file for hours) and unsent batches are written."""
         for _ in range(1 << 62):  # until the answer is in
             if checker.answers:
                 return checker.answers.popleft()
-            for fd, _event in self._poll.poll():
-                self._by_fd[fd].take_answer()
+            readers: dict[int, _Checker] = {}
+            writers: dict[int, _Checker] = {}
+            ready = select.poll()
+            for each in self._checkers:
+                readers[each.reads_from] = each
+                ready.register(each.reads_from, select.POLLIN)
+                if (fd := each.writes_to) is not None:
+                    writers[fd] = each
+                    ready.register(fd, select.POLLOUT)
+            for fd, _event in ready.poll():
+                if fd in readers:
+                    readers[fd].take_answer()
+                else:
+                    writers[fd].flush()
         raise AssertionError("unreachable")
 
 

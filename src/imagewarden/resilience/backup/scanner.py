@@ -30,9 +30,14 @@ class BrokenFrame(Exception):
     """The other end sent something that is not a frame."""
 
 
+def frame(payload: bytes) -> bytes:
+    """``payload`` as a frame: its length, then itself."""
+    return len(payload).to_bytes(4, "big") + payload
+
+
 def write_frame(fd: int, payload: bytes) -> None:
     """Write ``payload`` as one frame (blocking until all of it is written)."""
-    view = memoryview(len(payload).to_bytes(4, "big") + payload)
+    view = memoryview(frame(payload))
     for _ in range(len(view) + 1):  # every write moves at least one byte
         if not view:
             return
