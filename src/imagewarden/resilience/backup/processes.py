@@ -145,7 +145,7 @@ class _Checker:
 
     def finish(self) -> None:
         """Tell the process there is no more work and wait for it to end."""
-        self._close_stdin()
+        self.close_input()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(_STOP_WAIT_S)
         self.kill()
@@ -158,12 +158,13 @@ class _Checker:
     def kill(self) -> None:
         """End the process now and close its pipes."""
         self.kill_process()
-        self._close_stdin()
+        self.close_input()
         self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
 
-    def _close_stdin(self) -> None:
+    def close_input(self) -> None:
+        """Tell the process there is no more work (it ends once idle)."""
         if self.process.stdin is not None and not self.process.stdin.closed:
             with contextlib.suppress(OSError):
                 self.process.stdin.close()
@@ -209,6 +210,9 @@ class CheckingProcesses:
         self._end(kill=not self._done)
 
     def _end(self, *, kill: bool) -> None:
+        if not kill:  # every process told first, so they end together
+            for checker in self._checkers:
+                checker.close_input()
         for checker in self._checkers:
             if kill:
                 checker.kill()
