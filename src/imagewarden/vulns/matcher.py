@@ -357,15 +357,13 @@ class Matcher:
                 level = capped(known_level, who) if known_level else _entry_match(entry, who)
                 if level is None:
                     continue
-                hit = Found(
-                    level,
-                    f"NVD CPE {_describe(entry)} ({_who(who)})",
-                    f"NVD CPE {_describe(entry)}",
-                    who,
-                    entry.end_excluding,
+                known = found.get(cve)
+                if known is not None and _RANK[level] <= _RANK[known.confidence]:
+                    continue  # as _better decides; the texts are built for a better hit only
+                matched = f"NVD CPE {_describe(entry)}"
+                found[cve] = Found(
+                    level, f"{matched} ({_who(who)})", matched, who, entry.end_excluding
                 )
-                if _better(hit, found.get(cve)):
-                    found[cve] = hit
         for cve in complex_cves:
             grouped = self._grouped.get(cve)
             if grouped is None:
