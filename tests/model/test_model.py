@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+
+import pytest
 
 from imagewarden.model import (
     FACTS,
@@ -55,3 +59,29 @@ def test_user_input_error_names_the_place() -> None:
     error = UserInputError("bad value", Location("assets.csv", 4, 12, "phi_stored"), "yes or no")
     assert str(error) == "assets.csv:4:12 (phi_stored): bad value (yes or no)"
     assert str(UserInputError("no database")) == "no database"
+
+
+def test_every_exported_name_resolves_to_its_module_s_object() -> None:
+    import imagewarden.model as model
+    from imagewarden.model import errors, facts
+
+    namespace: dict[str, object] = {}
+    exec("from imagewarden.model import *", namespace)
+    assert set(model.__all__) <= set(namespace) and set(model.__all__) <= set(dir(model))
+    assert model.UserInputError is errors.UserInputError and model.FACTS is facts.FACTS
+    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+        _ = model.Nothing
+
+
+def test_the_errors_and_facts_load_without_pydantic() -> None:
+    """Each name loads its own module on first use: a command that needs only the errors,
+    enums and facts (``backup verify``) does not pay for pydantic and the catalog schemas."""
+    probe = (
+        "import sys\n"
+        "from imagewarden.model import FACTS, SubjectKind, UserInputError\n"
+        "print(sorted(m for m in ('pydantic', 'imagewarden.model.catalog') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"

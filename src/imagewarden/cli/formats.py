@@ -1,6 +1,6 @@
-"""Output options commands share: ``--format table|json`` for every listing (JSON on
-stdout), with ``--json`` kept as an alias where a command had it; ``-o -`` for stdout where
-a command writes a file."""
+"""Output options commands share: ``--format table|json`` for every listing and
+``--format text|json`` for other results (JSON on stdout), with ``--json`` kept as an alias
+where a command had it; ``-o -`` for stdout where a command writes a file."""
 
 from __future__ import annotations
 
@@ -29,6 +29,18 @@ FormatOption = Annotated[
     ListFormat, typer.Option("--format", case_sensitive=False, help="table or json (stdout).")
 ]
 JsonAlias = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
+
+
+class TextFormat(StrEnum):
+    """How a command shows a result that is not a listing: sentences or JSON."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+TextFormatOption = Annotated[
+    TextFormat, typer.Option("--format", case_sensitive=False, help="text or json (on stdout).")
+]
 
 
 def wants_json(fmt: ListFormat, alias: bool = False) -> bool:

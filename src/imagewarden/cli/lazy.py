@@ -16,24 +16,38 @@ from typer.core import TyperGroup
 
 from imagewarden.contracts.capability import CommandSpec
 
+try:
+    from imagewarden.cli.coercion import lighten
+except ImportError:  # a typer before 0.29 converts values without pydantic: nothing to do
+
+    def lighten(command: Any) -> None:
+        """Leave ``command`` as typer built it."""
+
 
 def load_command(spec: CommandSpec) -> Any:
-    """The click command (or group) behind ``spec``, imported now."""
+    """The click command (or group) behind ``spec``, imported now, converting its values
+    without pydantic where it can (``coercion``)."""
     module_name, _, attribute = spec.target.partition(":")
     target = getattr(importlib.import_module(module_name), attribute)
+    command: Any
     if isinstance(target, typer.Typer):
-        return typer.main.get_group(target)
-    wrapper = typer.Typer()
-    wrapper.command(spec.name)(target)
-    return typer.main.get_command(wrapper)
+        command = typer.main.get_group(target)
+    else:
+        wrapper = typer.Typer()
+        wrapper.command(spec.name)(target)
+        command = typer.main.get_command(wrapper)
+    lighten(command)
+    return command
 
 
 class LazyGroup(TyperGroup):
-    """A group that knows some of its commands only by ``CommandSpec`` until they run."""
+    """A group that knows some of its commands only by ``CommandSpec`` until they run (its
+    own options, such as the root's global ones, convert their values without pydantic)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy: dict[str, CommandSpec] = {}
+        lighten(self)
 
     def add_lazy(self, specs: Iterable[CommandSpec]) -> None:
         """Know these commands by name and summary; import each on first use."""

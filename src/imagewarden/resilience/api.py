@@ -5,9 +5,8 @@ a ``Workspace`` (or, where no database is needed, plain typed inputs), return fr
 print nothing and raise ``UserInputError`` (exit 2) or ``InfrastructureError`` (exit 3).
 Writes a person or a worker makes are audited in the same transaction as the change.
 
-Backup checks come in two steps so a site worker can run the first without a database:
-``collect_verification`` / ``collect_restore_test`` scan the archive and return a
-serialisable result; ``apply_verification`` / ``apply_restore_test`` store it with its facts.
+The backup checks live in ``backup_api`` (re-exported here), so ``backup verify`` starts
+without the rest of this module's imports.
 """
 
 from __future__ import annotations
@@ -18,20 +17,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imagewarden.model import FactValue, SubjectKind, UserInputError
+from imagewarden.model import FactValue, UserInputError
 from imagewarden.readers.text import checked_text, excerpt
-from imagewarden.resilience.backup.collect import (
-    ProblemSink,
-    collect_restore_test,
-    collect_verification,
-)
-from imagewarden.resilience.backup.compare import Comparison, compare_files
-from imagewarden.resilience.backup.results import (
+from imagewarden.resilience.backup_api import (
     BackupVerification,
     FileProblem,
+    ProblemSink,
     RestoreRequest,
     RestoreTestResult,
     VerifyRequest,
+    apply_restore_test,
+    apply_verification,
+    backup_checks,
+    collect_restore_test,
+    collect_verification,
+    compare_manifests,
+    records_of,
+    restore_test_backup,
+    verify_backup,
 )
 from imagewarden.resilience.drills import (
     Drill,
@@ -52,23 +55,14 @@ from imagewarden.resilience.planning import (
     plan_facts,
     plan_sites,
 )
-from imagewarden.resilience.records import (
-    BackupCheck,
-    BackupCheckKind,
-    NewBackupCheck,
-    NewTeamMember,
-    TeamMember,
-    fact_batch,
-)
+from imagewarden.resilience.records import NewTeamMember, TeamMember
 from imagewarden.resilience.recovery import RecoveryPlan
 from imagewarden.resilience.schema import Playbook, Role, Scenario
 
 if TYPE_CHECKING:
     from imagewarden.app import Workspace
     from imagewarden.catalog import Catalog
-    from imagewarden.resilience.backup.verify import Progress
     from imagewarden.resilience.data import ResilienceData
-    from imagewarden.resilience.store.repository import ResilienceRepository
 
 __all__ = [
     "AfterActionReport",
@@ -129,14 +123,7 @@ def _text(value: str, what: str, *, limit: int, required: bool = True) -> str:
     return text
 
 
-# The store and the catalog's resilience data are imported when first used: `backup verify`
-# needs neither, and starts faster without them.
-
-
-def _repository(workspace: Workspace) -> ResilienceRepository:
-    from imagewarden.resilience.store.repository import ResilienceRepository
-
-    return ResilienceRepository(workspace.store)
+# The store and the catalog's resilience data are imported when first used.
 
 
 def _data(workspace: Workspace) -> ResilienceData:
@@ -151,95 +138,7 @@ def _catalog_data(catalog: Catalog) -> ResilienceData:
 
 def latest_facts(workspace: Workspace, name: str) -> dict[str, FactValue]:
     """Subject id -> the newest observed value of fact ``name`` (any source)."""
-    return _repository(workspace).latest_facts(name)
-
-
-# --- backups ------------------------------------------------------------------------------
-
-
-def apply_verification(workspace: Workspace, result: BackupVerification) -> BackupCheck:
-    """Store a verification and its facts for its asset (one audited change)."""
-    if not result.asset_id:
-        raise UserInputError("a backup result without an asset cannot be recorded", hint="--asset")
-    workspace.store.asset(result.asset_id)
-    check = NewBackupCheck(
-        kind=BackupCheckKind.VERIFY,
-        root=result.root,
-        asset_id=result.asset_id,
-        started_at=result.started_at,
-        files=result.files,
-        bytes=result.bytes,
-        problem_files=result.problem_files,
-        manifest=result.manifest,
-        summary=result.summary(),
-    )
-    facts = fact_batch(SubjectKind.ASSET, result.asset_id, result.facts, result.started_at)
-    return _repository(workspace).save_backup_check(workspace.actor, check, facts)
-
-
-def verify_backup(
-    workspace: Workspace | None,
-    request: VerifyRequest,
-    *,
-    progress: Progress | None = None,
-    on_problem: ProblemSink | None = None,
-) -> tuple[BackupVerification, BackupCheck | None]:
-    """Collect, then apply when the request names an asset (``backup verify --asset``).
-
-    The asset is checked before the scan, so an unknown one fails in a second.
-    """
-    if request.asset_id:
-        if workspace is None:
-            raise UserInputError("recording a result needs a database", hint="--db")
-        workspace.store.asset(request.asset_id)
-    result = collect_verification(request, progress=progress, on_problem=on_problem)
-    stored = apply_verification(workspace, result) if workspace and request.asset_id else None
-    return result, stored
-
-
-def compare_manifests(old: Path, new: Path) -> Comparison:
-    """``backup compare``: missing, changed and added files between two manifests."""
-    return compare_files(old, new)
-
-
-def apply_restore_test(workspace: Workspace, result: RestoreTestResult) -> BackupCheck:
-    """Store a restore test and its facts for its asset (one audited change)."""
-    if not result.asset_id:
-        raise UserInputError("a backup result without an asset cannot be recorded", hint="--asset")
-    workspace.store.asset(result.asset_id)
-    check = NewBackupCheck(
-        kind=BackupCheckKind.RESTORE_TEST,
-        root=result.root,
-        asset_id=result.asset_id,
-        started_at=result.started_at,
-        files=result.sample_files,
-        bytes=result.sample_bytes,
-        problem_files=len(result.failed),
-        manifest="",
-        summary=result.summary(),
-    )
-    facts = fact_batch(SubjectKind.ASSET, result.asset_id, result.facts, result.started_at)
-    return _repository(workspace).save_backup_check(workspace.actor, check, facts)
-
-
-def restore_test_backup(
-    workspace: Workspace | None, request: RestoreRequest
-) -> tuple[RestoreTestResult, BackupCheck | None]:
-    """Collect, then apply when the request names an asset (``backup restore-test``)."""
-    if request.asset_id:
-        if workspace is None:
-            raise UserInputError("recording a result needs a database", hint="--db")
-        workspace.store.asset(request.asset_id)
-    result = collect_restore_test(request)
-    stored = apply_restore_test(workspace, result) if workspace and request.asset_id else None
-    return result, stored
-
-
-def backup_checks(
-    workspace: Workspace, *, limit: int = 50, asset_id: str | None = None
-) -> list[BackupCheck]:
-    """Stored backup checks, newest first."""
-    return _repository(workspace).backup_checks(limit, asset_id)
+    return records_of(workspace).latest_facts(name)
 
 
 # --- recovery planning --------------------------------------------------------------------
@@ -303,12 +202,12 @@ def add_team_member(workspace: Workspace, member: NewTeamMember) -> TeamMember:
         rank=member.rank,
         site_id=member.site_id,
     )
-    return _repository(workspace).add_team_member(workspace.actor, clean)
+    return records_of(workspace).add_team_member(workspace.actor, clean)
 
 
 def team(workspace: Workspace) -> list[TeamMember]:
     """``ir team list``: every member, by role and call order."""
-    return _repository(workspace).team()
+    return records_of(workspace).team()
 
 
 def site_view(workspace: Workspace, site_id: str | None) -> SiteView:
@@ -382,7 +281,7 @@ def schedule_drill(
                 f"unknown scenario or playbook {excerpt(scenario)}",
                 hint=f"choose from: {', '.join([*data.scenarios, *data.playbooks])}",
             )
-    return _repository(workspace).schedule_drill(
+    return records_of(workspace).schedule_drill(
         workspace.actor,
         site_id=site_id,
         title=_text(title, "the title", limit=_MAX_TITLE),
@@ -402,7 +301,7 @@ class DrillOverview:
 
 def drill_overview(workspace: Workspace, today: dt.date | None = None) -> DrillOverview:
     """Every drill by date, and the open improvement items of every drill."""
-    records = _repository(workspace)
+    records = records_of(workspace)
     drills = records.drills()
     items = open_improvements_by_site(drills, records.drill_items())
     open_items = sorted(
@@ -425,7 +324,7 @@ def log_drill(
     when = at or dt.datetime.now(dt.UTC)
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return _repository(workspace).log_drill_event(workspace.actor, drill_id, kind, clean, when)
+    return records_of(workspace).log_drill_event(workspace.actor, drill_id, kind, clean, when)
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,7 +369,7 @@ def report_drill(
                        _text(i.owner, "the owner", limit=_MAX_NAME), i.due)
           for i in request.improvements),
     )  # fmt: skip
-    records = _repository(workspace)
+    records = records_of(workspace)
     drill, finished_now = records.finish_drill(workspace.actor, request.drill_id, items, now)
     site = next((s for s in workspace.store.sites() if s.id == drill.site_id), None)
     html = render_html(
@@ -487,7 +386,7 @@ def report_drill(
 
 def complete_drill_item(workspace: Workspace, item_id: int, on: dt.date) -> DrillItem:
     """``drill done``: an improvement item of a finished drill is done (audited)."""
-    return _repository(workspace).complete_item(workspace.actor, item_id, on)
+    return records_of(workspace).complete_item(workspace.actor, item_id, on)
 
 
 def drill_operations(drill: Drill) -> tuple[DrillOperation, ...]:
@@ -514,7 +413,7 @@ class DrillDetail:
 
 def drill_detail(workspace: Workspace, drill_id: int) -> DrillDetail:
     """One drill as the drills page shows it; an unknown id is a user error."""
-    records = _repository(workspace)
+    records = records_of(workspace)
     drill = records.drill(drill_id)
     return DrillDetail(
         drill,

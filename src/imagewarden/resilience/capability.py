@@ -54,7 +54,11 @@ CAPABILITY = Capability(
     report_section=_section,
     templates="imagewarden.resilience",
     commands=(
-        CommandSpec("backup", "Verify DICOM backups and test restores.", f"{_CLI}:backup_app"),
+        CommandSpec(
+            "backup",
+            "Verify DICOM backups and test restores.",
+            "imagewarden.cli.backup:backup_app",
+        ),
         CommandSpec("recovery", "Plan the restore of imaging services.", f"{_CLI}:recovery_app"),
         CommandSpec("ir", "Incident response team and playbooks.", f"{_CLI}:ir_app"),
         CommandSpec("drill", "Downtime drills and after-action reports.", f"{_CLI}:drill_app"),
