@@ -139,7 +139,10 @@ def verify_command(
         typer.Option("--against", help="Compare with this earlier manifest."),
     ] = None,
     jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", min=1, help="Hashing threads (default: cores).")
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Checking processes (default: cores; 1: in this process)."
+        ),
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue an interrupted run of --manifest-out.")
