@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache, partial
+from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row
@@ -28,7 +29,7 @@ from imagewarden.model import (
     Site,
     SubjectKind,
 )
-from imagewarden.store.schema import AssetRow, FindingRow, ObservationRow, ServiceRow, SiteRow
+from imagewarden.store.schema import AssetRow, ObservationRow, ServiceRow, SiteRow
 
 # Enum lookups by value, without the Enum constructor's overhead (called per stored row).
 _SUBJECT_KINDS = {k.value: k for k in SubjectKind}
@@ -213,7 +214,8 @@ def observation_from_row(row: ObservationRow | Row[Any]) -> Observation:
 # The JSON columns of findings are written and read as text by this module: risk factors and
 # safeguard lists repeat across thousands of findings, so their encodings are memoised, and
 # one json call per value is much cheaper than the database layer's per-column processing.
-FINDING_JSON_COLUMNS = ("risk_factors", "evidence", "safeguards", "extra")
+# Risk factors are stored once per distinct set (``RiskFactorSetRow``), read by their key.
+FINDING_JSON_COLUMNS = ("evidence", "safeguards", "extra")
 
 
 @lru_cache(maxsize=8192)
@@ -232,13 +234,15 @@ def risk_json(factors: tuple[RiskFactor, ...]) -> str:
     )
 
 
+def risk_key(factors_json: str) -> str:
+    """The key of a set of risk factors: derived from its JSON text, so equal sets share one
+    row and a writer knows the key without asking the database (128 bits: no collisions)."""
+    return hashlib.sha256(factors_json.encode()).hexdigest()[:32]
+
+
 @lru_cache(maxsize=8192)
 def _risk_from_json(text: str) -> tuple[RiskFactor, ...]:
     return tuple(RiskFactor(**factor) for factor in json.loads(text))
-
-
-def _strings_json(values: tuple[str, ...]) -> str:
-    return json.dumps(list(values))
 
 
 @lru_cache(maxsize=8192)
@@ -253,56 +257,13 @@ def _decoded(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def finding_rows(findings: Iterable[Finding], assessment_id: int | None) -> list[dict[str, Any]]:
-    """Rows of many findings. Risk factors and safeguard lists are shared objects across
-    findings (the engine memoises them), so each distinct one is encoded once, keyed by
-    identity: the findings keep them alive for the whole call."""
-    encoded: dict[int, str] = {}
-
-    def once(value: object, encode: Callable[[], str]) -> str:
-        text = encoded.get(id(value))
-        if text is None:
-            text = encoded[id(value)] = encode()
-        return text
-
-    rows = []
-    for finding in findings:
-        factors, safeguards = finding.risk.factors, finding.safeguards
-        rows.append(
-            {
-                "id": finding.id,
-                "check_id": finding.check_id,
-                "subject_kind": finding.subject_kind.value,
-                "subject_id": finding.subject_id,
-                "site_id": finding.site_id,
-                "asset_id": finding.asset_id,
-                "title": finding.title,
-                "severity": finding.severity.value,
-                "risk_score": finding.risk.score,
-                "risk_factors": once(factors, partial(risk_json, factors)),
-                "evidence": json.dumps(encode_evidence(finding.evidence)),
-                "safeguards": once(safeguards, partial(_strings_json, safeguards)),
-                "extra": json.dumps(dict(finding.extra)) if finding.extra else "{}",
-                "status": finding.status.value,
-                "status_reason": finding.status_reason,
-                "accepted_until": finding.accepted_until,
-                "first_seen": finding.first_seen,
-                "last_seen": finding.last_seen,
-                "mitigated_at": finding.mitigated_at,
-                "assessment_id": assessment_id,
-                "revision": finding.revision,
-            }
-        )
-    return rows
-
-
 _SEVERITIES = {s.value: s for s in Severity}
 _STATUSES = {s.value: s for s in FindingStatus}
 
 
-def finding_from_row(row: FindingRow | Row[Any]) -> Finding:
-    """A finding from its row (JSON columns as text or decoded)."""
-    factors = row.risk_factors
+def finding_from_row(row: Row[Any]) -> Finding:
+    """A finding from a row of the store's finding columns, its risk factors' JSON text as
+    ``risk_factors`` (JSON columns as text or decoded)."""
     safeguards = row.safeguards
     return Finding(
         id=row.id,
@@ -313,12 +274,7 @@ def finding_from_row(row: FindingRow | Row[Any]) -> Finding:
         asset_id=row.asset_id,
         title=row.title,
         severity=_SEVERITIES[row.severity],
-        risk=RiskScore(
-            score=row.risk_score,
-            factors=_risk_from_json(factors)
-            if isinstance(factors, str)
-            else tuple(RiskFactor(**factor) for factor in factors),
-        ),
+        risk=_risk(row.risk_score, row.risk_factors),
         evidence=dict(_decoded(row.evidence)),
         safeguards=_strings_from_json(safeguards)
         if isinstance(safeguards, str)
@@ -344,7 +300,7 @@ REPORT_FINDING_COLUMNS = (
     "title",
     "severity",
     "risk_score",
-    "risk_factors",
+    "risk_key",
     "safeguards",
     "extra",
     "status",
@@ -353,7 +309,8 @@ REPORT_FINDING_COLUMNS = (
     "revision",
 )
 """What a report reads of every finding: no evidence, no first/last-seen or mitigation
-times (shown only for the few findings a report lists one by one, read complete)."""
+times (shown only for the few findings a report lists one by one, read complete), and the
+key of its risk factors, not their text (a few hundred sets for half a million findings)."""
 
 
 @lru_cache(maxsize=8192)
@@ -361,9 +318,9 @@ def _risk(score: int, factors: str) -> RiskScore:
     return RiskScore(score, _risk_from_json(factors))
 
 
-def report_finding_from_row(row: tuple[Any, ...]) -> Finding:
-    """A finding from a row of ``REPORT_FINDING_COLUMNS`` (JSON columns as text): its
-    evidence empty and its times unset."""
+def report_finding_from_row(row: tuple[Any, ...], risk_sets: Mapping[str, str]) -> Finding:
+    """A finding from a row of ``REPORT_FINDING_COLUMNS`` (JSON columns as text), its risk
+    factors' text looked up in ``risk_sets`` by key: its evidence empty and its times unset."""
     (
         finding_id,
         check_id,
@@ -374,7 +331,7 @@ def report_finding_from_row(row: tuple[Any, ...]) -> Finding:
         title,
         severity,
         score,
-        factors,
+        key,
         safeguards,
         extra,
         status,
@@ -391,7 +348,7 @@ def report_finding_from_row(row: tuple[Any, ...]) -> Finding:
         asset_id=asset_id,
         title=title,
         severity=_SEVERITIES[severity],
-        risk=_risk(score, factors),
+        risk=_risk(score, risk_sets[key]),
         evidence={},
         safeguards=_strings_from_json(safeguards),
         extra=dict(_decoded(extra)),

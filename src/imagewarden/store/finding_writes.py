@@ -27,6 +27,7 @@ from imagewarden.model import (
     FindingStatus,
     Lifecycle,
     ObservedFinding,
+    RiskFactor,
     Severity,
     StoredLifecycle,
     SubjectKind,
@@ -35,7 +36,7 @@ from imagewarden.model import (
 )
 from imagewarden.store import codec
 from imagewarden.store.chunks import FETCH
-from imagewarden.store.schema import FindingRow
+from imagewarden.store.schema import FindingRow, RiskFactorSetRow
 
 BATCH = 5000
 """Rows per executemany: large enough to amortise, small enough to bound the batch's memory."""
@@ -52,7 +53,7 @@ _OBSERVED = (
     "title",
     "severity",
     "risk_score",
-    "risk_factors",
+    "risk_key",
     "evidence",
     "safeguards",
     "extra",
@@ -114,6 +115,8 @@ class StagedFindings:
         """Lifecycle changes, each guarded by the revision that was read."""
         self.unseen: list[str] = []
         """Stored findings not observed this time (only their assessment moves on)."""
+        self.risk_sets: dict[str, str] = {}
+        """The risk factors the staged findings are scored with: key to JSON text."""
         self._memo: dict[int, tuple[object, str]] = {}
         self._evidence_texts: dict[tuple[tuple[Any, ...], tuple[type, ...]], str] = {}
 
@@ -128,6 +131,12 @@ class StagedFindings:
                 self._memo.clear()
             known = self._memo[id(value)] = (value, encode())
         return known[1]
+
+    def _risk_key(self, factors: tuple[RiskFactor, ...]) -> str:
+        text = codec.risk_json(factors)
+        key = codec.risk_key(text)
+        self.risk_sets[key] = text
+        return key
 
     def _evidence(self, evidence: Mapping[str, FactValue]) -> str:
         """Evidence JSON; the same evidence (one check on alike subjects) shares one text.
@@ -171,7 +180,7 @@ class StagedFindings:
             title,
             _SEVERITY_VALUES[severity],
             risk.score,
-            self._shared(factors, lambda: codec.risk_json(factors)),
+            self._shared(factors, lambda: self._risk_key(factors)),
             self._evidence(evidence),
             self._shared(safeguards, lambda: json.dumps(list(safeguards))),
             json.dumps(dict(extra)) if extra else "{}",
@@ -320,7 +329,17 @@ def _page_cache(connection: Connection) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or 0)}")
 
 
+def _add_risk_sets(connection: Connection, risk_sets: Mapping[str, str]) -> None:
+    """Store the sets of risk factors the findings refer to that are not stored yet."""
+    table = cast(Table, RiskFactorSetRow.__table__)
+    stored = set(connection.scalars(select(table.c.id)))
+    new = [{"id": key, "factors": text} for key, text in risk_sets.items() if key not in stored]
+    if new:
+        connection.execute(table.insert(), new)
+
+
 def _write(connection: Connection, staged: StagedFindings, assessment_id: int) -> Written:
+    _add_risk_sets(connection, staged.risk_sets)
     statements = _Statements(connection.dialect)
     current = _current_revisions(connection)
     now = staged.now

@@ -34,7 +34,7 @@ from imagewarden.store.finding_writes import (
     stored_lifecycles,
     write_staged,
 )
-from imagewarden.store.schema import AssessmentRow, DerivedFactsRow, FindingRow
+from imagewarden.store.schema import AssessmentRow, DerivedFactsRow, FindingRow, RiskFactorSetRow
 
 if TYPE_CHECKING:
     from imagewarden.model import FactValue, SubjectKind
@@ -330,7 +330,7 @@ class FindingRecords:
             row.revision = row.revision + 1
             change.session.flush()
             change.after = _decision(row)
-            return codec.finding_from_row(row)
+            return _findings_by_id(change.session.connection(), [finding_id])[finding_id]
 
 
 def _decision(row: FindingRow) -> dict[str, Any]:
@@ -354,9 +354,23 @@ def _finding_columns(*, evidence: bool = True) -> list[Any]:
             return literal("{}", Text).label(column.name)
         if column.name in codec.FINDING_JSON_COLUMNS:
             return cast_to(column, Text).label(column.name)
+        if column.name == "risk_key":
+            return risk_factors_text().label("risk_factors")
         return column
 
     return [column_of(column) for column in FindingRow.__table__.columns]
+
+
+def risk_factors_text() -> Any:
+    """The JSON text of a finding's risk factors, from the set its ``risk_key`` names."""
+    sets = RiskFactorSetRow
+    return select(sets.factors).where(sets.id == FindingRow.risk_key).scalar_subquery()
+
+
+def risk_factor_sets(connection: Connection) -> dict[str, str]:
+    """Every set of risk factors: key to JSON text (a few hundred, however many findings)."""
+    query = select(RiskFactorSetRow.id, RiskFactorSetRow.factors)
+    return {key: text for key, text in connection.execute(query)}  # noqa: C416
 
 
 def _findings_by_id(connection: Connection, ids: Sequence[str]) -> dict[str, Finding]:
