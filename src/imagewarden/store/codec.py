@@ -214,8 +214,9 @@ def observation_from_row(row: ObservationRow | Row[Any]) -> Observation:
 # The JSON columns of findings are written and read as text by this module: risk factors and
 # safeguard lists repeat across thousands of findings, so their encodings are memoised, and
 # one json call per value is much cheaper than the database layer's per-column processing.
-# Risk factors are stored once per distinct set (``RiskFactorSetRow``), read by their key.
-FINDING_JSON_COLUMNS = ("evidence", "safeguards", "extra")
+# Risk factors and safeguard lists are stored once per distinct value (``RiskFactorSetRow``,
+# ``SafeguardListRow``), each finding holding its value's key (``shared_key``).
+FINDING_JSON_COLUMNS = ("evidence", "extra")
 
 
 @lru_cache(maxsize=8192)
@@ -234,10 +235,11 @@ def risk_json(factors: tuple[RiskFactor, ...]) -> str:
     )
 
 
-def risk_key(factors_json: str) -> str:
-    """The key of a set of risk factors: derived from its JSON text, so equal sets share one
-    row and a writer knows the key without asking the database (128 bits: no collisions)."""
-    return hashlib.sha256(factors_json.encode()).hexdigest()[:32]
+def shared_key(text: str) -> str:
+    """The key of a value stored once for many findings (a set of risk factors, a list of
+    safeguards): derived from its JSON text, so equal values share one row and a writer
+    knows the key without asking the database (128 bits: no collisions)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @lru_cache(maxsize=8192)
@@ -262,9 +264,8 @@ _STATUSES = {s.value: s for s in FindingStatus}
 
 
 def finding_from_row(row: Row[Any]) -> Finding:
-    """A finding from a row of the store's finding columns, its risk factors' JSON text as
-    ``risk_factors`` (JSON columns as text or decoded)."""
-    safeguards = row.safeguards
+    """A finding from a row of the store's finding columns, its risk factors' and safeguards'
+    JSON text as ``risk_factors`` and ``safeguards`` (other JSON columns as text or decoded)."""
     return Finding(
         id=row.id,
         check_id=row.check_id,
@@ -276,9 +277,7 @@ def finding_from_row(row: Row[Any]) -> Finding:
         severity=_SEVERITIES[row.severity],
         risk=_risk(row.risk_score, row.risk_factors),
         evidence=dict(_decoded(row.evidence)),
-        safeguards=_strings_from_json(safeguards)
-        if isinstance(safeguards, str)
-        else tuple(safeguards),
+        safeguards=_strings_from_json(row.safeguards),
         extra=dict(_decoded(row.extra)),
         status=_STATUSES[row.status],
         first_seen=utc(row.first_seen),
@@ -301,7 +300,7 @@ REPORT_FINDING_COLUMNS = (
     "severity",
     "risk_score",
     "risk_key",
-    "safeguards",
+    "safeguards_key",
     "extra",
     "status",
     "status_reason",
@@ -310,7 +309,8 @@ REPORT_FINDING_COLUMNS = (
 )
 """What a report reads of every finding: no evidence, no first/last-seen or mitigation
 times (shown only for the few findings a report lists one by one, read complete), and the
-key of its risk factors, not their text (a few hundred sets for half a million findings)."""
+keys of its risk factors and safeguards, not their text (a few hundred distinct values for
+half a million findings)."""
 
 
 @lru_cache(maxsize=8192)
@@ -318,9 +318,10 @@ def _risk(score: int, factors: str) -> RiskScore:
     return RiskScore(score, _risk_from_json(factors))
 
 
-def report_finding_from_row(row: tuple[Any, ...], risk_sets: Mapping[str, str]) -> Finding:
+def report_finding_from_row(row: tuple[Any, ...], shared: Mapping[str, str]) -> Finding:
     """A finding from a row of ``REPORT_FINDING_COLUMNS`` (JSON columns as text), its risk
-    factors' text looked up in ``risk_sets`` by key: its evidence empty and its times unset."""
+    factors' and safeguards' text looked up in ``shared`` by key: its evidence empty and its
+    times unset."""
     (
         finding_id,
         check_id,
@@ -331,8 +332,8 @@ def report_finding_from_row(row: tuple[Any, ...], risk_sets: Mapping[str, str]) 
         title,
         severity,
         score,
-        key,
-        safeguards,
+        risk_key,
+        safeguards_key,
         extra,
         status,
         status_reason,
@@ -348,9 +349,9 @@ def report_finding_from_row(row: tuple[Any, ...], risk_sets: Mapping[str, str]) 
         asset_id=asset_id,
         title=title,
         severity=_SEVERITIES[severity],
-        risk=_risk(score, risk_sets[key]),
+        risk=_risk(score, shared[risk_key]),
         evidence={},
-        safeguards=_strings_from_json(safeguards),
+        safeguards=_strings_from_json(shared[safeguards_key]),
         extra=dict(_decoded(extra)),
         status=_STATUSES[status],
         status_reason=status_reason,

@@ -36,7 +36,7 @@ from imagewarden.model import (
 )
 from imagewarden.store import codec
 from imagewarden.store.chunks import FETCH
-from imagewarden.store.schema import FindingRow, RiskFactorSetRow
+from imagewarden.store.schema import FindingRow, RiskFactorSetRow, SafeguardListRow
 
 BATCH = 5000
 """Rows per executemany: large enough to amortise, small enough to bound the batch's memory."""
@@ -55,7 +55,7 @@ _OBSERVED = (
     "risk_score",
     "risk_key",
     "evidence",
-    "safeguards",
+    "safeguards_key",
     "extra",
 )
 _LIFECYCLE = ("status", "status_reason", "accepted_until", "mitigated_at")
@@ -117,6 +117,8 @@ class StagedFindings:
         """Stored findings not observed this time (only their assessment moves on)."""
         self.risk_sets: dict[str, str] = {}
         """The risk factors the staged findings are scored with: key to JSON text."""
+        self.safeguard_lists: dict[str, str] = {}
+        """The safeguards recommended for the staged findings: key to JSON text."""
         self._memo: dict[int, tuple[object, str]] = {}
         self._evidence_texts: dict[tuple[tuple[Any, ...], tuple[type, ...]], str] = {}
 
@@ -134,8 +136,14 @@ class StagedFindings:
 
     def _risk_key(self, factors: tuple[RiskFactor, ...]) -> str:
         text = codec.risk_json(factors)
-        key = codec.risk_key(text)
+        key = codec.shared_key(text)
         self.risk_sets[key] = text
+        return key
+
+    def _safeguards_key(self, safeguards: tuple[str, ...]) -> str:
+        text = json.dumps(list(safeguards))
+        key = codec.shared_key(text)
+        self.safeguard_lists[key] = text
         return key
 
     def _evidence(self, evidence: Mapping[str, FactValue]) -> str:
@@ -182,7 +190,7 @@ class StagedFindings:
             risk.score,
             self._shared(factors, lambda: self._risk_key(factors)),
             self._evidence(evidence),
-            self._shared(safeguards, lambda: json.dumps(list(safeguards))),
+            self._shared(safeguards, lambda: self._safeguards_key(safeguards)),
             json.dumps(dict(extra)) if extra else "{}",
         )
 
@@ -329,17 +337,18 @@ def _page_cache(connection: Connection) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or 0)}")
 
 
-def _add_risk_sets(connection: Connection, risk_sets: Mapping[str, str]) -> None:
-    """Store the sets of risk factors the findings refer to that are not stored yet."""
-    table = cast(Table, RiskFactorSetRow.__table__)
-    stored = set(connection.scalars(select(table.c.id)))
-    new = [{"id": key, "factors": text} for key, text in risk_sets.items() if key not in stored]
+def _add_shared(connection: Connection, table: Table, values: Mapping[str, str]) -> None:
+    """Store the values (key to JSON text) the findings refer to that are not stored yet."""
+    key, text = table.c
+    stored = set(connection.scalars(select(key)))
+    new = [{key.name: k, text.name: v} for k, v in values.items() if k not in stored]
     if new:
         connection.execute(table.insert(), new)
 
 
 def _write(connection: Connection, staged: StagedFindings, assessment_id: int) -> Written:
-    _add_risk_sets(connection, staged.risk_sets)
+    _add_shared(connection, cast(Table, RiskFactorSetRow.__table__), staged.risk_sets)
+    _add_shared(connection, cast(Table, SafeguardListRow.__table__), staged.safeguard_lists)
     statements = _Statements(connection.dialect)
     current = _current_revisions(connection)
     now = staged.now

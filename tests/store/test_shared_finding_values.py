@@ -1,11 +1,14 @@
-"""Risk factors stored once per distinct set: findings read back whole, before and after the
-migration that moved them out of the finding rows, on SQLite and on PostgreSQL."""
+"""Risk factors and safeguard lists stored once per distinct value: findings read back whole,
+before and after the migration that moved them out of the finding rows, on SQLite and on
+PostgreSQL."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, replace
+from typing import Any
 
 from alembic import command
 from sqlalchemy import text
@@ -34,7 +37,13 @@ INTERNAL = (
 )
 
 
-def _finding(asset_id: str, factors: tuple[RiskFactor, ...], score: int) -> Finding:
+SEGMENT = ("urn:imagewarden:safeguard:segment-imaging-network",)
+PATCH = ("urn:imagewarden:safeguard:patch-management", *SEGMENT)
+
+
+def _finding(
+    asset_id: str, factors: tuple[RiskFactor, ...], score: int, safeguards: tuple[str, ...]
+) -> Finding:
     check = "urn:imagewarden:check:os-end-of-life"
     return Finding(
         id=finding_fingerprint(check, SubjectKind.ASSET, asset_id),
@@ -47,18 +56,23 @@ def _finding(asset_id: str, factors: tuple[RiskFactor, ...], score: int) -> Find
         severity=Severity.HIGH,
         risk=RiskScore(score, factors),
         evidence={"asset.os": "Windows 7"},
-        safeguards=("urn:imagewarden:safeguard:segment-imaging-network",),
+        safeguards=safeguards,
         first_seen=NOW,
         last_seen=NOW,
     )
 
 
 FINDINGS = (
-    _finding("CT-1", EXPOSED, 80),
-    _finding("CT-2", INTERNAL, 65),
-    _finding("CT-3", EXPOSED, 80),
-    _finding("CT-4", INTERNAL, 65),
+    _finding("CT-1", EXPOSED, 80, SEGMENT),
+    _finding("CT-2", INTERNAL, 65, PATCH),
+    _finding("CT-3", EXPOSED, 80, PATCH),
+    _finding("CT-4", INTERNAL, 65, SEGMENT),
 )
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value: SQLite returns its text, PostgreSQL the decoded value."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _record(store: Store) -> None:
@@ -67,30 +81,37 @@ def _record(store: Store) -> None:
     )
 
 
-def _risks(store: Store) -> dict[str, RiskScore]:
-    return {f.id: f.risk for f in store.findings()}
+def _shared(findings: Iterable[Finding]) -> dict[str, tuple[RiskScore, tuple[str, ...]]]:
+    """What is stored once for many findings, per finding id."""
+    return {f.id: (f.risk, f.safeguards) for f in findings}
 
 
-def _sets(store: Store) -> int:
+EXPECTED = _shared(FINDINGS)
+
+
+def _stored_values(store: Store) -> tuple[int, int]:
+    """(risk factor sets, safeguard lists) stored."""
     with store.engine.connect() as connection:
-        return int(connection.execute(text("SELECT count(*) FROM risk_factor_sets")).scalar_one())
+        return (
+            int(connection.execute(text("SELECT count(*) FROM risk_factor_sets")).scalar_one()),
+            int(connection.execute(text("SELECT count(*) FROM safeguard_lists")).scalar_one()),
+        )
 
 
-def test_findings_scored_alike_share_one_set_and_read_back_whole(db_url: str) -> None:
+def test_findings_alike_share_one_stored_value_and_read_back_whole(db_url: str) -> None:
     with Store.open(db_url, create=True) as store:
         _record(store)
-        _record(store)  # seen again: the sets are there already
-        assert _sets(store) == 2
-        expected = {f.id: f.risk for f in FINDINGS}
-        assert _risks(store) == expected
+        _record(store)  # seen again: the values are there already
+        assert _stored_values(store) == (2, 2)
+        assert _shared(store.findings()) == EXPECTED
         with store.snapshot() as snapshot:
             streamed = StoredFindings(snapshot).in_risk_order()  # what a large report reads
-            assert {f.id: f.risk for f in streamed} == expected
+            assert _shared(streamed) == EXPECTED
         decided = store.set_finding_status(FINDINGS[1].id, FindingStatus.FALSE_POSITIVE, "lab")
-        assert decided.risk == FINDINGS[1].risk
+        assert _shared([decided]) == _shared([FINDINGS[1]])
 
 
-def test_the_migration_moves_stored_factors_into_sets_and_back(db_url: str) -> None:
+def test_the_migration_moves_stored_values_out_of_the_rows_and_back(db_url: str) -> None:
     config = Schema().config()
     with Store.open(db_url, create=True) as store:
         _record(store)
@@ -99,21 +120,23 @@ def test_the_migration_moves_stored_factors_into_sets_and_back(db_url: str) -> N
             config.attributes["connection"] = connection
             command.downgrade(config, "core@-1")
         with store.engine.connect() as connection:
-            stored = connection.execute(text("SELECT id, risk_factors FROM findings")).all()
+            query = text("SELECT id, risk_factors, safeguards FROM findings")
+            stored = connection.execute(query).all()
         by_id = {f.id: f for f in FINDINGS}
-        for finding_id, factors in stored:  # each row holds its own factors again
-            decoded = json.loads(factors) if isinstance(factors, str) else factors
-            assert decoded == [asdict(f) for f in by_id[finding_id].risk.factors]
+        for finding_id, factors, safeguards in stored:  # each row holds its own values again
+            finding = by_id[finding_id]
+            assert _json(factors) == [asdict(f) for f in finding.risk.factors]
+            assert _json(safeguards) == list(finding.safeguards)
         with store.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "heads")
         assert current_revisions(store.engine) == Schema().heads()
-        assert _sets(store) == 2
+        assert _stored_values(store) == (2, 2)
         assert store.findings() == before
-        assert {f.id: f.risk for f in before} == {f.id: f.risk for f in FINDINGS}
+        assert _shared(before) == EXPECTED
 
 
-def test_an_assessment_after_the_migration_keeps_using_the_migrated_sets(db_url: str) -> None:
+def test_an_assessment_after_the_migration_keeps_using_the_migrated_values(db_url: str) -> None:
     config = Schema().config()
     with Store.open(db_url, create=True) as store:
         _record(store)
@@ -131,5 +154,5 @@ def test_an_assessment_after_the_migration_keeps_using_the_migrated_sets(db_url:
             catalog_version="x",
             assets=4,
         )
-        assert _sets(store) == 2
-        assert _risks(store) == {f.id: f.risk for f in FINDINGS}
+        assert _stored_values(store) == (2, 2)  # the migration's keys are the store's
+        assert _shared(store.findings()) == EXPECTED
