@@ -11,6 +11,8 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from imagewarden.model import (
@@ -22,7 +24,7 @@ from imagewarden.model import (
     finding_fingerprint,
 )
 from imagewarden.model.finding import Finding
-from imagewarden.store import Schema, Store
+from imagewarden.store import Base, Schema, Store
 from imagewarden.store.finding_stream import StoredFindings
 from imagewarden.store.schema_versions import current_revisions
 from tests.factories import NOW
@@ -156,3 +158,10 @@ def test_an_assessment_after_the_migration_keeps_using_the_migrated_values(db_ur
         )
         assert _stored_values(store) == (2, 2)  # the migration's keys are the store's
         assert _shared(store.findings()) == EXPECTED
+
+
+def test_the_migrations_create_exactly_the_tables_the_store_declares(db_url: str) -> None:
+    with Store.open(db_url, create=True) as store, store.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    ours = ("'findings'", "risk_factor_sets", "safeguard_lists")
+    assert [d for d in diff if any(name in repr(d) for name in ours)] == []
