@@ -165,3 +165,16 @@ def test_the_migrations_create_exactly_the_tables_the_store_declares(db_url: str
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     ours = ("'findings'", "risk_factor_sets", "safeguard_lists")
     assert [d for d in diff if any(name in repr(d) for name in ours)] == []
+
+
+def test_a_finding_without_risk_factors_or_safeguards_reads_back(db_url: str) -> None:
+    # A producer may score with no factors and recommend nothing: both are the one empty
+    # tuple, stored as a risk factor set and as a safeguard list all the same.
+    bare = replace(_finding("US-1", (), 5, ()), risk=RiskScore(5, ()))
+    with Store.open(db_url, create=True) as store:
+        store.record_assessment(
+            [bare, *FINDINGS], {}, started_at=NOW, finished_at=NOW, catalog_version="x", assets=5
+        )
+        assert _shared(store.findings()) == _shared([bare, *FINDINGS])
+        with store.snapshot() as snapshot:
+            assert _shared(StoredFindings(snapshot)) == _shared([bare, *FINDINGS])

@@ -119,19 +119,26 @@ class StagedFindings:
         """The risk factors the staged findings are scored with: key to JSON text."""
         self.safeguard_lists: dict[str, str] = {}
         """The safeguards recommended for the staged findings: key to JSON text."""
-        self._memo: dict[int, tuple[object, str]] = {}
+        # One memo per kind of value: the same object (the empty tuple) can be both a set of
+        # risk factors and a list of safeguards, whose keys name rows of different tables.
+        self._risk_memo: dict[int, tuple[object, str]] = {}
+        self._safeguards_memo: dict[int, tuple[object, str]] = {}
         self._evidence_texts: dict[tuple[tuple[Any, ...], tuple[type, ...]], str] = {}
 
-    def _shared(self, value: object, encode: Callable[[], str]) -> str:
-        """JSON of a value shared by many findings (risk factors, safeguards), encoded once.
+    @staticmethod
+    def _shared(
+        memo: dict[int, tuple[object, str]], value: object, encode: Callable[[], str]
+    ) -> str:
+        """The key of a value shared by many findings (risk factors, safeguards), encoded
+        once.
 
         Keyed by identity, holding the value so its id cannot be reused while remembered.
         """
-        known = self._memo.get(id(value))
+        known = memo.get(id(value))
         if known is None:
-            if len(self._memo) >= _MEMO_LIMIT:
-                self._memo.clear()
-            known = self._memo[id(value)] = (value, encode())
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            known = memo[id(value)] = (value, encode())
         return known[1]
 
     def _risk_key(self, factors: tuple[RiskFactor, ...]) -> str:
@@ -188,9 +195,11 @@ class StagedFindings:
             title,
             _SEVERITY_VALUES[severity],
             risk.score,
-            self._shared(factors, lambda: self._risk_key(factors)),
+            self._shared(self._risk_memo, factors, lambda: self._risk_key(factors)),
             self._evidence(evidence),
-            self._shared(safeguards, lambda: self._safeguards_key(safeguards)),
+            self._shared(
+                self._safeguards_memo, safeguards, lambda: self._safeguards_key(safeguards)
+            ),
             json.dumps(dict(extra)) if extra else "{}",
         )
 
