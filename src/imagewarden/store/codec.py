@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache, partial
+from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row
@@ -28,7 +29,7 @@ from imagewarden.model import (
     Site,
     SubjectKind,
 )
-from imagewarden.store.schema import AssetRow, FindingRow, ObservationRow, ServiceRow, SiteRow
+from imagewarden.store.schema import AssetRow, ObservationRow, ServiceRow, SiteRow
 
 # Enum lookups by value, without the Enum constructor's overhead (called per stored row).
 _SUBJECT_KINDS = {k.value: k for k in SubjectKind}
@@ -213,7 +214,9 @@ def observation_from_row(row: ObservationRow | Row[Any]) -> Observation:
 # The JSON columns of findings are written and read as text by this module: risk factors and
 # safeguard lists repeat across thousands of findings, so their encodings are memoised, and
 # one json call per value is much cheaper than the database layer's per-column processing.
-FINDING_JSON_COLUMNS = ("risk_factors", "evidence", "safeguards", "extra")
+# Risk factors and safeguard lists are stored once per distinct value (``RiskFactorSetRow``,
+# ``SafeguardListRow``), each finding holding its value's key (``shared_key``).
+FINDING_JSON_COLUMNS = ("evidence", "extra")
 
 
 @lru_cache(maxsize=8192)
@@ -232,13 +235,16 @@ def risk_json(factors: tuple[RiskFactor, ...]) -> str:
     )
 
 
+def shared_key(text: str) -> str:
+    """The key of a value stored once for many findings (a set of risk factors, a list of
+    safeguards): derived from its JSON text, so equal values share one row and a writer
+    knows the key without asking the database (128 bits: no collisions)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 @lru_cache(maxsize=8192)
 def _risk_from_json(text: str) -> tuple[RiskFactor, ...]:
     return tuple(RiskFactor(**factor) for factor in json.loads(text))
-
-
-def _strings_json(values: tuple[str, ...]) -> str:
-    return json.dumps(list(values))
 
 
 @lru_cache(maxsize=8192)
@@ -253,57 +259,13 @@ def _decoded(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def finding_rows(findings: Iterable[Finding], assessment_id: int | None) -> list[dict[str, Any]]:
-    """Rows of many findings. Risk factors and safeguard lists are shared objects across
-    findings (the engine memoises them), so each distinct one is encoded once, keyed by
-    identity: the findings keep them alive for the whole call."""
-    encoded: dict[int, str] = {}
-
-    def once(value: object, encode: Callable[[], str]) -> str:
-        text = encoded.get(id(value))
-        if text is None:
-            text = encoded[id(value)] = encode()
-        return text
-
-    rows = []
-    for finding in findings:
-        factors, safeguards = finding.risk.factors, finding.safeguards
-        rows.append(
-            {
-                "id": finding.id,
-                "check_id": finding.check_id,
-                "subject_kind": finding.subject_kind.value,
-                "subject_id": finding.subject_id,
-                "site_id": finding.site_id,
-                "asset_id": finding.asset_id,
-                "title": finding.title,
-                "severity": finding.severity.value,
-                "risk_score": finding.risk.score,
-                "risk_factors": once(factors, partial(risk_json, factors)),
-                "evidence": json.dumps(encode_evidence(finding.evidence)),
-                "safeguards": once(safeguards, partial(_strings_json, safeguards)),
-                "extra": json.dumps(dict(finding.extra)) if finding.extra else "{}",
-                "status": finding.status.value,
-                "status_reason": finding.status_reason,
-                "accepted_until": finding.accepted_until,
-                "first_seen": finding.first_seen,
-                "last_seen": finding.last_seen,
-                "mitigated_at": finding.mitigated_at,
-                "assessment_id": assessment_id,
-                "revision": finding.revision,
-            }
-        )
-    return rows
-
-
 _SEVERITIES = {s.value: s for s in Severity}
 _STATUSES = {s.value: s for s in FindingStatus}
 
 
-def finding_from_row(row: FindingRow | Row[Any]) -> Finding:
-    """A finding from its row (JSON columns as text or decoded)."""
-    factors = row.risk_factors
-    safeguards = row.safeguards
+def finding_from_row(row: Row[Any]) -> Finding:
+    """A finding from a row of the store's finding columns, its risk factors' and safeguards'
+    JSON text as ``risk_factors`` and ``safeguards`` (other JSON columns as text or decoded)."""
     return Finding(
         id=row.id,
         check_id=row.check_id,
@@ -313,16 +275,9 @@ def finding_from_row(row: FindingRow | Row[Any]) -> Finding:
         asset_id=row.asset_id,
         title=row.title,
         severity=_SEVERITIES[row.severity],
-        risk=RiskScore(
-            score=row.risk_score,
-            factors=_risk_from_json(factors)
-            if isinstance(factors, str)
-            else tuple(RiskFactor(**factor) for factor in factors),
-        ),
+        risk=_risk(row.risk_score, row.risk_factors),
         evidence=dict(_decoded(row.evidence)),
-        safeguards=_strings_from_json(safeguards)
-        if isinstance(safeguards, str)
-        else tuple(safeguards),
+        safeguards=_strings_from_json(row.safeguards),
         extra=dict(_decoded(row.extra)),
         status=_STATUSES[row.status],
         first_seen=utc(row.first_seen),
@@ -344,8 +299,8 @@ REPORT_FINDING_COLUMNS = (
     "title",
     "severity",
     "risk_score",
-    "risk_factors",
-    "safeguards",
+    "risk_key",
+    "safeguards_key",
     "extra",
     "status",
     "status_reason",
@@ -353,7 +308,9 @@ REPORT_FINDING_COLUMNS = (
     "revision",
 )
 """What a report reads of every finding: no evidence, no first/last-seen or mitigation
-times (shown only for the few findings a report lists one by one, read complete)."""
+times (shown only for the few findings a report lists one by one, read complete), and the
+keys of its risk factors and safeguards, not their text (a few hundred distinct values for
+half a million findings)."""
 
 
 @lru_cache(maxsize=8192)
@@ -361,9 +318,10 @@ def _risk(score: int, factors: str) -> RiskScore:
     return RiskScore(score, _risk_from_json(factors))
 
 
-def report_finding_from_row(row: tuple[Any, ...]) -> Finding:
-    """A finding from a row of ``REPORT_FINDING_COLUMNS`` (JSON columns as text): its
-    evidence empty and its times unset."""
+def report_finding_from_row(row: tuple[Any, ...], shared: Mapping[str, str]) -> Finding:
+    """A finding from a row of ``REPORT_FINDING_COLUMNS`` (JSON columns as text), its risk
+    factors' and safeguards' text looked up in ``shared`` by key: its evidence empty and its
+    times unset."""
     (
         finding_id,
         check_id,
@@ -374,8 +332,8 @@ def report_finding_from_row(row: tuple[Any, ...]) -> Finding:
         title,
         severity,
         score,
-        factors,
-        safeguards,
+        risk_key,
+        safeguards_key,
         extra,
         status,
         status_reason,
@@ -391,9 +349,9 @@ def report_finding_from_row(row: tuple[Any, ...]) -> Finding:
         asset_id=asset_id,
         title=title,
         severity=_SEVERITIES[severity],
-        risk=_risk(score, factors),
+        risk=_risk(score, shared[risk_key]),
         evidence={},
-        safeguards=_strings_from_json(safeguards),
+        safeguards=_strings_from_json(shared[safeguards_key]),
         extra=dict(_decoded(extra)),
         status=_STATUSES[status],
         status_reason=status_reason,

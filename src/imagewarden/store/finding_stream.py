@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, case, func, literal, select
 
 from imagewarden.model import Finding, FindingStatus, Severity
 from imagewarden.store import codec
-from imagewarden.store.findings import _finding_columns
+from imagewarden.store.findings import _finding_columns, shared_values
 from imagewarden.store.schema import FindingRow
 
 BATCH = 2000
@@ -95,9 +96,14 @@ class StoredFindings:
         decode: Callable[[Any], Finding] = codec.finding_from_row
         columns = _finding_columns()
         if not self.complete:
+            # The keys of each finding's risk factors and safeguards, not their text: the rows
+            # the database reads stay narrow, and each value is decoded once from the map
+            # read here.
             by_name = {c.name: c for c in _finding_columns(evidence=False)}
+            by_name["risk_key"] = FindingRow.risk_key
+            by_name["safeguards_key"] = FindingRow.safeguards_key
             columns = [by_name[name] for name in codec.REPORT_FINDING_COLUMNS]
-            decode = codec.report_finding_from_row
+            decode = partial(codec.report_finding_from_row, shared=shared_values(self.connection))
         order = (
             _risk_order(self.connection.dialect.name)
             if self.risk_order

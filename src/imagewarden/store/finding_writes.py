@@ -27,6 +27,7 @@ from imagewarden.model import (
     FindingStatus,
     Lifecycle,
     ObservedFinding,
+    RiskFactor,
     Severity,
     StoredLifecycle,
     SubjectKind,
@@ -35,7 +36,7 @@ from imagewarden.model import (
 )
 from imagewarden.store import codec
 from imagewarden.store.chunks import FETCH
-from imagewarden.store.schema import FindingRow
+from imagewarden.store.schema import FindingRow, RiskFactorSetRow, SafeguardListRow
 
 BATCH = 5000
 """Rows per executemany: large enough to amortise, small enough to bound the batch's memory."""
@@ -52,9 +53,9 @@ _OBSERVED = (
     "title",
     "severity",
     "risk_score",
-    "risk_factors",
+    "risk_key",
     "evidence",
-    "safeguards",
+    "safeguards_key",
     "extra",
 )
 _LIFECYCLE = ("status", "status_reason", "accepted_until", "mitigated_at")
@@ -114,20 +115,43 @@ class StagedFindings:
         """Lifecycle changes, each guarded by the revision that was read."""
         self.unseen: list[str] = []
         """Stored findings not observed this time (only their assessment moves on)."""
-        self._memo: dict[int, tuple[object, str]] = {}
+        self.risk_sets: dict[str, str] = {}
+        """The risk factors the staged findings are scored with: key to JSON text."""
+        self.safeguard_lists: dict[str, str] = {}
+        """The safeguards recommended for the staged findings: key to JSON text."""
+        # One memo per kind of value: the same object (the empty tuple) can be both a set of
+        # risk factors and a list of safeguards, whose keys name rows of different tables.
+        self._risk_memo: dict[int, tuple[object, str]] = {}
+        self._safeguards_memo: dict[int, tuple[object, str]] = {}
         self._evidence_texts: dict[tuple[tuple[Any, ...], tuple[type, ...]], str] = {}
 
-    def _shared(self, value: object, encode: Callable[[], str]) -> str:
-        """JSON of a value shared by many findings (risk factors, safeguards), encoded once.
+    @staticmethod
+    def _shared(
+        memo: dict[int, tuple[object, str]], value: object, encode: Callable[[], str]
+    ) -> str:
+        """The key of a value shared by many findings (risk factors, safeguards), encoded
+        once.
 
         Keyed by identity, holding the value so its id cannot be reused while remembered.
         """
-        known = self._memo.get(id(value))
+        known = memo.get(id(value))
         if known is None:
-            if len(self._memo) >= _MEMO_LIMIT:
-                self._memo.clear()
-            known = self._memo[id(value)] = (value, encode())
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            known = memo[id(value)] = (value, encode())
         return known[1]
+
+    def _risk_key(self, factors: tuple[RiskFactor, ...]) -> str:
+        text = codec.risk_json(factors)
+        key = codec.shared_key(text)
+        self.risk_sets[key] = text
+        return key
+
+    def _safeguards_key(self, safeguards: tuple[str, ...]) -> str:
+        text = json.dumps(list(safeguards))
+        key = codec.shared_key(text)
+        self.safeguard_lists[key] = text
+        return key
 
     def _evidence(self, evidence: Mapping[str, FactValue]) -> str:
         """Evidence JSON; the same evidence (one check on alike subjects) shares one text.
@@ -171,9 +195,11 @@ class StagedFindings:
             title,
             _SEVERITY_VALUES[severity],
             risk.score,
-            self._shared(factors, lambda: codec.risk_json(factors)),
+            self._shared(self._risk_memo, factors, lambda: self._risk_key(factors)),
             self._evidence(evidence),
-            self._shared(safeguards, lambda: json.dumps(list(safeguards))),
+            self._shared(
+                self._safeguards_memo, safeguards, lambda: self._safeguards_key(safeguards)
+            ),
             json.dumps(dict(extra)) if extra else "{}",
         )
 
@@ -320,7 +346,18 @@ def _page_cache(connection: Connection) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or 0)}")
 
 
+def _add_shared(connection: Connection, table: Table, values: Mapping[str, str]) -> None:
+    """Store the values (key to JSON text) the findings refer to that are not stored yet."""
+    key, text = table.c
+    stored = set(connection.scalars(select(key)))
+    new = [{key.name: k, text.name: v} for k, v in values.items() if k not in stored]
+    if new:
+        connection.execute(table.insert(), new)
+
+
 def _write(connection: Connection, staged: StagedFindings, assessment_id: int) -> Written:
+    _add_shared(connection, cast(Table, RiskFactorSetRow.__table__), staged.risk_sets)
+    _add_shared(connection, cast(Table, SafeguardListRow.__table__), staged.safeguard_lists)
     statements = _Statements(connection.dialect)
     current = _current_revisions(connection)
     now = staged.now

@@ -34,7 +34,13 @@ from imagewarden.store.finding_writes import (
     stored_lifecycles,
     write_staged,
 )
-from imagewarden.store.schema import AssessmentRow, DerivedFactsRow, FindingRow
+from imagewarden.store.schema import (
+    AssessmentRow,
+    DerivedFactsRow,
+    FindingRow,
+    RiskFactorSetRow,
+    SafeguardListRow,
+)
 
 if TYPE_CHECKING:
     from imagewarden.model import FactValue, SubjectKind
@@ -330,7 +336,7 @@ class FindingRecords:
             row.revision = row.revision + 1
             change.session.flush()
             change.after = _decision(row)
-            return codec.finding_from_row(row)
+            return _findings_by_id(change.session.connection(), [finding_id])[finding_id]
 
 
 def _decision(row: FindingRow) -> dict[str, Any]:
@@ -354,9 +360,28 @@ def _finding_columns(*, evidence: bool = True) -> list[Any]:
             return literal("{}", Text).label(column.name)
         if column.name in codec.FINDING_JSON_COLUMNS:
             return cast_to(column, Text).label(column.name)
+        if column.name == "risk_key":
+            return _shared_text(RiskFactorSetRow.factors, column).label("risk_factors")
+        if column.name == "safeguards_key":
+            return _shared_text(SafeguardListRow.safeguards, column).label("safeguards")
         return column
 
     return [column_of(column) for column in FindingRow.__table__.columns]
+
+
+def _shared_text(text: Any, key: Any) -> Any:
+    """The JSON text a finding's ``key`` column names in the table of ``text``."""
+    return select(text).where(text.table.c.id == key).scalar_subquery()
+
+
+def shared_values(connection: Connection) -> dict[str, str]:
+    """Every risk factor set and safeguard list: key to JSON text (a few hundred, however
+    many findings; keys are hashes of the text, so the two never collide)."""
+    found: dict[str, str] = {}
+    for table in (RiskFactorSetRow.__table__, SafeguardListRow.__table__):
+        key, text = table.c
+        found.update((k, v) for k, v in connection.execute(select(key, text)))
+    return found
 
 
 def _findings_by_id(connection: Connection, ids: Sequence[str]) -> dict[str, Finding]:

@@ -138,9 +138,11 @@ class FindingRow(Base):
     title: Mapped[str] = mapped_column(String(300))
     severity: Mapped[str] = mapped_column(String(10))
     risk_score: Mapped[int] = mapped_column(Integer)
-    risk_factors: Mapped[list[Any]] = mapped_column(default=list)
+    risk_key: Mapped[str] = mapped_column(String(32))
+    """The ``RiskFactorSetRow`` of the score's factors."""
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    safeguards: Mapped[list[Any]] = mapped_column(default=list)
+    safeguards_key: Mapped[str] = mapped_column(String(32))
+    """The ``SafeguardListRow`` of the safeguards recommended for the finding."""
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(20))
     status_reason: Mapped[str] = mapped_column(Text, default="")
@@ -151,6 +153,32 @@ class FindingRow(Base):
     assessment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Lifecycle row version: compare-and-set guard for status changes (see Store)."""
+
+
+class RiskFactorSetRow(Base):
+    """The factors of a risk score as JSON, stored once for every finding scored with them.
+
+    One check on one kind of subject is scored with the same factors on every asset, so a
+    large assessment has hundreds of distinct sets for hundreds of thousands of findings;
+    kept in each finding row they were most of its bytes. The key is derived from the text
+    (``codec.shared_key``), so a writer needs no round trip to find or add a set. Sets are
+    never deleted or changed: a key always means the same factors.
+    """
+
+    __tablename__ = "risk_factor_sets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    factors: Mapped[str] = mapped_column(Text)
+
+
+class SafeguardListRow(Base):
+    """The safeguards recommended for findings, as a JSON list of URNs, stored once for every
+    finding that has them (a check's findings share its list; see ``RiskFactorSetRow``)."""
+
+    __tablename__ = "safeguard_lists"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    safeguards: Mapped[str] = mapped_column(Text)
 
 
 class DerivedFactsRow(Base):
