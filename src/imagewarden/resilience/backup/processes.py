@@ -185,9 +185,14 @@ class CheckingProcesses:
         self._root, self._follow_links, self._count = root, follow_links, count
         self._checkers: list[_Checker] = []
         self._done = False
+        self._startable = can_start()
+        if not self._startable:
+            logger.warning("this Python cannot start checking processes: checking in one thread")
 
     def _start(self) -> bool:
         """Start the processes; False (every one started is ended) when they cannot be."""
+        if not self._startable:
+            return False
         try:
             for _ in range(self._count):
                 self._checkers.append(_Checker(self._root, self._follow_links))

@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import errno
 import hashlib
-import logging
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -31,12 +30,10 @@ from imagewarden.resilience.backup.manifest import (
     write_header,
     write_record,
 )
-from imagewarden.resilience.backup.processes import CheckingProcesses, can_start
+from imagewarden.resilience.backup.processes import CheckingProcesses
 from imagewarden.resilience.backup.results import MAX_PROBLEMS_KEPT, FileProblem
 from imagewarden.resilience.backup.scan import scan_in_order
 from imagewarden.resilience.backup.walk import is_orthanc_storage, walk
-
-logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 64
 """Files between two progress reports."""
@@ -337,9 +334,7 @@ def _run(
             if record is not None:
                 emit(record)
 
-    if workers == 1 or not can_start():
-        if workers > 1:
-            logger.warning("this Python cannot start checking processes: checking in one thread")
+    if workers == 1:
         with contextlib.closing(scan_in_order(str(root), pending(), follow_links)) as records:
             _consume(records, ordered, emit, drain_until_pool, tally, progress)
         return
