@@ -260,7 +260,8 @@ def _decoded(value: Any) -> Any:
 
 
 _SEVERITIES = {s.value: s for s in Severity}
-_STATUSES = {s.value: s for s in FindingStatus}
+STATUS_OF_TEXT = {s.value: s for s in FindingStatus}
+"""Finding statuses by their stored text (the writer reads them back too)."""
 
 
 def finding_from_row(row: Row[Any]) -> Finding:
@@ -279,7 +280,7 @@ def finding_from_row(row: Row[Any]) -> Finding:
         evidence=dict(_decoded(row.evidence)),
         safeguards=_strings_from_json(row.safeguards),
         extra=dict(_decoded(row.extra)),
-        status=_STATUSES[row.status],
+        status=STATUS_OF_TEXT[row.status],
         first_seen=utc(row.first_seen),
         last_seen=utc(row.last_seen),
         status_reason=row.status_reason,
@@ -353,7 +354,7 @@ def report_finding_from_row(row: tuple[Any, ...], shared: Mapping[str, str]) -> 
         evidence={},
         safeguards=_strings_from_json(shared[safeguards_key]),
         extra=dict(_decoded(extra)),
-        status=_STATUSES[status],
+        status=STATUS_OF_TEXT[status],
         status_reason=status_reason,
         accepted_until=accepted_until,
         revision=revision,

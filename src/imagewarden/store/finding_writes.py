@@ -30,10 +30,10 @@ from imagewarden.model import (
     RiskFactor,
     Severity,
     StoredLifecycle,
-    SubjectKind,
     mitigates,
     reopens,
 )
+from imagewarden.model.finding import SUBJECT_KIND_TEXT
 from imagewarden.store import codec
 from imagewarden.store.chunks import FETCH
 from imagewarden.store.schema import FindingRow, RiskFactorSetRow, SafeguardListRow
@@ -60,9 +60,7 @@ _OBSERVED = (
 )
 _LIFECYCLE = ("status", "status_reason", "accepted_until", "mitigated_at")
 _MEMO_LIMIT = 16384
-_STATUSES = {s.value: s for s in FindingStatus}
 # Enum values by member: ``.value`` is a descriptor call, a dict lookup is not.
-_KIND_VALUES = {k: k.value for k in SubjectKind}
 _SEVERITY_VALUES = {s: s.value for s in Severity}
 
 
@@ -188,7 +186,7 @@ class StagedFindings:
         return (
             key,
             check,
-            _KIND_VALUES[kind],
+            SUBJECT_KIND_TEXT[kind],
             subject,
             site,
             asset,
@@ -249,7 +247,7 @@ def stored_lifecycles(connection: Connection) -> dict[str, StoredLifecycle]:
         FETCH
     ):
         moment = codec.utc(mitigated) if mitigated is not None else None
-        lifecycle = Lifecycle(_STATUSES[status], reason, until, moment)
+        lifecycle = Lifecycle(codec.STATUS_OF_TEXT[status], reason, until, moment)
         found[key] = StoredLifecycle(shared.setdefault(lifecycle, lifecycle), revision)
     return found
 
