@@ -58,7 +58,7 @@ class CannotStart(Exception):
     embedded one, or one this user may not execute); the caller checks in its own thread."""
 
 
-def can_start() -> bool:
+def _can_start() -> bool:
     """This interpreter can start checking processes (it is a Python one, found on disk)."""
     name = os.path.basename(sys.executable or "")  # noqa: PTH119
     return name.startswith("python") and os.access(sys.executable, os.X_OK)
@@ -185,7 +185,7 @@ class CheckingProcesses:
         self._root, self._follow_links, self._count = root, follow_links, count
         self._checkers: list[_Checker] = []
         self._done = False
-        self._startable = can_start()
+        self._startable = _can_start()
         if not self._startable:
             logger.warning("this Python cannot start checking processes: checking in one thread")
 
