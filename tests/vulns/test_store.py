@@ -71,16 +71,16 @@ def test_feeds_and_matching_on_each_database(
 
 def test_product_lookups_stay_within_the_parameter_limit(db_url: str) -> None:
     """Thousands of (vendor, product) keys, one vendor with 2,000 products: every query stays
-    under SQLite's bound-parameter limit and every key is found, and no other."""
-    from imagewarden.vulns.store.repository import _pair_filter
-    from imagewarden.vulns.store.tables import VulnCpeMatchRow
+    under SQLite's bound-parameter limit and every key is found, and no other, in the CPE
+    entries and in the products named by advisories."""
+    from imagewarden.vulns.store.repository import _products_by_vendor
+    from imagewarden.vulns.store.tables import VulnCpeMatchRow, VulnMentionRow
 
     pairs = {(f"v{v}", f"p{p}") for v in range(40) for p in range(60)}
     pairs |= {("big", f"p{p}") for p in range(2000)}
-    clauses = list(_pair_filter(VulnCpeMatchRow.vendor, VulnCpeMatchRow.product, pairs))
-    for clause in clauses:
-        params = clause.compile(compile_kwargs={"render_postcompile": True}).params
-        assert len(params) <= 900
+    lookups = list(_products_by_vendor(pairs))
+    assert all(1 + len(products) <= 900 for _vendor, products in lookups)
+    assert {(vendor, p) for vendor, products in lookups for p in products} == pairs
     with open_store(db_url, create=True) as store:
         rows = [
             {
@@ -101,7 +101,23 @@ def test_product_lookups_stay_within_the_parameter_limit(db_url: str) -> None:
             }
             for n, (v, p) in enumerate(sorted(pairs | {("v1", "other"), ("other", "p1")}))
         ]
+        mentions = [
+            {
+                "cve_id": row["cve_id"],
+                "vendor_key": row["vendor"],
+                "product_key": row["product"],
+                "label": f"{row['vendor']} {row['product']}",
+                "version_op": "",
+                "version": "",
+                "source": "description",
+            }
+            for row in rows
+        ]
         with store.engine.begin() as connection:
             connection.execute(VulnCpeMatchRow.__table__.insert(), rows)
+            connection.execute(VulnMentionRow.__table__.insert(), mentions)
         found = VulnRepository(store).matches_for(pairs)
         assert {(e[0].vendor, e[0].product) for e in found.values()} == pairs
+        named = VulnRepository(store).mentions_for(pairs)
+        assert len(named) == len(pairs)
+        assert {(m.mention.vendor_key, m.mention.product_key) for m in named} == pairs

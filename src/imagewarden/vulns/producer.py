@@ -18,6 +18,7 @@ from imagewarden.model import (
     finding_fingerprint,
 )
 from imagewarden.store import Store
+from imagewarden.store.bulk import no_cyclic_gc
 from imagewarden.vulns.details import CVE_CHECK, KEV_CHECK, VulnDetails
 from imagewarden.vulns.identities import family_models, identities, model_family
 from imagewarden.vulns.interface import EpssScore, Identity, KevEntry, VulnMatch
@@ -104,7 +105,16 @@ class VulnProducer:
         self.catalog = catalog
 
     def matches(self, view: EnterpriseView) -> list[VulnMatch]:
-        """Every (asset, CVE) match of the enterprise."""
+        """Every (asset, CVE) match of the enterprise.
+
+        Bulk work (tens of thousands of entries, hits and matches, none in a cycle): the
+        cyclic collector is kept out, as in the assessment that calls this, so a caller
+        that holds a large view does not pay for collections that scan it again and again.
+        """
+        with no_cyclic_gc():
+            return self._matches(view)
+
+    def _matches(self, view: EnterpriseView) -> list[VulnMatch]:
         components = self.vulns.components()
         assets = [
             AssetProducts(

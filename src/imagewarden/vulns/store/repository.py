@@ -22,11 +22,11 @@ from sqlalchemy import (
     Dialect,
     Table,
     and_,
+    bindparam,
     delete,
     exists,
     func,
     insert,
-    or_,
     select,
 )
 
@@ -107,29 +107,33 @@ def _chunks(items: Sequence[T], size: int = _IN) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def _pair_filter(
-    vendor_column: Any, product_column: Any, pairs: set[tuple[str, str]]
-) -> Iterator[ColumnElement[bool]]:
-    """WHERE clauses covering the pairs, each within the parameter budget.
-
-    (vendor = ? AND product IN (...)) OR ... is an exact search of the (vendor, product)
-    index on SQLite ("multi-index OR") and PostgreSQL; a row-value IN list is not.
-    """
+def _products_by_vendor(pairs: set[tuple[str, str]]) -> Iterator[tuple[str, list[str]]]:
+    """The pairs as (vendor, products) lookups, each within the parameter budget."""
     by_vendor: dict[str, list[str]] = defaultdict(list)
     for vendor, product in sorted(pairs):
         by_vendor[vendor].append(product)
-    terms: list[ColumnElement[bool]] = []
-    used = 0
     for vendor, products in by_vendor.items():
-        for start in range(0, len(products), _PARAMS - 1):
-            part = products[start : start + _PARAMS - 1]
-            if terms and used + len(part) + 1 > _PARAMS:
-                yield or_(*terms)
-                terms, used = [], 0
-            terms.append(and_(vendor_column == vendor, product_column.in_(part)))
-            used += len(part) + 1
-    if terms:
-        yield or_(*terms)
+        for part in _chunks(products, _PARAMS - 1):
+            yield vendor, list(part)
+
+
+def _by_vendor_and_products(vendor_column: Any, product_column: Any) -> ColumnElement[bool]:
+    """vendor = :vendor AND product IN :products, an exact search of the (vendor, product)
+    index on SQLite and PostgreSQL. One statement, executed once per vendor: SQLAlchemy
+    compiles it once, where an OR of a clause per vendor cost more to build than to run."""
+    return and_(
+        vendor_column == bindparam("vendor"),
+        product_column.in_(bindparam("products", expanding=True)),
+    )
+
+
+_CPE_BY_PRODUCT = select(*_MATCH_COLUMNS).where(
+    _by_vendor_and_products(VulnCpeMatchRow.vendor, VulnCpeMatchRow.product),
+    VulnCpeMatchRow.vulnerable.is_(True),
+)
+_MENTIONS_BY_PRODUCT = select(*_MENTION_COLUMNS).where(
+    _by_vendor_and_products(VulnMentionRow.vendor_key, VulnMentionRow.product_key)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,9 +295,9 @@ class VulnRepository:
         """
         found: dict[str, list[CpeMatch]] = defaultdict(list)
         with self.store.connection() as connection:
-            for where in _pair_filter(VulnCpeMatchRow.vendor, VulnCpeMatchRow.product, products):
-                query = select(*_MATCH_COLUMNS).where(where, VulnCpeMatchRow.vulnerable.is_(True))
-                for cve, *fields in connection.execute(query).all():
+            for vendor, names in _products_by_vendor(products):
+                lookup = {"vendor": vendor, "products": names}
+                for cve, *fields in connection.execute(_CPE_BY_PRODUCT, lookup):
                     found[cve].append(CpeMatch(*fields))
             combined = sorted(
                 cve for cve, entries in found.items() if any(e.operator == "AND" for e in entries)
@@ -310,9 +314,9 @@ class VulnRepository:
         """Products named by advisories and descriptions for these (vendor, product) keys."""
         result: list[StoredMention] = []
         with self.store.connection() as connection:
-            columns = (VulnMentionRow.vendor_key, VulnMentionRow.product_key)
-            for where in _pair_filter(*columns, products):
-                for row in connection.execute(select(*_MENTION_COLUMNS).where(where)):
+            for vendor, names in _products_by_vendor(products):
+                lookup = {"vendor": vendor, "products": names}
+                for row in connection.execute(_MENTIONS_BY_PRODUCT, lookup):
                     result.append(StoredMention(row[0], ProductMention(*row[1:])))
         return result
 
