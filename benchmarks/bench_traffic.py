@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the namespace lab and tshark helpers live with the tests
 
 from tests.traffic import tshark  # noqa: E402
+from tests.traffic.dicom_files import synthetic_copy  # noqa: E402
 from tests.traffic.netlab import NODELAY, NetnsPair, available, capturing, netns_pair  # noqa: E402
 
 from imagewarden.traffic.model import CaptureBatch  # noqa: E402
@@ -64,28 +65,21 @@ MEMORY_GOAL_MB = 150
 
 def _images(folder: Path) -> list[Path]:
     """``DISTINCT_FILES`` CT images of about 256 KB, synthetic patient, fresh UIDs."""
-    from pydicom import dcmread
-    from pydicom.data import get_testdata_file
-    from pydicom.uid import generate_uid
 
-    source = get_testdata_file("CT_small.dcm", download=False)
-    assert source is not None
-    folder.mkdir(parents=True)
-    paths = []
-    for index in range(DISTINCT_FILES):
-        dataset = dcmread(source)
-        dataset.PatientName = "Bench^Synthetic"
-        dataset.PatientID = "BENCH-0001"
+    def enlarge(dataset: Any) -> None:
         dataset.Rows = dataset.Columns = SIDE
         dataset.PixelData = os.urandom(SIDE * SIDE * 2)
-        dataset.StudyInstanceUID = generate_uid()
-        dataset.SeriesInstanceUID = generate_uid()
-        dataset.SOPInstanceUID = generate_uid()
-        dataset.file_meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
-        path = folder / f"bench-{index:02d}.dcm"
-        dataset.save_as(path, enforce_file_format=True)
-        paths.append(path)
-    return paths
+
+    folder.mkdir(parents=True)
+    return [
+        synthetic_copy(
+            "CT_small.dcm",
+            folder / f"bench-{index:02d}.dcm",
+            ("Bench^Synthetic", "BENCH-0001"),
+            enlarge,
+        )
+        for index in range(DISTINCT_FILES)
+    ]
 
 
 def _dcmqrscp_config(folder: Path) -> Path:

@@ -65,25 +65,14 @@ def _wait_port(host: str, port: int) -> None:
 
 
 def _images(folder: Path) -> list[Path]:
-    from pydicom import dcmread
-    from pydicom.data import get_testdata_file
-    from pydicom.uid import generate_uid
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' DICOM helpers
+    from tests.traffic.dicom_files import synthetic_copy
 
-    paths = []
-    for index, name in enumerate(("CT_small.dcm", "CT_small.dcm", "MR_small.dcm")):
-        source = get_testdata_file(name, download=False)
-        assert source is not None
-        dataset = dcmread(source)
-        dataset.PatientName = PATIENT
-        dataset.PatientID = "DEMO-0001"
-        dataset.StudyInstanceUID = generate_uid()
-        dataset.SeriesInstanceUID = generate_uid()
-        dataset.SOPInstanceUID = generate_uid()
-        dataset.file_meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
-        path = folder / f"image-{index}.dcm"
-        dataset.save_as(path, enforce_file_format=True)
-        paths.append(path)
-    return paths
+    sources = ("CT_small.dcm", "CT_small.dcm", "MR_small.dcm")
+    return [
+        synthetic_copy(name, folder / f"image-{index}.dcm", (PATIENT, "DEMO-0001"))
+        for index, name in enumerate(sources)
+    ]
 
 
 def _pynetdicom_scp(address: str, port: int, ae_title: str, images: list[Path]) -> object:

@@ -6,9 +6,10 @@ capture really carries patient data) and in nothing ImageWarden or tshark printe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from pydicom import dcmread
+from pydicom import Dataset, dcmread
 from pydicom.data import get_testdata_file
 from pydicom.uid import generate_uid
 
@@ -17,21 +18,36 @@ PATIENT_ID = "SYN-7730-PHI"
 SOURCES = ("CT_small.dcm", "MR_small.dcm", "rtplan.dcm")
 
 
+def synthetic_copy(
+    source: str,
+    path: Path,
+    patient: tuple[str, str],
+    edit: Callable[[Dataset], None] | None = None,
+) -> Path:
+    """``path``: pydicom's bundled test file ``source`` with a made-up patient (name, id),
+    fresh study, series and instance UIDs, and whatever ``edit`` changes."""
+    found = get_testdata_file(source, download=False)
+    assert found is not None, "pydicom's bundled test files are missing"
+    dataset = dcmread(found)
+    dataset.PatientName, dataset.PatientID = patient
+    dataset.StudyInstanceUID = generate_uid()
+    dataset.SeriesInstanceUID = generate_uid()
+    dataset.SOPInstanceUID = generate_uid()
+    dataset.file_meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
+    if edit is not None:
+        edit(dataset)
+    dataset.save_as(path, enforce_file_format=True)
+    return path
+
+
 def write_files(folder: Path, count: int = 3, patient: str = PATIENT_NAME) -> list[Path]:
     """``count`` files cycling through the bundled CT, MR and RT plan, one study each."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for index in range(count):
-        source = get_testdata_file(SOURCES[index % len(SOURCES)], download=False)
-        assert source is not None, "pydicom's bundled test files are missing"
-        dataset = dcmread(source)
-        dataset.PatientName = patient
-        dataset.PatientID = PATIENT_ID
-        dataset.StudyInstanceUID = generate_uid()
-        dataset.SeriesInstanceUID = generate_uid()
-        dataset.SOPInstanceUID = generate_uid()
-        dataset.file_meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
-        path = folder / f"synthetic-{index:04d}.dcm"
-        dataset.save_as(path, enforce_file_format=True)
-        written.append(path)
-    return written
+    return [
+        synthetic_copy(
+            SOURCES[index % len(SOURCES)],
+            folder / f"synthetic-{index:04d}.dcm",
+            (patient, PATIENT_ID),
+        )
+        for index in range(count)
+    ]
