@@ -307,7 +307,8 @@ class FileScan:
             return os.pread(fd, length, offset)
 
         path = self.record["path"]
-        if is_ransom_note(path.rsplit("/", 1)[-1]) and not has_magic(first):
+        # the name was matched once already: ``names`` holds "ransom_note" when it is one
+        if "ransom_note" in self.names and not has_magic(first):
             self.header = []
             return
         try:
