@@ -224,3 +224,25 @@ def test_interrupted_run_stops_cleanly_and_resumes(tmp_path: Path) -> None:
     result = verify(root, jobs=2, manifest_out=manifest, resume=True)
     assert result.resumed >= 64 and result.files == 144 and result.ok == 144
     assert len(list(read_records(manifest))) == 144
+
+
+def test_a_long_header_without_pixel_data_is_read_to_its_end(tmp_path: Path) -> None:
+    # an ECG: waveform elements instead of pixel data, so the header walk goes on to the end
+    # of the file, asking for more than the first read several times
+    import pydicom
+
+    from imagewarden.resilience.backup.sample import source_file
+
+    source = source_file("waveform_ecg.dcm")
+    archive = tmp_path / "ecg"
+    archive.mkdir()
+    (archive / "ecg.dcm").write_bytes(source.read_bytes())
+    manifest = tmp_path / "m.jsonl"
+    result = verify(archive, jobs=1, manifest_out=manifest)
+    assert (result.files, result.ok) == (1, 1)
+    (record,) = read_records(manifest)
+    ds = pydicom.dcmread(source, stop_before_pixels=True)
+    assert (record["sop_instance"], record["series"]) == (
+        ds.SOPInstanceUID,
+        ds.SeriesInstanceUID,
+    )
