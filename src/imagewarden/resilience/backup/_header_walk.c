@@ -116,6 +116,19 @@ static int bad_vr(Walker *w, int64_t pos) {
 static int walk(Walker *w, int64_t pos, int depth, int top, int explicit, int64_t *end_out,
                 int64_t *pixel_out);
 
+/* Where the value of the element at ``pos`` starts, and its length: a long VR's 4-byte length
+ * follows 2 reserved bytes; other kinds keep the ``length`` already read */
+static int value_of(Walker *w, int64_t pos, int kind, uint32_t *length, int64_t *value) {
+    if (kind >= LONG) {
+        if (pos + 12 > w->n) return need_more(w, pos + 12);
+        *length = u32_at(w, pos + 8);
+        *value = pos + 12;
+    } else {
+        *value = pos + 8;
+    }
+    return 0;
+}
+
 /* header.py's _Walker._sequence: skip an undefined-length sequence from its first item */
 static int sequence(Walker *w, int64_t pos, int depth, int explicit, int64_t *end_out) {
     const int64_t n = w->n;
@@ -181,13 +194,7 @@ static int walk(Walker *w, int64_t pos, int depth, int top, int explicit, int64_
         }
         if (kind < 0) return bad_vr(w, pos);
         int64_t value;
-        if (kind >= LONG) {
-            if (pos + 12 > n) return need_more(w, pos + 12);
-            length = u32_at(w, pos + 8);
-            value = pos + 12;
-        } else {
-            value = pos + 8;
-        }
+        if (value_of(w, pos, kind, &length, &value) < 0) return -1;
         if (length == UNDEFINED) {
             if (sequence(w, value, depth + 1, explicit && kind != LONG_UN, &pos) < 0) return -1;
             continue;
@@ -224,13 +231,7 @@ static int meta(Walker *w, int64_t *end_out, int64_t *syntax_at, int64_t *syntax
         int kind = vr_kind(w->buf[pos + 4], w->buf[pos + 5]);
         if (kind < 0) return bad_vr(w, pos);
         int64_t value;
-        if (kind >= LONG) {
-            if (pos + 12 > n) return need_more(w, pos + 12);
-            length = u32_at(w, pos + 8);
-            value = pos + 12;
-        } else {
-            value = pos + 8;
-        }
+        if (value_of(w, pos, kind, &length, &value) < 0) return -1;
         if (length == UNDEFINED)
             return header_error(w, "bad_meta", "undefined length in file meta group", 0, 0);
         int64_t end = value + length;
@@ -294,16 +295,9 @@ static int pixel_data_end(Walker *w, int64_t pos, int explicit, int64_t *end_out
     int64_t value;
     if (explicit) {
         int kind = vr_kind(w->buf[pos + 4], w->buf[pos + 5]);
-        if (kind >= LONG) {
-            if (pos + 12 > n) return need_more(w, pos + 12);
-            length = u32_at(w, pos + 8);
-            value = pos + 12;
-        } else if (kind < 0) {
-            return bad_vr(w, pos);
-        } else {
-            length = u16_at(w, pos + 6);
-            value = pos + 8;
-        }
+        if (kind < 0) return bad_vr(w, pos);
+        length = u16_at(w, pos + 6);
+        if (value_of(w, pos, kind, &length, &value) < 0) return -1;
     } else {
         length = u32_at(w, pos + 4);
         value = pos + 8;
