@@ -117,10 +117,11 @@ def test_randomly_edited_headers(name: str, edits: list[tuple[int, bytes, int]],
 
 
 # Random element streams, written in the encoding the transfer syntax names (or not).
-VRS = [b"OB", b"OW", b"SQ", b"UN", b"UT", b"UI", b"CS", b"US", b"UL", b"PN", b"LO", b"XX", b"ob",
-       b"\x00\x00", b"\x01\xff"]  # fmt: skip
+VRS = [b"OB", b"OW", b"SQ", b"UN", b"UT", b"UI", b"UI", b"UI", b"CS", b"US", b"UL", b"PN", b"LO"]
+NOT_VRS = [b"XX", b"ob", b"\x00\x00", b"\x01\xff"]
 TAGS = [0x00080016, 0x00080018, 0x0020000D, 0x0020000E, 0x00100010, 0x00091010, 0x7FE00010,
         0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD, 0x00020010, 0x00000000]  # fmt: skip
+likely = st.integers(0, 4).map(bool)
 UIDS = [b"1.2.3\x00", b"2.25.12 ", b"1.2\x80\xff", b"", b"  \x00\x00", b"9" * 64]
 
 
@@ -130,8 +131,9 @@ def elements(draw: st.DrawFn, depth: int = 0) -> list[Any]:
     ("seq", tag, vr, items, delimited) with items ("item", defined, elements, delimited)."""
     out: list[Any] = []
     for _ in range(draw(st.integers(0, 5))):
-        tag = draw(st.sampled_from(TAGS) | st.integers(0, 0xFFFFFFFF))
-        vr = draw(st.sampled_from(VRS))
+        # mostly well-formed, so that the walk gets far; sometimes anything
+        tag = draw(st.sampled_from(TAGS) if draw(likely) else st.integers(0, 0xFFFFFFFF))
+        vr = draw(st.sampled_from(VRS) if draw(likely) else st.sampled_from(NOT_VRS))
         if depth < 20 and draw(st.integers(0, 3)) == 0:
             items = [
                 ("item", draw(st.booleans()), draw(elements(depth + 1)), draw(st.booleans()))
@@ -140,7 +142,8 @@ def elements(draw: st.DrawFn, depth: int = 0) -> list[Any]:
             out.append(("seq", tag, vr, items, draw(st.booleans())))
         else:
             value = draw(st.sampled_from(UIDS) | st.binary(max_size=12))
-            length = draw(st.none() | st.sampled_from([UNDEFINED, 0xFFFF, 0x7FFFFFFF, 3, 0]))
+            wrong = st.sampled_from([UNDEFINED, 0xFFFF, 0x7FFFFFFF, 3, 0])
+            length = None if draw(likely) else draw(wrong)
             out.append(("el", tag, vr, length, value))
     return out
 
