@@ -5,5 +5,5 @@ from imagewarden.resilience.backup.header import HeaderError, HeaderInfo, NeedMo
 def bind(info: type[HeaderInfo], error: type[HeaderError], need_more: type[NeedMore], /) -> None:
     """Give the walk the classes of its results and errors (before ``read_header``)."""
 
-def read_header(buf: bytes, *, whole: bool) -> HeaderInfo:
+def read_header(buf: bytes, /, *, whole: bool) -> HeaderInfo:
     """``header.read_header_python``, in C: the same results, errors and NeedMore sizes."""

@@ -332,7 +332,7 @@ def read_header_python(buf: bytes, *, whole: bool) -> HeaderInfo:
 class HeaderReader(Protocol):
     """The signature of ``read_header``, whichever walk it is."""
 
-    def __call__(self, buf: bytes, *, whole: bool) -> HeaderInfo: ...
+    def __call__(self, buf: bytes, /, *, whole: bool) -> HeaderInfo: ...
 
 
 def _pick_reader() -> HeaderReader:
