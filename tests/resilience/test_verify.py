@@ -176,6 +176,20 @@ def test_file_changing_while_read_is_reported() -> None:
     assert record["problems"] == ["changed_during_scan"]
 
 
+def test_a_file_cut_short_after_it_was_opened_is_reported(tmp_path: Path) -> None:
+    # the header asks for bytes the file no longer has, again and again: the re-reads end
+    # and the file is reported as changed, instead of the checking process failing
+    from imagewarden.resilience.backup.sample import source_file
+    from imagewarden.resilience.backup.scan import FIRST_READ, FileScan
+
+    data = source_file("waveform_ecg.dcm").read_bytes()
+    (tmp_path / "ecg.dcm").write_bytes(data)
+    opened = FileScan(str(tmp_path), "ecg.dcm", follow_links=False)
+    os.truncate(tmp_path / "ecg.dcm", FIRST_READ + 1000)
+    record = opened.run()
+    assert record["problems"] == ["changed_during_scan"]
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to an unprivileged user")
 def test_permission_denied_is_reported_not_fatal(archive: Path, tmp_path: Path) -> None:
     # root reads everything, so the scan runs as "nobody" on a copy nobody may partly read
