@@ -173,8 +173,9 @@ def _verify_startup(work: Path) -> dict[str, Any]:
 
 def _header_walk(folder: Path) -> dict[str, Any]:
     """CPU time of the DICOM header walk alone over the cached files' first 64 KiB (read
-    beforehand, untimed): a floor for the Python part of the check, which no peer does."""
-    from imagewarden.resilience.backup.header import HeaderError, NeedMore, read_header
+    beforehand, untimed), in the walk the command uses ("c", or "python" where the extension
+    is not built): the part of the check no peer does."""
+    from imagewarden.resilience.backup.header import NATIVE, HeaderError, NeedMore, read_header
     from imagewarden.resilience.backup.scan import FIRST_READ
 
     heads = []
@@ -187,7 +188,7 @@ def _header_walk(folder: Path) -> dict[str, Any]:
         with contextlib.suppress(HeaderError, NeedMore):
             read_header(head, whole=len(head) < FIRST_READ)
     cpu = time.process_time() - start
-    return {"files": len(heads), "cpu_s": round(cpu, 3),
+    return {"walk": "c" if NATIVE else "python", "files": len(heads), "cpu_s": round(cpu, 3),
             "per_file_us": round(cpu / max(1, len(heads)) * 1e6, 1)}  # fmt: skip
 
 

@@ -176,6 +176,20 @@ def test_file_changing_while_read_is_reported() -> None:
     assert record["problems"] == ["changed_during_scan"]
 
 
+def test_a_file_cut_short_after_it_was_opened_is_reported(tmp_path: Path) -> None:
+    # the header asks for bytes the file no longer has, again and again: the re-reads end
+    # and the file is reported as changed, instead of the checking process failing
+    from imagewarden.resilience.backup.sample import source_file
+    from imagewarden.resilience.backup.scan import FIRST_READ, FileScan
+
+    data = source_file("waveform_ecg.dcm").read_bytes()
+    (tmp_path / "ecg.dcm").write_bytes(data)
+    opened = FileScan(str(tmp_path), "ecg.dcm", follow_links=False)
+    os.truncate(tmp_path / "ecg.dcm", FIRST_READ + 1000)
+    record = opened.run()
+    assert record["problems"] == ["changed_during_scan"]
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to an unprivileged user")
 def test_permission_denied_is_reported_not_fatal(archive: Path, tmp_path: Path) -> None:
     # root reads everything, so the scan runs as "nobody" on a copy nobody may partly read
@@ -224,3 +238,25 @@ def test_interrupted_run_stops_cleanly_and_resumes(tmp_path: Path) -> None:
     result = verify(root, jobs=2, manifest_out=manifest, resume=True)
     assert result.resumed >= 64 and result.files == 144 and result.ok == 144
     assert len(list(read_records(manifest))) == 144
+
+
+def test_a_long_header_without_pixel_data_is_read_to_its_end(tmp_path: Path) -> None:
+    # an ECG: waveform elements instead of pixel data, so the header walk goes on to the end
+    # of the file, asking for more than the first read several times
+    import pydicom
+
+    from imagewarden.resilience.backup.sample import source_file
+
+    source = source_file("waveform_ecg.dcm")
+    archive = tmp_path / "ecg"
+    archive.mkdir()
+    (archive / "ecg.dcm").write_bytes(source.read_bytes())
+    manifest = tmp_path / "m.jsonl"
+    result = verify(archive, jobs=1, manifest_out=manifest)
+    assert (result.files, result.ok) == (1, 1)
+    (record,) = read_records(manifest)
+    ds = pydicom.dcmread(source, stop_before_pixels=True)
+    assert (record["sop_instance"], record["series"]) == (
+        ds.SOPInstanceUID,
+        ds.SeriesInstanceUID,
+    )

@@ -5,11 +5,17 @@ pixel values, and decodes only four UIDs (SOP Class, SOP Instance, Study, Series
 transfer syntax. Patient attributes are skipped by length and never decoded, so they cannot
 end up in a manifest or a log. pydicom is ~10x slower for this job because it builds a full
 Dataset; here one pass over a bytes buffer with precompiled structs is enough.
+
+The walk is written twice: here in Python, the reference and the fallback, and in C
+(``_header_walk.c``, an optional compiled extension, ~10x faster again), which gives exactly
+the same results, errors and ``NeedMore`` sizes. ``read_header`` is the C walk when the
+extension was built at install time, this module's ``read_header_python`` otherwise.
 """
 
 from __future__ import annotations
 
 import struct
+from typing import Protocol
 
 PREAMBLE = 128
 MAGIC = b"DICM"
@@ -278,7 +284,7 @@ def _meta(buf: bytes) -> tuple[int, str]:
     raise HeaderError("bad_meta", "file meta group too long")
 
 
-def read_header(buf: bytes, *, whole: bool) -> HeaderInfo:
+def read_header_python(buf: bytes, *, whole: bool) -> HeaderInfo:
     """Parse a Part-10 header from the first bytes of a file.
 
     Raises HeaderError for malformed headers (``no_magic`` when the preamble and "DICM" are
@@ -321,3 +327,24 @@ def read_header(buf: bytes, *, whole: bool) -> HeaderInfo:
         pixel_data_offset=pixel,
         pixel_data_end=pixel_end,
     )
+
+
+class HeaderReader(Protocol):
+    """The signature of ``read_header``, whichever walk it is."""
+
+    def __call__(self, buf: bytes, /, *, whole: bool) -> HeaderInfo: ...
+
+
+def _pick_reader() -> HeaderReader:
+    try:
+        from imagewarden.resilience.backup import _header_walk
+    except ImportError:  # not built (no compiler at install time): the Python walk
+        return read_header_python
+    _header_walk.bind(HeaderInfo, HeaderError, NeedMore)
+    return _header_walk.read_header
+
+
+read_header: HeaderReader = _pick_reader()
+"""Parse a Part-10 header (``read_header_python`` says how), in C when it is built."""
+NATIVE = read_header is not read_header_python
+"""The C walk is in use."""

@@ -38,6 +38,8 @@ OPEN_AHEAD = 32
 """Files opened, and their reading started, ahead of the one being checked."""
 MAX_HEADER = 64 << 20
 """A header that needs more than this is treated as corrupt rather than read on."""
+_HEADER_READS = 16
+"""Reads of a header at most: the first, then growing ones (``FileScan.check_header``)."""
 _SEQ_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
 _DICOM_NAMES = (".dcm", ".dicom", ".dic", ".ima")
 _ITEM_TAG = b"\xfe\xff\x00\xe0"
@@ -307,15 +309,23 @@ class FileScan:
             return os.pread(fd, length, offset)
 
         path = self.record["path"]
-        if is_ransom_note(path.rsplit("/", 1)[-1]) and not has_magic(first):
+        # the name was matched once already: ``names`` holds "ransom_note" when it is one
+        if "ransom_note" in self.names and not has_magic(first):
             self.header = []
             return
         try:
-            try:
-                self.header = _header_problems(first, size, read_at, path, self.fields)
-            except NeedMore as more:
-                head = os.pread(fd, more.size, 0)
-                self.header = _header_problems(head, size, read_at, path, self.fields)
+            head = first
+            for _ in range(_HEADER_READS):
+                try:
+                    self.header = _header_problems(head, size, read_at, path, self.fields)
+                    return
+                except NeedMore as more:
+                    # first what the walk asks for; a header that asks again (large elements,
+                    # or a long file without pixel data) is read at least twice as far each
+                    # time, so a few reads reach the file's end or MAX_HEADER
+                    grown = more.size if head is first else min(2 * len(head), size)
+                    head = os.pread(fd, max(more.size, grown), 0)
+            self.header = ["truncated"]  # still short: the file shrank while it was read
         except OSError as exc:
             self._fail(exc)
 

@@ -1,0 +1,9 @@
+"""The C header walk (``_header_walk.c``); ``header.py`` picks it when it is built."""
+
+from imagewarden.resilience.backup.header import HeaderError, HeaderInfo, NeedMore
+
+def bind(info: type[HeaderInfo], error: type[HeaderError], need_more: type[NeedMore], /) -> None:
+    """Give the walk the classes of its results and errors (before ``read_header``)."""
+
+def read_header(buf: bytes, /, *, whole: bool) -> HeaderInfo:
+    """``header.read_header_python``, in C: the same results, errors and NeedMore sizes."""
