@@ -365,4 +365,3 @@ def report_finding_from_row(row: tuple[Any, ...], shared: Mapping[str, str]) -> 
         {} if extra == "{}" else dict(_decoded(extra)),
         revision,
     )
-
