@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from imagewarden.app import Workspace, open_workspace
@@ -76,3 +77,33 @@ def test_listing_reads_at_most_limit_findings_without_evidence(workspace: Worksp
     listed = list_findings(workspace, FindingQuery(limit=2, evidence=False))
     assert [f.id for f in listed] == [f.id for f in everything[:2]]
     assert all(f.evidence == {} for f in listed)
+
+
+# The weakness groups' affected-assets cell as the template wrote it before it was built in
+# Python: the filter must give the page the same markup, escaped the same way.
+_AFFECTED_LOOP = (
+    "{% for a in assets %}{% if a.asset_id in anchored %}"
+    '<a href="#{{ a.asset_id|asset_anchor }}">{{ a.name }}</a>'
+    "{% else %}{{ a.name }}{% endif %}"
+    "{% if a.asset_id %} <code>{{ a.asset_id }}</code>{% endif %}"
+    '{{ ", " if not loop.last }}{% endfor %}'
+)
+
+
+def test_affected_assets_are_escaped_and_linked_as_the_template_did() -> None:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["asset_anchor"] = html_module.asset_anchor
+    loop = env.from_string(_AFFECTED_LOOP)
+    assets = (
+        html_module.AffectedAsset("CT-1", 'CT <1> & "A"'),
+        html_module.AffectedAsset("ws/<b>'9'", "Work<station>"),
+        html_module.AffectedAsset(None, "whole site"),
+        html_module.AffectedAsset("MR-1", "MR 1"),
+    )
+    anchored = frozenset({"CT-1", "ws/<b>'9'"})
+    built = html_module.affected_markup(assets, anchored)
+    assert built == loop.render(assets=assets, anchored=anchored)
+    assert "<1>" not in built and "<b>" not in built and "<station>" not in built
+    assert f'<a href="#{html_module.asset_anchor("CT-1")}">CT &lt;1&gt; &amp; ' in built
+    assert "MR 1 <code>MR-1</code>" in built
+    assert html_module.affected_markup((), anchored) == ""

@@ -178,3 +178,27 @@ def test_a_finding_without_risk_factors_or_safeguards_reads_back(db_url: str) ->
         assert _shared(store.findings()) == _shared([bare, *FINDINGS])
         with store.snapshot() as snapshot:
             assert _shared(StoredFindings(snapshot)) == _shared([bare, *FINDINGS])
+
+
+def test_a_report_reads_each_finding_as_stored_but_its_evidence_and_times(db_url: str) -> None:
+    with Store.open(db_url, create=True) as store:
+        _record(store)
+        until = dt.date(2031, 5, 17)
+        store.set_finding_status(FINDINGS[2].id, FindingStatus.ACCEPTED, "vendor patch", until)
+        store.set_finding_status(FINDINGS[3].id, FindingStatus.FALSE_POSITIVE, "lab device")
+        whole = {f.id: f for f in store.findings()}
+        with store.snapshot() as snapshot:
+            streamed = list(StoredFindings(snapshot).in_risk_order())
+        assert sorted(f.id for f in streamed) == sorted(whole)
+        for finding in streamed:
+            bare = replace(
+                whole[finding.id], evidence={}, first_seen=None, last_seen=None, mitigated_at=None
+            )
+            assert finding == bare
+        accepted = next(f for f in streamed if f.id == FINDINGS[2].id)
+        assert (accepted.status, accepted.status_reason, accepted.accepted_until) == (
+            FindingStatus.ACCEPTED,
+            "vendor patch",
+            until,
+        )
+        assert accepted.revision == 1

@@ -23,7 +23,7 @@ from imagewarden.model import (
     ObservedFinding,
     ServiceProtocol,
     SubjectKind,
-    finding_fingerprint,
+    fingerprints_of,
 )
 
 _NO_EXTRA: Mapping[str, Any] = {}
@@ -33,13 +33,14 @@ _NO_FACTS: Mapping[str, FactValue] = {}
 class _Rule:
     """One check, ready to test and to describe a subject it matches."""
 
-    __slots__ = ("check", "evidence", "holds")
+    __slots__ = ("check", "evidence", "fingerprints", "holds")
 
     def __init__(self, check: Check) -> None:
         assert check.when is not None  # guaranteed by the schema for "rules" checks
         self.check = check
         self.holds: Test = compile_condition(check.when)
         self.evidence = evidence_of([*sorted(check.when.facts()), *check.evidence])
+        self.fingerprints = {kind: fingerprints_of(check.id, kind) for kind in SubjectKind}
 
     def applies_to(self, asset_type: AssetType) -> bool:
         scope = self.check.applies_to
@@ -58,7 +59,7 @@ class _Rule:
     ) -> ObservedFinding:
         check = self.check
         return ObservedFinding(
-            finding_fingerprint(check.id, kind, subject_id),
+            self.fingerprints[kind](subject_id),
             check.id,
             kind,
             subject_id,

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         RiskScore,
         StoredLifecycle,
         finding_fingerprint,
+        fingerprints_of,
         mitigates,
         reopens,
     )
@@ -102,6 +103,7 @@ _MODULE_OF = {
             "RiskScore",
             "StoredLifecycle",
             "finding_fingerprint",
+            "fingerprints_of",
             "mitigates",
             "reopens",
         ),
@@ -180,6 +182,7 @@ __all__ = [
     "SubjectKind",
     "UserInputError",
     "finding_fingerprint",
+    "fingerprints_of",
     "mitigates",
     "reopens",
     "unmanaged_asset_id",

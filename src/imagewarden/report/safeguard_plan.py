@@ -119,6 +119,8 @@ class PlanTally:
         """Per asset, the safeguards recommended for any of its findings: few distinct sets,
         each held once (``shared``), instead of a set of assets per safeguard."""
         self.shared: dict[frozenset[str], frozenset[str]] = {}
+        self.unions: dict[tuple[int, int], frozenset[str]] = {}
+        """The shared union of a shared set held for an asset and a recommendation list's."""
 
     def add(self, view: FindingView) -> None:
         """Count one current finding."""
@@ -134,10 +136,17 @@ class PlanTally:
 
     def _add_to_asset(self, asset_id: str, ids: frozenset[str]) -> None:
         held = self.by_asset.get(asset_id)
-        if held is not None and ids <= held:
+        if held is None:
+            self.by_asset[asset_id] = self.shared.setdefault(ids, ids)
             return
-        union = ids if held is None else held | ids
-        self.by_asset[asset_id] = self.shared.setdefault(union, union)
+        # Both sets are shared (held here for good), so their ids name them: the union of
+        # two is worked out once, not for every finding of every asset.
+        key = (id(held), id(ids))
+        union = self.unions.get(key)
+        if union is None:
+            union = held if ids <= held else held | ids
+            union = self.unions[key] = self.shared.setdefault(union, union)
+        self.by_asset[asset_id] = union
 
     def plan(self, site_ids: Set[str] | None = None) -> SafeguardPlan:
         """The plan of the current findings added; resolved findings need no safeguard.

@@ -17,6 +17,7 @@ from imagewarden.model import (
     DefenseLayer,
     Finding,
     FindingStatus,
+    RiskFactor,
     Severity,
     Site,
 )
@@ -166,10 +167,10 @@ class _Tally:
         self.top_n = top_n
         self.by_status: Counter[FindingStatus] = Counter()
         self.by_severity: Counter[Severity] = Counter()
-        self.by_layer: Counter[DefenseLayer] = Counter()
+        self.by_safeguards: Counter[tuple[str, ...]] = Counter()
+        """Current findings per recommendation list: counted into layers at the end."""
         self.layers: dict[tuple[str, ...], frozenset[DefenseLayer]] = {}
         """The layers of each recommendation list, shared by the findings that have it."""
-        self.without_layer = 0
         self.by_category: Counter[str] = Counter()
         self.per_site: dict[str, Counter[Severity]] = defaultdict(Counter)
         self.site_names: dict[str, str] = {}
@@ -182,6 +183,12 @@ class _Tally:
         self.top: dict[tuple[str, str], FindingView] = {}
         """The riskiest finding of the first ``top_n`` subjects: findings come in risk order."""
         self.factor_weights: dict[str, float] = {}
+        self.factor_sets: dict[int, tuple[RiskFactor, ...]] = {}
+        """The sets of risk factors counted in ``factor_weights``, by identity: findings
+        share a few (held, so an id is not reused while remembered)."""
+        self.assets: dict[str, tuple[tuple[str, str], str, bool]] = {}
+        """Per asset id: its subject key, category and whether it is unmanaged, which every
+        finding of the asset shares."""
         self.loads = Loads()
         self.plan = PlanTally()
 
@@ -189,41 +196,63 @@ class _Tally:
         """Count one finding, any status."""
         f = view.finding
         self.by_status[f.status] += 1
-        for factor in f.risk.factors:
-            self.factor_weights.setdefault(factor.name, factor.weight)
-        if view.is_current:
-            self._add_current(view)
+        factors = f.risk.factors
+        if id(factors) not in self.factor_sets:
+            self.factor_sets[id(factors)] = factors
+            for factor in factors:
+                self.factor_weights.setdefault(factor.name, factor.weight)
+        if f.status in CURRENT_STATUSES:
+            self._add_current(view, f)
 
-    def _add_current(self, view: FindingView) -> None:
-        f = view.finding
-        self.by_severity[f.severity] += 1
+    def _asset(self, view: FindingView, asset_id: str) -> tuple[tuple[str, str], str, bool]:
+        known = self.assets.get(asset_id)
+        if known is None:
+            known = self.assets[asset_id] = (subject_key(view), view.category, on_unmanaged(view))
+        return known
+
+    def _add_current(self, view: FindingView, f: Finding) -> None:
+        severity, asset_id, site_id = f.severity, f.asset_id, f.site_id
+        self.by_severity[severity] += 1
         self.accepted += f.status is FindingStatus.ACCEPTED
         self.loads.add(f)
         self.plan.add(view)
-        layers = self.layers.get(f.safeguards)
-        if layers is None:
-            layers = self.layers[f.safeguards] = view.layers
-        for layer in layers:
-            self.by_layer[layer] += 1
-        self.without_layer += not layers
-        self.by_category[view.category] += 1
-        key = subject_key(view)
+        if f.safeguards not in self.layers:
+            self.layers[f.safeguards] = view.layers
+        self.by_safeguards[f.safeguards] += 1
+        if asset_id is None:
+            key, category, unmanaged = subject_key(view), view.category, on_unmanaged(view)
+        else:
+            key, category, unmanaged = self._asset(view, asset_id)
+        self.by_category[category] += 1
         self.subjects[key] += 1
         if key not in self.top and len(self.top) < self.top_n:
             self.top[key] = view
-        if on_unmanaged(view):
-            if f.asset_id is not None:
-                self.unmanaged[f.asset_id] += 1
-                held = self.unmanaged_highest.get(f.asset_id)
-                if held is None or f.severity.rank > held.rank:
-                    self.unmanaged_highest[f.asset_id] = f.severity
-        elif f.site_id == ENTERPRISE_SITE_ID:
+        if unmanaged:
+            if asset_id is not None:
+                self.unmanaged[asset_id] += 1
+                held = self.unmanaged_highest.get(asset_id)
+                if held is None or severity.rank > held.rank:
+                    self.unmanaged_highest[asset_id] = severity
+        elif site_id == ENTERPRISE_SITE_ID:
             self.enterprise += 1
-        elif f.site_id in self.apart:
+        elif site_id in self.apart:
             self.other_site += 1
         else:
-            self.site_names.setdefault(f.site_id, view.site_name)
-            self.per_site[f.site_id][f.severity] += 1
+            if site_id not in self.site_names:
+                self.site_names[site_id] = view.site_name
+            self.per_site[site_id][severity] += 1
+
+    def by_layer(self) -> tuple[dict[DefenseLayer, int], int]:
+        """Current findings per defense layer (each in every layer of its safeguards), every
+        layer, and those none of whose safeguards is in the loaded catalog."""
+        counts: Counter[DefenseLayer] = Counter()
+        without = 0
+        for safeguards, n in self.by_safeguards.items():
+            layers = self.layers[safeguards]
+            for layer in layers:
+                counts[layer] += n
+            without += 0 if layers else n
+        return {layer: counts.get(layer, 0) for layer in DefenseLayer}, without
 
     def by_site(self, context: ReportContext, sites: tuple[Site, ...]) -> tuple[SiteCounts, ...]:
         """Every inventory site (with or without findings), most findings first.
@@ -307,6 +336,7 @@ def build_summary(
     unmanaged_findings = sum(h.findings for h in unmanaged)
     by_severity = {s: tally.by_severity.get(s, 0) for s in SEVERITIES_DESC}
     top = tally.top_risks()
+    by_layer, without_layer = tally.by_layer()
     return Summary(
         findings=views,
         current=current,
@@ -320,8 +350,8 @@ def build_summary(
         by_severity=by_severity,
         by_status={s: tally.by_status.get(s, 0) for s in FindingStatus},
         by_site=tally.by_site(context, sites),
-        by_layer={layer: tally.by_layer.get(layer, 0) for layer in DefenseLayer},
-        without_layer=tally.without_layer,
+        by_layer=by_layer,
+        without_layer=without_layer,
         by_category=tally.categories(),
         readiness=score,
         top_risks=top,

@@ -134,29 +134,30 @@ class _Join:
         self.names = site_names(sites)
         self.by_id = {a.id: a for a in assets}
         self.catalog = catalog
+        self.checks = catalog.checks
         self.safeguards: dict[tuple[str, ...], tuple[tuple[Safeguard, ...], tuple[str, ...]]] = {}
 
     def _safeguards(self, urns: tuple[str, ...]) -> tuple[tuple[Safeguard, ...], tuple[str, ...]]:
         """(known, unknown), shared by every finding with the same recommendations."""
-        held = self.safeguards.get(urns)
-        if held is None:
-            known = self.catalog.safeguards
-            held = (
-                tuple(known[s] for s in urns if s in known),
-                tuple(s for s in urns if s not in known),
-            )
-            self.safeguards[urns] = held
+        known = self.catalog.safeguards
+        held = self.safeguards[urns] = (
+            tuple(known[s] for s in urns if s in known),
+            tuple(s for s in urns if s not in known),
+        )
         return held
 
     def __call__(self, f: Finding) -> FindingView:
-        known, unknown = self._safeguards(f.safeguards)
+        # Called for every finding of a report: lookups inlined, fields given in order.
+        held = self.safeguards.get(f.safeguards)
+        known, unknown = self._safeguards(f.safeguards) if held is None else held
+        asset_id = f.asset_id
         return FindingView(
-            finding=f,
-            site_name=self.names.get(f.site_id, f.site_id),
-            asset=self.by_id.get(f.asset_id) if f.asset_id is not None else None,
-            check=self.catalog.checks.get(f.check_id),
-            safeguards=known,
-            unknown_safeguards=unknown,
+            f,
+            self.names.get(f.site_id, f.site_id),
+            self.by_id.get(asset_id) if asset_id is not None else None,
+            self.checks.get(f.check_id),
+            known,
+            unknown,
         )
 
 

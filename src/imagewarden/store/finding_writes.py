@@ -119,25 +119,23 @@ class StagedFindings:
         """The safeguards recommended for the staged findings: key to JSON text."""
         # One memo per kind of value: the same object (the empty tuple) can be both a set of
         # risk factors and a list of safeguards, whose keys name rows of different tables.
-        self._risk_memo: dict[int, tuple[object, str]] = {}
-        self._safeguards_memo: dict[int, tuple[object, str]] = {}
+        self._risk_memo: dict[int, tuple[Any, str]] = {}
+        self._safeguards_memo: dict[int, tuple[Any, str]] = {}
         self._evidence_texts: dict[tuple[tuple[Any, ...], tuple[type, ...]], str] = {}
 
     @staticmethod
-    def _shared(
-        memo: dict[int, tuple[object, str]], value: object, encode: Callable[[], str]
+    def _remember(
+        memo: dict[int, tuple[Any, str]], value: Any, encode: Callable[[Any], str]
     ) -> str:
         """The key of a value shared by many findings (risk factors, safeguards), encoded
-        once.
+        once: ``_observed`` looks the memo up itself and calls this only when it misses.
 
         Keyed by identity, holding the value so its id cannot be reused while remembered.
         """
-        known = memo.get(id(value))
-        if known is None:
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            known = memo[id(value)] = (value, encode())
-        return known[1]
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[id(value)] = (value, key := encode(value))
+        return key
 
     def _risk_key(self, factors: tuple[RiskFactor, ...]) -> str:
         text = codec.risk_json(factors)
@@ -183,6 +181,9 @@ class StagedFindings:
             extra,
         ) = finding
         factors = risk.factors
+        # Most findings share a few values: one dict lookup each, no call, when remembered.
+        risk_known = self._risk_memo.get(id(factors))
+        safeguards_known = self._safeguards_memo.get(id(safeguards))
         return (
             key,
             check,
@@ -193,11 +194,13 @@ class StagedFindings:
             title,
             _SEVERITY_VALUES[severity],
             risk.score,
-            self._shared(self._risk_memo, factors, lambda: self._risk_key(factors)),
+            self._remember(self._risk_memo, factors, self._risk_key)
+            if risk_known is None
+            else risk_known[1],
             self._evidence(evidence),
-            self._shared(
-                self._safeguards_memo, safeguards, lambda: self._safeguards_key(safeguards)
-            ),
+            self._remember(self._safeguards_memo, safeguards, self._safeguards_key)
+            if safeguards_known is None
+            else safeguards_known[1],
             json.dumps(dict(extra)) if extra else "{}",
         )
 

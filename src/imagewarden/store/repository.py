@@ -387,15 +387,23 @@ class Store(FindingRecords):
 
     def assets(self, site_id: str | None = None) -> list[Asset]:
         services: dict[str, list[Service]] = {}
-        service_query = select(*ServiceRow.__table__.columns).order_by(
-            ServiceRow.asset_id, ServiceRow.port
-        )
-        query = select(*AssetRow.__table__.columns).order_by(AssetRow.site_id, AssetRow.id)
+        # Alike services (protocol, port, flags) are one object: a large inventory has a few
+        # thousand kinds of service and many times more services. The columns an Asset does
+        # not hold (row ids, update times) are not read: their conversion costs per row.
+        alike: dict[tuple[Any, ...], Service] = {}
+        service_columns = [c for c in ServiceRow.__table__.columns if c.name != "id"]
+        service_query = select(*service_columns).order_by(ServiceRow.asset_id, ServiceRow.port)
+        asset_columns = [c for c in AssetRow.__table__.columns if c.name != "updated_at"]
+        query = select(*asset_columns).order_by(AssetRow.site_id, AssetRow.id)
         if site_id is not None:
             query = query.where(AssetRow.site_id == site_id)
         with self.connection() as connection:
             for row in connection.execute(service_query).yield_per(FETCH):
-                services.setdefault(row.asset_id, []).append(codec.service_from_row(row))
+                values = tuple(row)[1:]
+                service = alike.get(values)
+                if service is None:
+                    service = alike[values] = codec.service_from_row(row)
+                services.setdefault(row.asset_id, []).append(service)
             return [
                 codec.asset_from_row(row, tuple(services.get(row.id, ())))
                 for row in connection.execute(query).yield_per(FETCH)
