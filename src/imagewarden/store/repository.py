@@ -391,7 +391,11 @@ class Store(FindingRecords):
         # thousand kinds of service and many times more services. The columns an Asset does
         # not hold (row ids, update times) are not read: their conversion costs per row.
         alike: dict[tuple[Any, ...], Service] = {}
-        service_columns = [c for c in ServiceRow.__table__.columns if c.name != "id"]
+        # the asset id first, then what makes a service (its row's ``values`` below)
+        service_columns = [
+            ServiceRow.asset_id,
+            *(c for c in ServiceRow.__table__.columns if c.name not in ("id", "asset_id")),
+        ]
         service_query = select(*service_columns).order_by(ServiceRow.asset_id, ServiceRow.port)
         asset_columns = [c for c in AssetRow.__table__.columns if c.name != "updated_at"]
         query = select(*asset_columns).order_by(AssetRow.site_id, AssetRow.id)
