@@ -322,7 +322,8 @@ class FileScan:
                 except NeedMore as more:
                     # first what the walk asks for; a header that asks again (large elements,
                     # or a long file without pixel data) is read at least twice as far each
-                    # time, so a few reads reach the file's end or MAX_HEADER
+                    # time, so a few reads reach the file's end or a request beyond MAX_HEADER
+                    # (then "truncated"); a read is at most twice MAX_HEADER
                     grown = more.size if head is first else min(2 * len(head), size)
                     head = os.pread(fd, max(more.size, grown), 0)
             self.header = ["truncated"]  # still short: the file shrank while it was read
