@@ -9,6 +9,7 @@ PostgreSQL, in every format, and the files compared byte for byte.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,3 +109,32 @@ def test_stream_is_in_risk_order_and_narrowed_by_the_store(workspace: Workspace)
             f for f in stored.only(asset_ids=[one.asset_id], complete=True) if f.id == one.id
         ]
         assert complete == one
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_cyclic_collection_runs_while_a_report_is_made(
+    workspace: Workspace, fmt: ReportFormat, tmp_path: Path
+) -> None:
+    """Reading every finding makes far more objects than a collection threshold: a report
+    that let the collector run would scan the whole context again and again. Cycles made
+    meanwhile are collected once the report is written, and the collector is back."""
+    out = tmp_path / f"report.{fmt.value}"
+    before_written: list[bool] = []
+
+    def seen(phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            before_written.append(not out.exists())  # the file appears when it is complete
+
+    was = gc.isenabled()
+    gc.enable()
+    gc.callbacks.append(seen)
+    try:
+        write_report(workspace, fmt, out, title="T", now=NOW)
+        assert gc.isenabled()
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.callbacks.remove(seen)
+        if not was:
+            gc.disable()
+    assert out.stat().st_size > 0
+    assert not any(before_written)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -154,30 +154,82 @@ def service_from_row(row: ServiceRow | Row[Any]) -> Service:
     )
 
 
+ASSET_COLUMNS = (
+    "id",
+    "site_id",
+    "name",
+    "type",
+    "vendor",
+    "model",
+    "model_family",
+    "software_version",
+    "os",
+    "os_version",
+    "end_of_support",
+    "ip_addresses",
+    "hostname",
+    "segment",
+    "network_zone",
+    "criticality",
+    "department",
+    "owner",
+    "managed",
+)
+"""The assets table's columns an Asset holds, in the order of its fields."""
+
+
+def asset_from_values(values: Sequence[Any], services: tuple[Service, ...]) -> Asset:
+    """An asset (with its services) from the values of ``ASSET_COLUMNS``, in that order."""
+    (
+        asset_id,
+        site_id,
+        name,
+        asset_type,
+        vendor,
+        model,
+        model_family,
+        software_version,
+        os,
+        os_version,
+        end_of_support,
+        ip_addresses,
+        hostname,
+        segment,
+        network_zone,
+        criticality,
+        department,
+        owner,
+        managed,
+    ) = values
+    # Positional, in the fields' order: Store.assets builds one per asset of the inventory,
+    # and keyword arguments cost a third of the construction.
+    return Asset(
+        asset_id,
+        site_id,
+        name,
+        _ASSET_TYPES[asset_type],
+        vendor,
+        model,
+        model_family,
+        software_version,
+        os,
+        os_version,
+        end_of_support,
+        tuple(ip_addresses),
+        hostname,
+        segment,
+        _ZONES[network_zone],
+        _CRITICALITIES[criticality],
+        department,
+        owner,
+        managed,
+        services,
+    )
+
+
 def asset_from_row(row: AssetRow | Row[Any], services: tuple[Service, ...]) -> Asset:
     """An asset (with its services) from its row."""
-    return Asset(
-        id=row.id,
-        site_id=row.site_id,
-        name=row.name,
-        type=_ASSET_TYPES[row.type],
-        vendor=row.vendor,
-        model=row.model,
-        model_family=row.model_family,
-        software_version=row.software_version,
-        os=row.os,
-        os_version=row.os_version,
-        end_of_support=row.end_of_support,
-        ip_addresses=tuple(row.ip_addresses),
-        hostname=row.hostname,
-        segment=row.segment,
-        network_zone=_ZONES[row.network_zone],
-        criticality=_CRITICALITIES[row.criticality],
-        department=row.department,
-        owner=row.owner,
-        managed=row.managed,
-        services=services,
-    )
+    return asset_from_values([getattr(row, name) for name in ASSET_COLUMNS], services)
 
 
 def observation_row(obs: Observation) -> dict[str, Any]:

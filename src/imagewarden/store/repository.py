@@ -397,7 +397,7 @@ class Store(FindingRecords):
             *(c for c in ServiceRow.__table__.columns if c.name not in ("id", "asset_id")),
         ]
         service_query = select(*service_columns).order_by(ServiceRow.asset_id, ServiceRow.port)
-        asset_columns = [c for c in AssetRow.__table__.columns if c.name != "updated_at"]
+        asset_columns = [AssetRow.__table__.c[name] for name in codec.ASSET_COLUMNS]
         query = select(*asset_columns).order_by(AssetRow.site_id, AssetRow.id)
         if site_id is not None:
             query = query.where(AssetRow.site_id == site_id)
@@ -409,7 +409,7 @@ class Store(FindingRecords):
                     service = alike[values] = codec.service_from_row(row)
                 services.setdefault(row.asset_id, []).append(service)
             return [
-                codec.asset_from_row(row, tuple(services.get(row.id, ())))
+                codec.asset_from_values(row, tuple(services.get(row[0], ())))
                 for row in connection.execute(query).yield_per(FETCH)
             ]
 
