@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -154,28 +155,9 @@ def service_from_row(row: ServiceRow | Row[Any]) -> Service:
     )
 
 
-ASSET_COLUMNS = (
-    "id",
-    "site_id",
-    "name",
-    "type",
-    "vendor",
-    "model",
-    "model_family",
-    "software_version",
-    "os",
-    "os_version",
-    "end_of_support",
-    "ip_addresses",
-    "hostname",
-    "segment",
-    "network_zone",
-    "criticality",
-    "department",
-    "owner",
-    "managed",
-)
-"""The assets table's columns an Asset holds, in the order of its fields."""
+ASSET_COLUMNS = tuple(f.name for f in dataclasses.fields(Asset) if f.name != "services")
+"""The assets table's columns an Asset holds, in the order of its fields (the columns are
+named as the fields)."""
 
 
 def asset_from_values(values: Sequence[Any], services: tuple[Service, ...]) -> Asset:
