@@ -35,11 +35,10 @@ from imagewarden.model import (
 )
 from imagewarden.model.finding import SUBJECT_KIND_TEXT
 from imagewarden.store import codec
+from imagewarden.store.bulk import batches
 from imagewarden.store.chunks import FETCH
 from imagewarden.store.schema import FindingRow, RiskFactorSetRow, SafeguardListRow
 
-BATCH = 5000
-"""Rows per executemany: large enough to amortise, small enough to bound the batch's memory."""
 WRITE_CACHE_KIB = 65536
 """SQLite page cache while an assessment writes (see ``_page_cache``)."""
 
@@ -293,17 +292,6 @@ class _Statements:
         )
 
 
-def _batches(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
-    batch: list[tuple[Any, ...]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _current_revisions(connection: Connection) -> dict[str, int]:
     """Every stored finding's revision, locked against changes until the transaction ends.
 
@@ -364,7 +352,7 @@ def _write(connection: Connection, staged: StagedFindings, assessment_id: int) -
     now = staged.now
 
     def execute(statement: str, rows: Iterator[tuple[Any, ...]]) -> None:
-        for batch in _batches(rows):
+        for batch in batches(rows):
             connection.exec_driver_sql(statement, batch)
 
     # A finding that appeared meanwhile is left as it is.

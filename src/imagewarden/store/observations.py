@@ -14,11 +14,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
 from imagewarden.model import FactValue, Observation, ObservationSource, SubjectKind
 from imagewarden.store import codec
+from imagewarden.store.bulk import insert_rows
 from imagewarden.store.chunks import chunks, driver_rows
 from imagewarden.store.schema import ObservationRow
 
@@ -63,10 +64,8 @@ def replace_observations(session: Session, batch: ObservationBatch) -> int:
             if names is not None:
                 statement = statement.where(ObservationRow.name.in_(names))
             session.execute(statement)
-    rows = [codec.observation_row(o) for o in _newest(batch.observations)]
-    if rows:
-        session.execute(insert(ObservationRow), rows)
-    return len(rows)
+    rows = (codec.observation_row(o) for o in _newest(batch.observations))
+    return insert_rows(session, ObservationRow, rows)
 
 
 def _newest(observations: Iterable[Observation]) -> list[Observation]:

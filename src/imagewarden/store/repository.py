@@ -38,6 +38,7 @@ from imagewarden.model import (
 )
 from imagewarden.store import audit, codec
 from imagewarden.store.audit import AuditEntry, AuditRow, ChainCheck, Change
+from imagewarden.store.bulk import batches, insert_rows
 from imagewarden.store.chunks import FETCH, chunks
 from imagewarden.store.database import (
     WRITE,
@@ -312,25 +313,27 @@ class Store(FindingRecords):
 
         asset_ids = [a.id for a in inventory.assets]
         existing_assets = self._existing(session, AssetRow.id, asset_ids)
-        new_assets = [
-            codec.asset_row(a, now) for a in inventory.assets if a.id not in existing_assets
-        ]
-        old_assets = [codec.asset_row(a, now) for a in inventory.assets if a.id in existing_assets]
-        if new_assets:
-            session.execute(insert(AssetRow), new_assets)
-        if old_assets:
-            session.execute(update(AssetRow), old_assets)
+        # Rows are made a batch at a time: a large inventory's rows would all be held at once.
+        assets_added = insert_rows(
+            session,
+            AssetRow,
+            (codec.asset_row(a, now) for a in inventory.assets if a.id not in existing_assets),
+        )
+        updated = (codec.asset_row(a, now) for a in inventory.assets if a.id in existing_assets)
+        assets_updated = 0
+        for batch in batches(updated):
+            session.execute(update(AssetRow), batch)
+            assets_updated += len(batch)
         for chunk in chunks(sorted(existing_assets)):
             session.execute(delete(ServiceRow).where(ServiceRow.asset_id.in_(chunk)))
-        services = [codec.service_row(a.id, s) for a in inventory.assets for s in a.services]
-        if services:
-            session.execute(insert(ServiceRow), services)
+        services = (codec.service_row(a.id, s) for a in inventory.assets for s in a.services)
+        insert_rows(session, ServiceRow, services)
 
         replace_observations(session, self._inventory_batch(inventory))
         return ImportSummary(
             sites_added=len(new_sites),
-            assets_added=len(new_assets),
-            assets_updated=len(old_assets),
+            assets_added=assets_added,
+            assets_updated=assets_updated,
             observations=len(inventory.observations),
         )
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from imagewarden.model import Asset, Service, Site
 from imagewarden.store import codec
+from imagewarden.store.bulk import insert_rows
 from imagewarden.store.chunks import chunks
 from imagewarden.store.schema import AssetRow, ServiceRow, SiteRow
 
@@ -51,10 +52,8 @@ def add_assets(session: Session, new: Sequence[Asset], now: dt.datetime) -> None
     """Insert assets with their services."""
     if not new:
         return
-    session.execute(insert(AssetRow), [codec.asset_row(a, now) for a in new])
-    rows = [codec.service_row(a.id, s) for a in new for s in a.services]
-    if rows:
-        session.execute(insert(ServiceRow), rows)
+    insert_rows(session, AssetRow, (codec.asset_row(a, now) for a in new))
+    insert_rows(session, ServiceRow, (codec.service_row(a.id, s) for a in new for s in a.services))
 
 
 def update_assets(

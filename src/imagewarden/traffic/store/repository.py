@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from imagewarden.store import Store
+from imagewarden.store.bulk import insert_rows
 from imagewarden.traffic.model import CaptureBatch, FlowRecord, flow_from_json, flow_to_json
 from imagewarden.traffic.store.tables import CaptureRow, FlowRow
 
@@ -108,9 +109,7 @@ def replace_capture(
     )
     session.add(row)
     session.flush()
-    rows = [_flow_row(row.id, site_id, flow) for flow in batch.flows]
-    if rows:
-        session.execute(insert(FlowRow), rows)
+    insert_rows(session, FlowRow, (_flow_row(row.id, site_id, flow) for flow in batch.flows))
     return row.id, existing is not None
 
 

@@ -14,7 +14,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 
 from imagewarden.store import Store
+from imagewarden.store.chunks import chunks
 from imagewarden.vulns.interface import (
     CpeMatch,
     CsafAdvisory,
@@ -71,8 +72,6 @@ FEED_IMPORT_ACTION = "feeds.import"
 SBOM_IMPORT_ACTION = "import.sbom"
 """The audit action of one SBOM import."""
 
-T = TypeVar("T")
-_IN = 500  # ids per IN (...) list: below SQLite's bound-parameter limit
 _PARAMS = 900  # vendors + products per query, below SQLite's bound-parameter limit
 _MATCH_COLUMNS = (
     VulnCpeMatchRow.cve_id,
@@ -102,18 +101,13 @@ _MENTION_COLUMNS = (
 )
 
 
-def _chunks(items: Sequence[T], size: int = _IN) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _products_by_vendor(pairs: set[tuple[str, str]]) -> Iterator[tuple[str, list[str]]]:
     """The pairs as (vendor, products) lookups, each within the parameter budget."""
     by_vendor: dict[str, list[str]] = defaultdict(list)
     for vendor, product in sorted(pairs):
         by_vendor[vendor].append(product)
     for vendor, products in by_vendor.items():
-        for part in _chunks(products, _PARAMS - 1):
+        for part in chunks(products, _PARAMS - 1):
             yield vendor, list(part)
 
 
@@ -302,7 +296,7 @@ class VulnRepository:
             combined = sorted(
                 cve for cve, entries in found.items() if any(e.operator == "AND" for e in entries)
             )
-            for ids in _chunks(combined):
+            for ids in chunks(combined):
                 for cve in ids:
                     found[cve] = []
                 rows = select(*_MATCH_COLUMNS).where(VulnCpeMatchRow.cve_id.in_(ids))
@@ -324,7 +318,7 @@ class VulnRepository:
         """Stored NVD facts of these CVEs (those not stored are left out)."""
         found: dict[str, CveInfo] = {}
         with self.store.reading() as session:
-            for chunk in _chunks(sorted(set(ids))):
+            for chunk in chunks(sorted(set(ids))):
                 for row in session.scalars(select(VulnCveRow).where(VulnCveRow.cve_id.in_(chunk))):
                     found[row.cve_id] = CveInfo(
                         row.cve_id,
@@ -341,7 +335,7 @@ class VulnRepository:
         """The KEV entries of these CVEs (those not in KEV are left out)."""
         found: dict[str, KevEntry] = {}
         with self.store.reading() as session:
-            for chunk in _chunks(sorted(set(ids))):
+            for chunk in chunks(sorted(set(ids))):
                 for row in session.scalars(select(VulnKevRow).where(VulnKevRow.cve_id.in_(chunk))):
                     found[row.cve_id] = KevEntry(
                         row.cve_id,
@@ -359,7 +353,7 @@ class VulnRepository:
         """The EPSS scores of these CVEs (those unscored are left out)."""
         found: dict[str, EpssScore] = {}
         with self.store.reading() as session:
-            for chunk in _chunks(sorted(set(ids))):
+            for chunk in chunks(sorted(set(ids))):
                 query = select(VulnEpssRow).where(VulnEpssRow.cve_id.in_(chunk))
                 for row in session.scalars(query):
                     found[row.cve_id] = EpssScore(
@@ -499,14 +493,14 @@ class _Writer:
             source = f"csaf:{advisory.advisory_id}"[:80]
             self.connection.execute(delete(_MENTIONS).where(_MENTIONS.c.source == source))
             rows = [mention_row(cve, m) for cve, m in advisory.mentions]
-            for chunk in _chunks(rows, BATCH):
+            for chunk in chunks(rows, BATCH):
                 _insert_many(self.connection, _MENTIONS, MENTION_FIELDS, list(chunk))
             written += len(advisory.mentions)
         return written, skipped
 
     def _replace(self, table: Table, columns: tuple[str, ...], latest: dict[str, Row]) -> None:
         """Rows keyed by CVE replace the stored ones (a file repeating a CVE: last wins)."""
-        for chunk in _chunks(list(latest)):
+        for chunk in chunks(list(latest)):
             self.connection.execute(delete(table).where(table.c.cve_id.in_(chunk)))
         _insert_many(self.connection, table, columns, list(latest.values()))
 
@@ -520,7 +514,7 @@ class _Writer:
         written = self.written
         asked = list(latest) if written is None else [cve for cve in latest if cve in written]
         stored: dict[str, str] = {}
-        for chunk in _chunks(asked):
+        for chunk in chunks(asked):
             query = select(_CVES.c.cve_id, _CVES.c.last_modified).where(_CVES.c.cve_id.in_(chunk))
             stored.update((cve, modified) for cve, modified in self.connection.execute(query))
         # Incremental: a record replaces the stored one only when NVD modified it since.
@@ -535,7 +529,7 @@ class _Writer:
         replace = [records[index][CVE_ID] for index in fresh if records[index][CVE_ID] in stored]
         if replace:
             self.finish()  # deleting by CVE needs the cve_id indexes
-        for chunk in _chunks(replace):
+        for chunk in chunks(replace):
             self.connection.execute(delete(_CVES).where(_CVES.c.cve_id.in_(chunk)))
             self.connection.execute(delete(_MATCHES).where(_MATCHES.c.cve_id.in_(chunk)))
             self.connection.execute(
