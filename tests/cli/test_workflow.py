@@ -134,6 +134,26 @@ def test_assessing_twice_gives_the_same_findings(db: Path, inventory_csv: Path) 
     assert len(first) == len(second) > 0
 
 
+def test_a_listing_is_written_as_it_is_read_and_a_mistake_writes_nothing(
+    db: Path, inventory_csv: Path
+) -> None:
+    invoke(db, "import", "inventory", str(inventory_csv))
+    invoke(db, "assess")
+    listed = json.loads(invoke(db, "findings", "list", "--format", "json")[1])
+    code, out, err = invoke(db, "findings", "list")  # not a terminal: one line a finding
+    assert code == 0, err
+    header, *lines = out.splitlines()
+    assert header.split("\t")[:2] == ["id", "risk"]
+    assert [line.split("\t")[0] for line in lines] == [f["id"] for f in listed]
+    assert f"{len(listed)} findings" in err
+    # the unknown site or asset is found before anything is written
+    for fmt in ("json", "table"):
+        for option in (("--site", "nowhere"), ("--asset", "NO-SUCH")):
+            code, out, err = invoke(db, "findings", "list", "--format", fmt, *option)
+            assert (code, out) == (2, ""), err
+            assert option[1] in err
+
+
 def test_fixed_weakness_becomes_mitigated(db: Path, inventory_csv: Path, tmp_path: Path) -> None:
     invoke(db, "import", "inventory", str(inventory_csv))
     invoke(db, "assess")

@@ -160,3 +160,33 @@ def test_unreachable_database_is_a_clear_error() -> None:
 def test_unknown_database_dialect_is_a_clear_error() -> None:
     with pytest.raises(UserInputError, match="driver not installed"):
         Store.open("oracle9000://host/db", create=True)
+
+
+def test_findings_are_read_as_they_are_taken(db_url: str) -> None:
+    """A listing written out as it is read (``each_finding``) gives what ``findings`` gives,
+    filters and limit included; one that stops early (a pipe into ``head``) gives its
+    connection back."""
+    many = [
+        _finding(f"urn:imagewarden:check:c{n % 7}", f"CT-{n}", list(Severity)[n % 5])
+        for n in range(60)
+    ]
+    with Store.open(db_url, create=True) as store:
+        store.record_assessment(
+            many, {}, started_at=NOW, finished_at=NOW, catalog_version="x", assets=60
+        )
+        for where, limit in (
+            (None, 0),
+            (FindingFilter(min_severity=Severity.HIGH), 0),
+            (FindingFilter(check_id="urn:imagewarden:check:c3"), 0),
+            (None, 5),
+        ):
+            each = store.each_finding(where, evidence=False, limit=limit)
+            assert iter(each) is each  # read as taken, not a list
+            assert list(each) == store.findings(where, evidence=False, limit=limit)
+        pool = store.engine.pool
+        taken = store.each_finding()
+        first = next(taken)
+        assert first == store.findings(limit=1)[0]
+        assert pool.checkedout() == 1
+        taken.close()
+        assert pool.checkedout() == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from imagewarden.app.workspace import Workspace
@@ -30,6 +31,13 @@ class FindingQuery:
 
 def list_findings(workspace: Workspace, query: FindingQuery = FindingQuery()) -> list[Finding]:
     """Findings matching ``query``, highest risk first; an unknown site is a user error."""
+    return list(each_finding(workspace, query))
+
+
+def each_finding(workspace: Workspace, query: FindingQuery = FindingQuery()) -> Iterator[Finding]:
+    """``list_findings`` one at a time, read as they are taken (a listing written out as it
+    is read holds one batch). An unknown site or asset is a user error raised here, before
+    the first finding is taken."""
     store = workspace.store
     if query.site_id is not None:
         store.site(query.site_id)
@@ -38,7 +46,7 @@ def list_findings(workspace: Workspace, query: FindingQuery = FindingQuery()) ->
     where = FindingFilter(
         query.site_id, query.min_severity, query.check_id, query.status, query.asset_id
     )
-    return store.findings(where, evidence=query.evidence, limit=query.limit)
+    return store.each_finding(where, evidence=query.evidence, limit=query.limit)
 
 
 def _reason(reason: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated
 
@@ -13,10 +14,8 @@ from rich.table import Table
 from imagewarden.app.findings import (
     FindingQuery,
     accept_risk,
+    each_finding,
     mark_false_positive,
-)
-from imagewarden.app.findings import (
-    list_findings as query_findings,
 )
 from imagewarden.app.findings import (
     reopen as reopen_finding,
@@ -72,30 +71,37 @@ def list_findings(
     """List findings, highest risk first."""
     # No format of the listing shows evidence: leave it unread.
     query = FindingQuery(site, severity, check, status, asset, limit, evidence=False)
-    rows = query_findings(state(ctx).workspace(), query)
+    # JSON and lines are written as the findings are read: a listing of a large assessment
+    # holds one batch of them, not all. A terminal's table is laid out from all of them.
+    rows = each_finding(state(ctx).workspace(), query)
     if output is ListFormat.JSON:
         write_json(rows)
         return
     if not out.is_terminal:
-        write_lines(rows)
+        count = write_lines(rows)
     else:
-        write_table(rows)
-    err.print(f"{len(rows)} findings")
+        held = list(rows)
+        write_table(held)
+        count = len(held)
+    err.print(f"{count} findings")
 
 
 TABLE_MIN_WIDTH = 100
 """Narrower terminals get one finding per block: a table there would cut the ids."""
 
 
-def write_json(rows: list[Finding]) -> None:
-    """Findings as a JSON array, one finding per line, straight to stdout."""
+def write_json(rows: Iterable[Finding]) -> int:
+    """Findings as a JSON array, one finding per line, straight to stdout; how many."""
     handle = out.file
     handle.write("[")
-    for index, finding in enumerate(rows):
-        handle.write(",\n  " if index else "\n  ")
+    count = 0
+    for finding in rows:
+        handle.write(",\n  " if count else "\n  ")
         handle.write(json.dumps(_as_json(finding), ensure_ascii=False))
-    handle.write("\n]\n" if rows else "]\n")
+        count += 1
+    handle.write("\n]\n" if count else "]\n")
     handle.flush()
+    return count
 
 
 def _cells(f: Finding) -> tuple[str, ...]:
@@ -108,14 +114,18 @@ def _cells(f: Finding) -> tuple[str, ...]:
 HEADER = ("id", "risk", "severity", "status", "site", "subject", "finding")
 
 
-def write_lines(rows: list[Finding]) -> None:
-    """For pipes: a header, then one tab-separated line per finding, nothing cut or wrapped."""
+def write_lines(rows: Iterable[Finding]) -> int:
+    """For pipes: a header, then one tab-separated line per finding, nothing cut or wrapped;
+    how many."""
     handle = out.file
     handle.write("\t".join(HEADER) + "\n")
+    count = 0
     for f in rows:
         cells = (printable(" ".join(c.split())) for c in _cells(f))
         handle.write("\t".join(cells) + "\n")
+        count += 1
     handle.flush()
+    return count
 
 
 def write_table(rows: list[Finding]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,7 @@ from imagewarden.model import (
     UserInputError,
 )
 from imagewarden.store import audit, codec
-from imagewarden.store.chunks import chunks
+from imagewarden.store.chunks import FETCH, chunks
 from imagewarden.store.finding_writes import (
     StagedFindings,
     open_by_severity,
@@ -106,6 +106,13 @@ class FindingRecords:
         ``evidence=False`` leaves every finding's evidence empty without reading or decoding
         it (e.g. a listing that shows no evidence).
         """
+        return list(self.each_finding(where, evidence=evidence, limit=limit))
+
+    def each_finding(
+        self, where: FindingFilter | None = None, *, evidence: bool = True, limit: int = 0
+    ) -> Iterator[Finding]:
+        """``findings`` one at a time, read a batch at a time: a listing of half a million
+        findings written out as it is read holds one batch, not all of them."""
         where = where or FindingFilter()
         query = select(*_finding_columns(evidence=evidence))
         if where.site_id is not None:
@@ -123,7 +130,8 @@ class FindingRecords:
         if limit:
             query = query.limit(limit)
         with self.connection() as connection:
-            return [codec.finding_from_row(r) for r in connection.execute(query)]
+            for row in connection.execute(query).yield_per(FETCH):
+                yield codec.finding_from_row(row)
 
     def finding_lifecycles(self) -> dict[str, StoredLifecycle]:
         """Every stored finding's lifecycle and the revision guarding it (read before an
