@@ -52,3 +52,31 @@ def data(catalog: Catalog) -> ResilienceData:
 def workspace_on(store: Store, catalog: Catalog, actor: str = "tester") -> Workspace:
     """A workspace over ``store`` with every installed capability (as the CLI builds it)."""
     return Workspace(store, catalog, installed_capabilities(), actor=actor)
+
+
+def write_large_document(path: Path, value_length: int) -> tuple[int, int]:
+    """Write CT_small as pydicom does, with its Pixel Data replaced by an Encapsulated
+    Document (0042,0011) of ``value_length`` bytes followed by its MIME Type (0042,0012):
+    a large value before the last element. The value's bytes are a hole in the file (zeros,
+    never written), so a 70 MiB file costs no time to write. Return where it starts and ends."""
+    import io
+    import struct
+
+    import pydicom
+
+    from imagewarden.resilience.backup.sample import source_file
+
+    ds = pydicom.dcmread(source_file("CT_small.dcm"))
+    del ds.PixelData
+    ds.EncapsulatedDocument = b""
+    ds.MIMETypeOfEncapsulatedDocument = "application/pdf"
+    written = io.BytesIO()
+    ds.save_as(written, enforce_file_format=True)
+    data = written.getvalue()
+    element = struct.pack("<HH2sHI", 0x0042, 0x0011, b"OB", 0, 0)
+    start = data.index(element) + len(element)
+    with path.open("wb") as out:
+        out.write(data[: start - 4] + struct.pack("<I", value_length))
+        out.seek(value_length, os.SEEK_CUR)
+        out.write(data[start:])
+    return start, start + value_length

@@ -345,3 +345,41 @@ def test_a_checking_process_killed_mid_run_stops_the_run_with_exit_3(tmp_path: P
     assert "checking process ended unexpectedly (killed by signal 9" in stderr
     assert "Traceback" not in stderr
     assert not manifest.exists() and not manifest.with_name("m.jsonl.partial").exists()
+
+
+def _write_with_holes(
+    path: Path, syntax: bytes, elements: int, value_length: int, zeros: int
+) -> None:
+    """A Part-10 file: the meta group, ``elements`` private OB elements of ``value_length``
+    bytes each, then ``zeros`` zero bytes; the values and the zeros are holes (unwritten)."""
+    import struct
+
+    syntax += b"\x00" * (len(syntax) % 2)
+    meta = struct.pack("<HH2sH", 0x0002, 0x0010, b"UI", len(syntax)) + syntax
+    with path.open("wb") as out:
+        out.write(b"\x00" * 128 + b"DICM" + meta)
+        for _ in range(elements):
+            out.write(struct.pack("<HH2sHI", 0x0009, 0x1010, b"OB", 0, value_length))
+            out.seek(value_length, os.SEEK_CUR)
+        out.seek(zeros, os.SEEK_CUR)
+        out.truncate()
+
+
+@pytest.mark.parametrize(
+    ("syntax", "elements", "value_length", "zeros"),
+    [
+        # a chain of elements whose values each end past the last read: one read each
+        (b"1.2.840.10008.1.2.1", 1100, 200 << 10, 0),
+        # 70 MiB of zeros in implicit VR: millions of empty (0000,0000) elements
+        (b"1.2.840.10008.1.2", 0, 0, 70 << 20),
+    ],
+    ids=["chain_of_large_values", "millions_of_tiny_elements"],
+)
+def test_a_header_that_keeps_asking_for_reads_ends_as_too_long(
+    tmp_path: Path, syntax: bytes, elements: int, value_length: int, zeros: int
+) -> None:
+    # the walk reads only element headers, but a hostile file can make those endless: the
+    # reads stop at their bounds (MAX_HEADER bytes, _HEADER_READS reads) with a named problem
+    # (it was "truncated", which such a file is not)
+    _write_with_holes(tmp_path / "hostile.dcm", syntax, elements, value_length, zeros)
+    assert scan_file(str(tmp_path), "hostile.dcm")["problems"] == ["bad_header:too_long"]

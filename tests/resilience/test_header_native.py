@@ -1,7 +1,8 @@
 """The C header walk gives exactly what the Python walk gives: the same HeaderInfo, the same
-HeaderError code and text, the same NeedMore size, on real files, every cut and bit flip of
-them, and random element streams (sequences, delimiters, bad VRs, huge lengths, deep nests).
-CI builds the C walk and must use it (IMAGEWARDEN_REQUIRE_NATIVE=1, set by scripts/test)."""
+HeaderError code and text, the same NeedMore size, and (reading a file) the same reads, on
+real files, every cut and bit flip of them, and random element streams (sequences,
+delimiters, bad VRs, huge lengths, large values skipped, deep nests). CI builds the C walk
+and must use it (IMAGEWARDEN_REQUIRE_NATIVE=1, set by scripts/test)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from imagewarden.resilience.backup import header
-from imagewarden.resilience.backup.header import HeaderError, HeaderInfo, HeaderReader, NeedMore
+from imagewarden.resilience.backup.header import (
+    FileHeaderReader,
+    HeaderError,
+    HeaderInfo,
+    HeaderReader,
+    NeedMore,
+)
 from imagewarden.resilience.backup.processes import _BOOT, _PACKAGE_PARENT
 from imagewarden.resilience.backup.sample import source_file
 from imagewarden.resilience.backup.scan import scan_in_order
@@ -41,10 +48,79 @@ def outcome(read: HeaderReader, buf: bytes, whole: bool) -> tuple[Any, ...]:
     return ("info", *(getattr(info, name) for name in HeaderInfo.__slots__))
 
 
+class ReadTooLong(Exception):
+    """What the reads of these tests raise for a request the scan would refuse too."""
+
+
+class SparseFile:
+    """A file of ``size`` bytes: the pieces given, ``fill`` bytes elsewhere (a value of 70 MiB
+    costs nothing until it is read, and the walk must not read it)."""
+
+    def __init__(self, pieces: list[bytes | int], fill: int = 0) -> None:
+        self.fill = fill
+        self.segments: list[tuple[int, bytes]] = []
+        at = 0
+        for piece in pieces:
+            if isinstance(piece, int):
+                at += piece
+            else:
+                self.segments.append((at, piece))
+                at += len(piece)
+        self.size = at
+
+    def read(self, offset: int, length: int) -> bytes:
+        stop = min(offset + length, self.size)
+        if len(self.segments) == 1 and self.segments[0][0] == 0:  # a plain file
+            return self.segments[0][1][offset:stop]
+        out = bytearray([self.fill]) * max(stop - offset, 0)
+        for at, piece in self.segments:
+            low, high = max(at, offset), min(at + len(piece), stop)
+            if low < high:
+                out[low - offset : high - offset] = piece[low - at : high - at]
+        return bytes(out)
+
+
+def file_outcome(
+    read: FileHeaderReader, file: SparseFile, first_length: int, extra: int
+) -> tuple[Any, ...]:
+    """What a walk makes of ``file`` read from its first ``first_length`` bytes, and the
+    reads it asked for; each read returns ``extra`` bytes more than asked (the file allows)."""
+    asked: list[tuple[int, int]] = []
+
+    def read_at(offset: int, length: int) -> bytes:
+        asked.append((offset, length))
+        # bounded as the scan bounds them: zeros read as implicit VR are endless empty
+        # elements, and only a UID reads its value, never one this long
+        if len(asked) > 64 or length > 1 << 20:
+            raise ReadTooLong(offset, length)
+        return file.read(offset, length + extra)
+
+    first = file.read(0, first_length)
+    try:
+        info = read(first, file.size, read_at)
+    except NeedMore as more:
+        return ("need_more", more.size, asked)
+    except HeaderError as exc:
+        return ("header_error", exc.code, str(exc), exc.args, asked)
+    except ReadTooLong as exc:
+        return ("read_too_long", exc.args, asked)
+    return ("info", *(getattr(info, name) for name in HeaderInfo.__slots__), asked)
+
+
+def assert_same_file(file: SparseFile, first_length: int, extra: int) -> tuple[Any, ...]:
+    python = file_outcome(header.read_file_header_python, file, first_length, extra)
+    assert file_outcome(header.read_file_header, file, first_length, extra) == python
+    return python
+
+
 def assert_same(buf: bytes) -> None:
     for whole in (True, False):
         python = outcome(header.read_header_python, buf, whole)
         assert outcome(header.read_header, buf, whole) == python, (whole, python)
+    # and read as a file from its first bytes, as the scan reads it
+    file = SparseFile([buf])
+    for first_length, extra in ((256, 4096), (1024, 5)):
+        assert_same_file(file, first_length, extra)
 
 
 def bundled_files() -> list[Path]:
@@ -125,18 +201,28 @@ likely = st.integers(0, 4).map(bool)
 UIDS = [b"1.2.3\x00", b"2.25.12 ", b"1.2\x80\xff", b"", b"  \x00\x00", b"9" * 64]
 
 
+# values the walk must skip without reading: past any first read, up to the largest length
+BIG_LENGTHS = [70 << 20, 0xFFFFFFFE, (1 << 20) + 1, 65536 + 3]
+LONG_VRS = [b"OB", b"OW", b"UN", b"UT"]
+
+
 @st.composite
-def elements(draw: st.DrawFn, depth: int = 0) -> list[Any]:
-    """A list of elements; each is ("el", tag, vr, length-or-None, value) or
-    ("seq", tag, vr, items, delimited) with items ("item", defined, elements, delimited)."""
+def elements(draw: st.DrawFn, depth: int = 0, big: bool = False) -> list[Any]:
+    """A list of elements; each is ("el", tag, vr, length-or-None, value),
+    ("seq", tag, vr, items, delimited) with items ("item", defined, elements, delimited), or,
+    when ``big``, ("big", tag, vr, length): a value of that many zero bytes."""
     out: list[Any] = []
     for _ in range(draw(st.integers(0, 5))):
         # mostly well-formed, so that the walk gets far; sometimes anything
         tag = draw(st.sampled_from(TAGS) if draw(likely) else st.integers(0, 0xFFFFFFFF))
         vr = draw(st.sampled_from(VRS) if draw(likely) else st.sampled_from(NOT_VRS))
-        if depth < 20 and draw(st.integers(0, 3)) == 0:
+        if big and draw(st.integers(0, 2)) == 0:
+            out.append(
+                ("big", tag, draw(st.sampled_from(LONG_VRS)), draw(st.sampled_from(BIG_LENGTHS)))
+            )
+        elif depth < 20 and draw(st.integers(0, 3)) == 0:
             items = [
-                ("item", draw(st.booleans()), draw(elements(depth + 1)), draw(st.booleans()))
+                ("item", draw(st.booleans()), draw(elements(depth + 1, big)), draw(st.booleans()))
                 for _ in range(draw(st.integers(0, 2)))
             ]
             out.append(("seq", tag, vr, items, draw(st.booleans())))
@@ -149,24 +235,33 @@ def elements(draw: st.DrawFn, depth: int = 0) -> list[Any]:
 
 
 def encode(items: list[Any], explicit: bool, big: bool) -> bytes:
+    return b"".join(pieces(items, explicit, big))  # type: ignore[arg-type] # no "big" items
+
+
+def pieces(items: list[Any], explicit: bool, big: bool) -> list[bytes | int]:
+    """The encoded elements: bytes, and for each large value its length (zero bytes)."""
     order = ">" if big else "<"
-    out = b""
+    out: list[bytes | int] = []
     for item in items:
         if item[0] == "el":
             _, tag, vr, length, value = item
-            out += head(order, tag, vr, len(value) if length is None else length, explicit)
-            out += value
+            out += [head(order, tag, vr, len(value) if length is None else length, explicit)]
+            out += [value]
+        elif item[0] == "big":
+            _, tag, vr, length = item
+            out += [head(order, tag, vr, length, explicit), length]
         else:
             _, tag, vr, content, delimited = item
-            out += head(order, tag, vr, UNDEFINED, explicit)
+            out += [head(order, tag, vr, UNDEFINED, explicit)]
             for _, defined, inner, item_delimited in content:
-                body = encode(inner, explicit and vr != b"UN", big)
+                body = pieces(inner, explicit and vr != b"UN", big)
                 if item_delimited:
-                    body += struct.pack(order + "HHI", 0xFFFE, 0xE00D, 0)
-                size = len(body) if defined else UNDEFINED
-                out += struct.pack(order + "HHI", 0xFFFE, 0xE000, size) + body
+                    body += [struct.pack(order + "HHI", 0xFFFE, 0xE00D, 0)]
+                size = sum(p if isinstance(p, int) else len(p) for p in body)
+                size = size if defined else UNDEFINED
+                out += [struct.pack(order + "HHI", 0xFFFE, 0xE000, size & 0xFFFFFFFF), *body]
             if delimited:
-                out += struct.pack(order + "HHI", 0xFFFE, 0xE0DD, 0)
+                out += [struct.pack(order + "HHI", 0xFFFE, 0xE0DD, 0)]
     return out
 
 
@@ -199,6 +294,37 @@ def test_random_element_streams(
 ) -> None:
     data = part10(syntax.encode("latin-1"), encode(body, *written))
     assert_same(data if cut is None else data[: 132 + cut])
+
+
+@needs_c
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    syntax=st.sampled_from([IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE, DEFLATED, " "]),
+    written=st.sampled_from([(True, False), (False, False), (True, True), (False, True)]),
+    body=elements(big=True),
+    cut=st.none() | st.floats(0, 1) | st.integers(-16, 16),
+    first_length=st.sampled_from([132, 200, 4096, 1 << 16]),
+    extra=st.sampled_from([0, 3, 4096]),
+    fill=st.sampled_from([0x00, 0xFF]),
+)  # fmt: skip
+def test_random_streams_with_large_values_read_as_files(
+    syntax: str,
+    written: tuple[bool, bool],
+    body: list[Any],
+    cut: float | int | None,
+    first_length: int,
+    extra: int,
+    fill: int,
+) -> None:
+    meta = part10(syntax.encode("latin-1"), b"")
+    file = SparseFile([meta, *pieces(body, *written)], fill)
+    # cut anywhere (in the middle of a large value too), or near the end of one
+    ends = [at + len(piece) for at, piece in file.segments]
+    if isinstance(cut, float):
+        file.size = int(file.size * cut)
+    elif isinstance(cut, int):
+        file.size = max(0, ends[min(abs(cut), len(ends) - 1)] + cut)
+    assert_same_file(file, first_length, extra)
 
 
 def nested(depth: int, explicit: bool) -> bytes:
@@ -255,8 +381,11 @@ def test_records_of_a_damaged_archive_are_the_same_with_either_walk(
         path.write_bytes(bytes(data[: len(data) * (i + 1) // 14]))
     rels = sorted(p.relative_to(archive).as_posix() for p in archive.rglob("*") if p.is_file())
     records = {}
-    for name, reader in [("c", header.read_header), ("python", header.read_header_python)]:
-        monkeypatch.setattr(scan, "read_header", reader)
+    for name, reader in [
+        ("c", header.read_file_header),
+        ("python", header.read_file_header_python),
+    ]:
+        monkeypatch.setattr(scan, "read_file_header", reader)
         records[name] = list(scan_in_order(str(archive), rels, False))
     assert records["c"] == records["python"]
     assert sum(r["status"] == "problem" for r in records["python"]) >= 10

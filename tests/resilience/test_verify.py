@@ -260,3 +260,30 @@ def test_a_long_header_without_pixel_data_is_read_to_its_end(tmp_path: Path) -> 
         ds.SOPInstanceUID,
         ds.SeriesInstanceUID,
     )
+
+
+def test_a_value_larger_than_any_read_before_the_last_element_is_skipped(tmp_path: Path) -> None:
+    # an encapsulated PDF of 70 MiB, then its MIME type: the header walk skips the value by
+    # its length and reads the element after it where it is; it was reported "truncated"
+    # when the walk needed one buffer up to the MIME type and that was more than 64 MiB
+    import pydicom
+
+    from tests.resilience.conftest import write_large_document
+
+    archive = tmp_path / "documents"
+    archive.mkdir()
+    path = archive / "report.dcm"
+    start, end = write_large_document(path, 70 << 20)
+    ds = pydicom.dcmread(path, defer_size=1024)  # valid: pydicom reads it to its last element
+    assert ds.MIMETypeOfEncapsulatedDocument == "application/pdf"
+    manifest = tmp_path / "m.jsonl"
+    result = verify(archive, jobs=1, manifest_out=manifest)
+    assert (result.files, result.ok) == (1, 1), result.problems
+    (record,) = read_records(manifest)
+    assert (record["sop_instance"], record["study"], record["series"], record["sop_class"]) == (
+        ds.SOPInstanceUID, ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPClassUID,
+    )  # fmt: skip
+    # cut in the middle of the value, or after it before the next element's header is whole
+    for cut in (start + (35 << 20), end + 4):
+        os.truncate(path, cut)
+        assert scan_file(str(archive), "report.dcm")["problems"] == ["truncated"], cut

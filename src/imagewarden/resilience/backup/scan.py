@@ -17,7 +17,7 @@ import os
 import stat
 import threading
 from collections import deque
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Generator, Iterable
 from typing import Any
 
 from imagewarden.resilience.backup.classify import (
@@ -27,7 +27,13 @@ from imagewarden.resilience.backup.classify import (
     extension_changed,
     is_ransom_note,
 )
-from imagewarden.resilience.backup.header import HeaderError, NeedMore, has_magic, read_header
+from imagewarden.resilience.backup.header import (
+    HeaderError,
+    NeedMore,
+    ReadAt,
+    has_magic,
+    read_file_header,
+)
 
 FIRST_READ = 64 << 10
 """The first read covers the header of nearly every file and all of a typical small file;
@@ -37,13 +43,20 @@ CHUNK = 1 << 20
 OPEN_AHEAD = 32
 """Files opened, and their reading started, ahead of the one being checked."""
 MAX_HEADER = 64 << 20
-"""A header that needs more than this is treated as corrupt rather than read on."""
-_HEADER_READS = 16
-"""Reads of a header at most: the first, then growing ones (``FileScan.check_header``)."""
+"""Bytes the header walk may read past the first read, in all. It reads element headers and
+the UIDs only, and skips every other value by its length, so a valid header needs the bytes
+of its small elements and a few KiB for each large value, however large; a header that
+needs more than this (millions of small elements) is reported as ``bad_header:too_long``
+instead of being read on."""
+_HEADER_READS = 1024
+"""Reads of a header past the first at most: a valid one needs about one for each large
+value it skips, and one per MiB of small elements (``_HeaderReads``); a hostile chain of
+elements that each ask for one more read ends here (``bad_header:too_long``)."""
+_WINDOW_MAX = 1 << 20
+"""The most a single header read asks for beyond what the walk needs."""
 _SEQ_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
 _DICOM_NAMES = (".dcm", ".dicom", ".dic", ".ima")
 _ITEM_TAG = b"\xfe\xff\x00\xe0"
-ReadAt = Callable[[int, int], bytes]
 
 Record = dict[str, Any]
 
@@ -125,17 +138,52 @@ def _name_problems(rel: str) -> list[str]:
     return problems
 
 
+class _HeaderReads:
+    """The ``read_at`` of one file's header walk: the first bytes when they hold what is
+    asked (a walk that starts over), else one ``pread`` from the offset asked. While the walk
+    goes on through small elements each read is twice the last (up to ``_WINDOW_MAX``); after
+    it skipped a large value it is ``FIRST_READ`` again. At most ``_HEADER_READS`` reads and
+    ``MAX_HEADER`` bytes in all, then HeaderError ``too_long``."""
+
+    __slots__ = ("fd", "first", "reads", "total", "window", "window_end")
+
+    def __init__(self, fd: int, first: bytes) -> None:
+        self.fd = fd
+        self.first = first
+        self.reads = 0
+        self.total = 0
+        self.window = FIRST_READ
+        self.window_end = len(first)
+
+    def __call__(self, offset: int, length: int) -> bytes:
+        """At least ``length`` bytes of the file from ``offset`` (fewer only past its end)."""
+        if offset + length <= len(self.first):
+            return self.first[offset:]
+        self.reads += 1
+        if self.reads > _HEADER_READS or self.total + length > MAX_HEADER:
+            raise HeaderError("too_long", "the header needs more reads than it may have")
+        near = offset < self.window_end + self.window
+        self.window = min(2 * self.window, _WINDOW_MAX) if near else FIRST_READ
+        data = os.pread(self.fd, max(length, min(self.window, MAX_HEADER - self.total)), offset)
+        self.total += len(data)
+        self.window_end = offset + len(data)
+        return data
+
+    def exact(self, offset: int, length: int) -> bytes:
+        """The file's bytes [offset, offset + length), fewer past its end (no window)."""
+        if offset + length <= len(self.first):
+            return self.first[offset : offset + length]
+        return os.pread(self.fd, length, offset)
+
+
 def _header_problems(
-    first: bytes, size: int, read_at: ReadAt, path: str, fields: Record
+    first: bytes, size: int, reads: _HeaderReads, path: str, fields: Record
 ) -> list[str]:
     """The header's problems; the UIDs it names go into ``fields``."""
-    whole = len(first) >= size
     try:
-        info = read_header(first, whole=whole)
-    except NeedMore as more:
-        if whole or more.size > MAX_HEADER:
-            return ["truncated"]
-        raise
+        info = read_file_header(first, size, reads)
+    except NeedMore:  # the header runs past the end of the file
+        return ["truncated"]
     except HeaderError as exc:
         if exc.code == "no_magic":
             sample = first[:ENTROPY_SAMPLE]
@@ -159,7 +207,7 @@ def _header_problems(
     elif (
         info.pixel_data_offset >= 0
         and info.pixel_data_end < 0
-        and not _fragments_complete(read_at, info.pixel_data_offset, size)
+        and not _fragments_complete(reads.exact, info.pixel_data_offset, size)
     ):
         # encapsulated pixel data: its fragments must end with a sequence delimiter inside the
         # file; a cut file has lost it
@@ -301,32 +349,19 @@ class FileScan:
         """Check the header in the first bytes."""
         if self.error or not self.first:
             return
-        first, fd, size = self.first, self.fd, self.before.st_size
-
-        def read_at(offset: int, length: int) -> bytes:
-            if offset + length <= len(first):
-                return first[offset : offset + length]
-            return os.pread(fd, length, offset)
-
-        path = self.record["path"]
+        first = self.first
         # the name was matched once already: ``names`` holds "ransom_note" when it is one
         if "ransom_note" in self.names and not has_magic(first):
             self.header = []
             return
+        # the walk reads past the first bytes only the element headers it needs, where they
+        # are, within the bounds of _HeaderReads; a file that shrank meanwhile reads short,
+        # which the walk reports as truncated (and ``finish`` as changed_during_scan)
+        reads = _HeaderReads(self.fd, first)
         try:
-            head = first
-            for _ in range(_HEADER_READS):
-                try:
-                    self.header = _header_problems(head, size, read_at, path, self.fields)
-                    return
-                except NeedMore as more:
-                    # first what the walk asks for; a header that asks again (large elements,
-                    # or a long file without pixel data) is read at least twice as far each
-                    # time, so a few reads reach the file's end or a request beyond MAX_HEADER
-                    # (then "truncated"); a read is at most twice MAX_HEADER
-                    grown = more.size if head is first else min(2 * len(head), size)
-                    head = os.pread(fd, max(more.size, grown), 0)
-            self.header = ["truncated"]  # still short: the file shrank while it was read
+            self.header = _header_problems(
+                first, self.before.st_size, reads, self.record["path"], self.fields
+            )
         except OSError as exc:
             self._fail(exc)
 
