@@ -160,53 +160,26 @@ ASSET_COLUMNS = tuple(f.name for f in dataclasses.fields(Asset) if f.name != "se
 named as the fields)."""
 
 
+_CONVERTED = tuple(
+    (ASSET_COLUMNS.index(name), convert)
+    for name, convert in (
+        ("type", _ASSET_TYPES.__getitem__),
+        ("ip_addresses", tuple),
+        ("network_zone", _ZONES.__getitem__),
+        ("criticality", _CRITICALITIES.__getitem__),
+    )
+)
+"""The columns whose stored value is not the field's: (position, conversion)."""
+
+
 def asset_from_values(values: Sequence[Any], services: tuple[Service, ...]) -> Asset:
     """An asset (with its services) from the values of ``ASSET_COLUMNS``, in that order."""
-    (
-        asset_id,
-        site_id,
-        name,
-        asset_type,
-        vendor,
-        model,
-        model_family,
-        software_version,
-        os,
-        os_version,
-        end_of_support,
-        ip_addresses,
-        hostname,
-        segment,
-        network_zone,
-        criticality,
-        department,
-        owner,
-        managed,
-    ) = values
     # Positional, in the fields' order: Store.assets builds one per asset of the inventory,
     # and keyword arguments cost a third of the construction.
-    return Asset(
-        asset_id,
-        site_id,
-        name,
-        _ASSET_TYPES[asset_type],
-        vendor,
-        model,
-        model_family,
-        software_version,
-        os,
-        os_version,
-        end_of_support,
-        tuple(ip_addresses),
-        hostname,
-        segment,
-        _ZONES[network_zone],
-        _CRITICALITIES[criticality],
-        department,
-        owner,
-        managed,
-        services,
-    )
+    fields = [*values, services]
+    for position, convert in _CONVERTED:
+        fields[position] = convert(fields[position])
+    return Asset(*fields)
 
 
 def asset_from_row(row: AssetRow | Row[Any], services: tuple[Service, ...]) -> Asset:
