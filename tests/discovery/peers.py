@@ -107,7 +107,10 @@ def silent(conn: socket.socket) -> None:
     _read_some(conn)
     conn.settimeout(5)
     with contextlib.suppress(OSError):
-        conn.recv(1)  # hold the connection open without answering
+        # hold the connection open without answering, reading whatever else comes: a
+        # socket closed with unread bytes resets the connection, which is an answer
+        while conn.recv(4096):
+            pass
 
 
 class Listener:

@@ -10,6 +10,7 @@ target list, including a connection whose peer is not the address that was diall
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import http.server
 import logging
@@ -150,6 +151,43 @@ def test_socket_guard_refuses_a_target_handed_directly_to_connect(
     assert listener.connections == 0
     refused = [r for r in caplog.records if "refused connection" in r.getMessage()]
     assert len(refused) == 4
+
+
+def test_a_connection_stopped_while_it_is_made_is_logged_as_interrupted(
+    net: Callable[[int], str],
+) -> None:
+    """Stopped during the TLS handshake, before the connection is ready: the log keeps what
+    was sent and says the run stopped it, as for a connection stopped after it was made
+    (it once said "failed (CancelledError)")."""
+    address = f"{net(11)}.40"
+    ctx = _context(hosts=[address], ports={**PORTS, "dicom_tls": [2762]})
+    target = Target(address, 2762, TargetKind.DICOM_TLS)
+    hello = threading.Event()
+
+    def silent_after_hello(conn: socket.socket) -> None:
+        conn.settimeout(10)
+        with contextlib.suppress(OSError):
+            if conn.recv(5):  # a TLS record header: the ClientHello is on its way
+                hello.set()
+            while conn.recv(4096):  # read it all, never answer, until the client closes
+                pass
+
+    async def stop_during_handshake() -> None:
+        attempt = asyncio.create_task(ctx.connect(target, tls=True))
+        for _ in range(1000):  # at most 10 s
+            if hello.is_set() or attempt.done():
+                break
+            await asyncio.sleep(0.01)
+        assert hello.is_set() and not attempt.done()
+        attempt.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await attempt
+
+    with Listener(address, 2762, silent_after_hello):
+        asyncio.run(stop_during_handshake())
+    [record] = ctx.finish(target, interrupted=True)
+    assert record.sent == ("TLS-ClientHello",)
+    assert record.outcome == "interrupted (discovery stopped)"
 
 
 def test_targets_handed_past_the_scope_are_recorded_as_not_contacted(

@@ -8,11 +8,14 @@ sequence is ever sent.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +30,7 @@ from imagewarden.discovery.lab.personas import Persona
 from imagewarden.discovery.lab.server import Lab
 from imagewarden.model import ServiceProtocol
 from tests.discovery.conftest import discover, make_scope
-from tests.discovery.peers import Listener, RecordingProxy, record_bytes, silent
+from tests.discovery.peers import Listener, RecordingProxy, record_bytes
 
 ALLOWED_COMMANDS = {0x0030: "C-ECHO-RQ", 0x0020: "C-FIND-RQ", 0x0FFF: "C-CANCEL-RQ"}
 
@@ -102,15 +105,25 @@ def test_ctrl_c_stops_cleanly_and_writes_nothing(tmp_path: Path, net: Callable[[
     db = str(tmp_path / "t.db")
     exe = str(Path(sys.executable).parent / "imagewarden")
     subprocess.run([exe, "--db", db, "init"], check=True, capture_output=True)
-    with Listener(host, 11112, silent) as listener:
+    requested = threading.Event()
+
+    def silent_after_the_request(conn: socket.socket) -> None:
+        conn.settimeout(30)
+        with contextlib.suppress(OSError):
+            if conn.recv(6):  # the A-ASSOCIATE-RQ's PDU header: the request was sent
+                requested.set()
+            while conn.recv(4096):  # read it all, never answer, until the client closes
+                pass
+
+    with Listener(host, 11112, silent_after_the_request) as listener:
         proc = subprocess.Popen(
             [exe, "--db", db, "discover", "--scope", str(scope)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 30
-        while listener.connections == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        # stopped while it waits for the answer (a stop before the request was sent is
+        # logged the same way, without it: see test_scope_guard)
+        assert requested.wait(timeout=30)
         assert listener.connections == 1
         os.kill(proc.pid, signal.SIGINT)
         _, stderr = proc.communicate(timeout=15)

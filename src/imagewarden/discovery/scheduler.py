@@ -154,7 +154,11 @@ class ScopedContext:
                     # No server name (SNI): the target is an address, not a name.
                     await writer.start_tls(client_context(), server_hostname=None)
         except BaseException as exc:
-            entry.outcome = _connect_failure(exc)
+            # Cancelled (the run was stopped, or the target's time budget ran out): the
+            # attempt stays open in the log, and the run's end says how it ended (``finish``),
+            # as it does for a connection stopped after it was made.
+            if not isinstance(exc, asyncio.CancelledError):
+                entry.outcome = _connect_failure(exc)
             if writer is not None:
                 writer.close()
             raise
