@@ -185,9 +185,37 @@ def test_a_connection_stopped_while_it_is_made_is_logged_as_interrupted(
 
     with Listener(address, 2762, silent_after_hello):
         asyncio.run(stop_during_handshake())
-    [record] = ctx.finish(target, interrupted=True)
+    [record] = ctx.finish(target, cut_short=scheduler.INTERRUPTED)
     assert record.sent == ("TLS-ClientHello",)
     assert record.outcome == "interrupted (discovery stopped)"
+
+
+def test_a_connection_open_when_the_probe_runs_out_of_time_is_logged_so(
+    net: Callable[[int], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A peer that takes the association request and never answers, and a probe whose time
+    budget ends before its read timeout: the log says how the connection ended (it once
+    said "connected")."""
+    address = f"{net(12)}.40"
+    monkeypatch.setattr(scheduler, "target_budget", lambda _options: 0.3)
+    rate = {"global_per_second": 500, "per_host_per_second": 100, "read_timeout": 5}
+    scope = make_scope(hosts=[address], rate={**rate, "connect_timeout": 1})
+
+    def never_answers(conn: socket.socket) -> None:
+        conn.settimeout(10)
+        with contextlib.suppress(OSError):
+            while conn.recv(4096):  # read it all, never answer, until the client closes
+                pass
+
+    records: list[Any] = []
+    with Listener(address, 11112, never_answers):
+        [result] = run_discovery(
+            scope, scope.targets(), scope.options(), on_connection=records.append
+        )
+    assert result.outcome == "probe time budget exhausted"
+    [record] = records
+    assert record.sent == ("A-ASSOCIATE-RQ(IMAGEWARDEN->ANY-SCP)",)
+    assert record.outcome == "probe time budget exhausted"
 
 
 def test_targets_handed_past_the_scope_are_recorded_as_not_contacted(

@@ -64,6 +64,13 @@ class Pacer:
             await asyncio.sleep(slot - now)
 
 
+INTERRUPTED = "interrupted (discovery stopped)"
+"""How a connection open when discovery was stopped (Ctrl-C) ends in the log."""
+BUDGET_SPENT = "probe time budget exhausted"
+"""A target whose probe ran out of time (``target_budget``): its result, and how a
+connection it left open ends in the log."""
+
+
 def _connect_failure(exc: BaseException) -> str:
     """A failed connection attempt's outcome, for the log."""
     if isinstance(exc, ScopeRefusal):
@@ -105,14 +112,15 @@ class ScopedContext:
         self._entries[target].append(entry)
         return entry
 
-    def finish(self, target: Target, *, interrupted: bool = False) -> list[ConnectionRecord]:
+    def finish(self, target: Target, *, cut_short: str | None = None) -> list[ConnectionRecord]:
         """The log records of every connection made for ``target``, in order; with
-        ``interrupted``, a connection still open is recorded as cut short."""
+        ``cut_short`` (how the target's probe was ended: ``INTERRUPTED`` or
+        ``BUDGET_SPENT``), a connection still open or still being made is recorded so."""
         entries = self._entries.pop(target, [])
-        if interrupted:
+        if cut_short is not None:
             for entry in entries:
                 if entry.outcome == "connected":
-                    entry.outcome = "interrupted (discovery stopped)"
+                    entry.outcome = cut_short
         return [entry.record() for entry in entries]
 
     async def admit(self, target: Target) -> None:
@@ -155,8 +163,8 @@ class ScopedContext:
                     await writer.start_tls(client_context(), server_hostname=None)
         except BaseException as exc:
             # Cancelled (the run was stopped, or the target's time budget ran out): the
-            # attempt stays open in the log, and the run's end says how it ended (``finish``),
-            # as it does for a connection stopped after it was made.
+            # attempt stays open in the log, and ``finish`` says how it ended, as for a
+            # connection stopped after it was made.
             if not isinstance(exc, asyncio.CancelledError):
                 entry.outcome = _connect_failure(exc)
             if writer is not None:
@@ -179,9 +187,13 @@ async def _probe_one(target: Target, ctx: ScopedContext) -> ServiceResult:
         async with asyncio.timeout(target_budget(ctx.options)):
             return await PROBES[target.kind](target, ctx)
     except TimeoutError:
-        note = "probe time budget exhausted"
         return ServiceResult(
-            target, True, None, notes=(note,), status=TargetStatus.FAILED, outcome=note
+            target,
+            True,
+            None,
+            notes=(BUDGET_SPENT,),
+            status=TargetStatus.FAILED,
+            outcome=BUDGET_SPENT,
         )
     except PermissionError as exc:
         return ServiceResult(
@@ -224,13 +236,14 @@ async def discover(
     async def one(target: Target, lane: asyncio.Semaphore) -> None:
         """Probe one target within its host's lane; log its connections."""
         async with lane:
-            interrupted = True
+            cut_short: str | None = INTERRUPTED
             try:
                 result = await _probe_one(target, ctx)
-                interrupted = False
+                cut_short = BUDGET_SPENT if result.outcome == BUDGET_SPENT else None
             finally:
-                # Even when cancelled (Ctrl-C): every connection made is logged.
-                for record in ctx.finish(target, interrupted=interrupted):
+                # Even when cancelled (Ctrl-C): every connection made is logged, one left
+                # open by the stop or by the probe's time budget as such.
+                for record in ctx.finish(target, cut_short=cut_short):
                     if on_connection is not None:
                         on_connection(record)
         results[target] = result
